@@ -1,0 +1,80 @@
+namespace KernelOps;
+
+/// <summary>
+/// Linux error numbers (include/uapi/asm-generic/errno-base.h, errno.h, include/linux/errno.h)
+/// with their x86_64 values. The C side sees them negated: a handler failing with
+/// <see cref="EINVAL"/> makes the slot return -22.
+/// </summary>
+public enum Errno
+{
+    /// <summary>Operation not permitted.</summary>
+    EPERM = 1,
+    /// <summary>No such file or directory.</summary>
+    ENOENT = 2,
+    /// <summary>No such process.</summary>
+    ESRCH = 3,
+    /// <summary>Interrupted system call.</summary>
+    EINTR = 4,
+    /// <summary>I/O error.</summary>
+    EIO = 5,
+    /// <summary>No such device or address.</summary>
+    ENXIO = 6,
+    /// <summary>Argument list too long.</summary>
+    E2BIG = 7,
+    /// <summary>Bad file number.</summary>
+    EBADF = 9,
+    /// <summary>Try again (also EWOULDBLOCK).</summary>
+    EAGAIN = 11,
+    /// <summary>Out of memory.</summary>
+    ENOMEM = 12,
+    /// <summary>Permission denied.</summary>
+    EACCES = 13,
+    /// <summary>Bad address.</summary>
+    EFAULT = 14,
+    /// <summary>Device or resource busy.</summary>
+    EBUSY = 16,
+    /// <summary>File exists.</summary>
+    EEXIST = 17,
+    /// <summary>No such device.</summary>
+    ENODEV = 19,
+    /// <summary>Not a directory.</summary>
+    ENOTDIR = 20,
+    /// <summary>Is a directory.</summary>
+    EISDIR = 21,
+    /// <summary>Invalid argument.</summary>
+    EINVAL = 22,
+    /// <summary>File table overflow.</summary>
+    ENFILE = 23,
+    /// <summary>Too many open files.</summary>
+    EMFILE = 24,
+    /// <summary>Not a typewriter (inappropriate ioctl).</summary>
+    ENOTTY = 25,
+    /// <summary>File too large.</summary>
+    EFBIG = 27,
+    /// <summary>No space left on device.</summary>
+    ENOSPC = 28,
+    /// <summary>Illegal seek.</summary>
+    ESPIPE = 29,
+    /// <summary>Read-only file system.</summary>
+    EROFS = 30,
+    /// <summary>Broken pipe.</summary>
+    EPIPE = 32,
+    /// <summary>Math result not representable.</summary>
+    ERANGE = 34,
+    /// <summary>File name too long.</summary>
+    ENAMETOOLONG = 36,
+    /// <summary>Invalid system call number.</summary>
+    ENOSYS = 38,
+    /// <summary>Directory not empty.</summary>
+    ENOTEMPTY = 39,
+    /// <summary>Value too large for defined data type.</summary>
+    EOVERFLOW = 75,
+    /// <summary>Operation not supported on transport endpoint.</summary>
+    EOPNOTSUPP = 95,
+    /// <summary>Connection timed out.</summary>
+    ETIMEDOUT = 110,
+    /// <summary>Kernel-internal: restart the system call after a signal (include/linux/errno.h).</summary>
+    ERESTARTSYS = 512,
+    /// <summary>Kernel-internal: no ioctl command; the caller translates it (include/linux/errno.h).</summary>
+    ENOIOCTLCMD = 515,
+}

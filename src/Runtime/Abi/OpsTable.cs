@@ -1,0 +1,62 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace KernelOps;
+
+/// <summary>
+/// A pointer to a static ops table (<c>const struct proc_ops *</c> ...) in native memory that
+/// lives as long as the handler type. Generated <c>Table</c> properties return one; the kernel
+/// model's registration APIs take one, typed by kind, so a proc entry cannot be given a
+/// file_operations table.
+/// </summary>
+public readonly unsafe struct OpsTable<TOps> : IEquatable<OpsTable<TOps>> where TOps : unmanaged
+{
+    /// <summary>Wraps an existing table (for example one built by C code).</summary>
+    /// <param name="pointer">The table; it must outlive every registration that uses it.</param>
+    /// <param name="name">A name for logs, usually the handler type.</param>
+    public OpsTable(TOps* pointer, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (pointer == null) throw new ArgumentNullException(nameof(pointer));
+        Pointer = pointer;
+        Name = name;
+    }
+
+    /// <summary>The table in native memory.</summary>
+    public TOps* Pointer { get; }
+
+    /// <summary>The handler's name, for logs.</summary>
+    public string Name { get; }
+
+    /// <summary>True for the default (empty) value.</summary>
+    public bool IsNull => Pointer == null;
+
+    /// <summary>The table's contents.</summary>
+    public ref readonly TOps Value => ref *Pointer;
+
+    /// <summary>
+    /// Allocates a zeroed table tied to <paramref name="owner"/>'s lifetime
+    /// (RuntimeHelpers.AllocateTypeAssociatedMemory), for generated code to fill once.
+    /// </summary>
+    public static OpsTable<TOps> AllocateFor(Type owner, string name)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        // SAFETY: type-associated memory is zeroed, suitably aligned for pointers and is freed only
+        // when the owner type's loader allocator is, so the pointer stays valid while the type lives.
+        var pointer = (TOps*)RuntimeHelpers.AllocateTypeAssociatedMemory(owner, sizeof(TOps));
+        return new OpsTable<TOps>(pointer, name);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(OpsTable<TOps> other) => Pointer == other.Pointer;
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is OpsTable<TOps> t && Equals(t);
+    /// <inheritdoc/>
+    public override int GetHashCode() => ((nint)Pointer).GetHashCode();
+    /// <inheritdoc/>
+    public override string ToString() => $"{typeof(TOps).Name}@0x{(nint)Pointer:x} ({Name})";
+    /// <summary>Equality.</summary>
+    public static bool operator ==(OpsTable<TOps> a, OpsTable<TOps> b) => a.Equals(b);
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(OpsTable<TOps> a, OpsTable<TOps> b) => !a.Equals(b);
+}

@@ -1,0 +1,61 @@
+using System;
+
+namespace KernelOps.Abi;
+
+// A table kind is described once, here in the Runtime, by attributes on its C-layout struct. The
+// generator and the analyzers read these through the compilation's symbols, so adding a kind
+// (file_operations after proc_ops) is writing its struct, not copying generator code.
+
+/// <summary>
+/// Marks a handler-class attribute (such as <see cref="ProcOpsAttribute"/>) as selecting a table
+/// kind: the generator fills one <paramref name="tableType"/> per attributed class.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class OpsTableKindAttribute(Type tableType) : Attribute
+{
+    /// <summary>The C-layout ops struct this kind generates.</summary>
+    public Type TableType { get; } = tableType;
+}
+
+/// <summary>
+/// Marks a function-pointer field of an ops struct as a slot handlers can implement: a method
+/// carrying <paramref name="handlerAttribute"/> fills it through a thunk built from
+/// <paramref name="operation"/> (an interface with one static abstract <c>Invoke</c> method, the
+/// safe signature, and an <see cref="OperationAdapterAttribute"/> naming the validating adapter).
+/// Fields without this attribute stay null.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class OpsSlotAttribute(Type handlerAttribute, Type operation) : Attribute
+{
+    /// <summary>The method attribute that selects the handler (e.g. <see cref="ReadAttribute"/>).</summary>
+    public Type HandlerAttribute { get; } = handlerAttribute;
+
+    /// <summary>The operation interface giving the safe signature and the adapter.</summary>
+    public Type Operation { get; } = operation;
+}
+
+/// <summary>
+/// Marks a non-slot field of an ops struct as set from a named property of the kind attribute
+/// (e.g. <c>proc_flags</c> from <see cref="ProcOpsAttribute.Flags"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class OpsTableSettingAttribute(string propertyName) : Attribute
+{
+    /// <summary>The kind attribute's property that gives the field's value.</summary>
+    public string PropertyName { get; } = propertyName;
+}
+
+/// <summary>
+/// Names the static generic method that adapts an operation's C signature to its safe signature:
+/// <c>static TRet Method&lt;T&gt;(C parameters) where T : TOperation</c>. It validates raw arguments,
+/// builds the safe views, calls <c>T.Invoke</c>, maps the result and catches every exception.
+/// </summary>
+[AttributeUsage(AttributeTargets.Interface, Inherited = false)]
+public sealed class OperationAdapterAttribute(Type adapterType, string methodName) : Attribute
+{
+    /// <summary>The static class holding the adapter.</summary>
+    public Type AdapterType { get; } = adapterType;
+
+    /// <summary>The adapter method's name.</summary>
+    public string MethodName { get; } = methodName;
+}

@@ -1,0 +1,157 @@
+using System;
+using System.ComponentModel;
+using KernelOps.Model;
+
+namespace KernelOps.Abi;
+
+/// <summary>
+/// The validating halves of every generated thunk, one per slot shape. Each runs on the far side
+/// of an <c>[UnmanagedCallersOnly]</c> boundary, so each: checks every raw argument and answers bad
+/// ones with the errno Linux gives; builds the safe views; calls the handler; maps its result to
+/// the C convention; and catches every exception (one crossing the boundary would kill the
+/// process) into -EIO plus a kernel-log line. Generated code calls these; users do not.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static unsafe class ThunkAdapters
+{
+    /// <summary>MAX_RW_COUNT (include/linux/fs.h): INT_MAX &amp; PAGE_MASK, the most one read/write moves.</summary>
+    public const nuint MaxRwCount = 0x7FFFF000;
+
+    /// <summary>MAX_ERRNO (include/linux/err.h): a negative return above -4096 is an error.</summary>
+    public const int MaxErrno = 4095;
+
+    /// <summary>open/release: <c>int (*)(struct inode *, struct file *)</c>.</summary>
+    public static int InodeFile<T>(NativeInode* inode, NativeFile* file) where T : IInodeFileOperation
+    {
+        if (file == null) return -(int)Errno.EBADF;
+        if (inode == null) return -(int)Errno.EINVAL;
+        try
+        {
+            // SAFETY: both pointers are non-null and, by the caller's contract (the VFS), point at a
+            // live inode and file for the duration of this call; the views do not outlive it.
+            KResult result = T.Invoke(new Inode(inode), new FileRef(file));
+            return result.IsOk ? 0 : (int)ErrorReturn<T>(result.Error);
+        }
+        catch (Exception e)
+        {
+            return (int)HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>read: <c>ssize_t (*)(struct file *, char __user *, size_t, loff_t *)</c>.</summary>
+    public static nint Read<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation
+    {
+        if (file == null) return -(nint)Errno.EBADF;
+        // A stream file (FMODE_STREAM) gets no position: ksys_read passes file_ppos() == NULL.
+        long streamPosition = 0;
+        long* pos = position != null ? position : &streamPosition;
+        count = Math.Min(count, MaxRwCount); // mirrors fs/read_write.c:vfs_read clamping to MAX_RW_COUNT
+        if (!PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        try
+        {
+            // SAFETY: file is non-null and live for the call; pos points at the caller's loff_t or at
+            // a local; the user buffer is only touched through copy_to_user on the current task.
+            var destination = new UserSliceWriter(CurrentTask.Memory, (nuint)buffer, count);
+            KResult<nuint> result = T.Invoke(new FileRef(file), destination, ref *pos);
+            if (!result.TryGetValue(out nuint n)) return ErrorReturn<T>(result.Error);
+            return n <= count ? (nint)n : Misbehaved<T>($"returned {n} bytes for a {count}-byte read");
+        }
+        catch (Exception e)
+        {
+            return HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>write: <c>ssize_t (*)(struct file *, const char __user *, size_t, loff_t *)</c>.</summary>
+    public static nint Write<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation
+    {
+        if (file == null) return -(nint)Errno.EBADF;
+        long streamPosition = 0;
+        long* pos = position != null ? position : &streamPosition;
+        count = Math.Min(count, MaxRwCount); // mirrors fs/read_write.c:vfs_write clamping to MAX_RW_COUNT
+        if (!PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        try
+        {
+            // SAFETY: as in Read; the user buffer is only read through copy_from_user.
+            var source = new UserSliceReader(CurrentTask.Memory, (nuint)buffer, count);
+            KResult<nuint> result = T.Invoke(new FileRef(file), source, ref *pos);
+            if (!result.TryGetValue(out nuint n)) return ErrorReturn<T>(result.Error);
+            return n <= count ? (nint)n : Misbehaved<T>($"claimed {n} bytes written of {count}");
+        }
+        catch (Exception e)
+        {
+            return HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>lseek/llseek: <c>loff_t (*)(struct file *, loff_t, int)</c>.</summary>
+    public static long Lseek<T>(NativeFile* file, long offset, int whence) where T : ILseekOperation
+    {
+        if (file == null) return -(long)Errno.EBADF;
+        // mirrors fs/read_write.c:vfs_llseek: whence above SEEK_MAX is -EINVAL before any handler runs
+        if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
+        try
+        {
+            // SAFETY: file is non-null and live for the call.
+            KResult<long> result = T.Invoke(new FileRef(file), offset, w);
+            if (!result.TryGetValue(out long newPosition)) return ErrorReturn<T>(result.Error);
+            return newPosition >= 0 ? newPosition : Misbehaved<T>($"returned the negative position {newPosition}");
+        }
+        catch (Exception e)
+        {
+            return HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>ioctl/compat_ioctl: <c>long (*)(struct file *, unsigned int, unsigned long)</c>.</summary>
+    public static nint Ioctl<T>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation
+    {
+        if (file == null) return -(nint)Errno.EBADF;
+        try
+        {
+            // SAFETY: file is non-null and live for the call; argument is an opaque word the handler
+            // must only dereference through user-copy helpers.
+            KResult<long> result = T.Invoke(new FileRef(file), command, argument);
+            if (!result.TryGetValue(out long value)) return ErrorReturn<T>(result.Error);
+            return value >= 0 ? (nint)value : Misbehaved<T>($"returned the negative value {value}");
+        }
+        catch (Exception e)
+        {
+            return HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>mirrors fs/read_write.c:rw_verify_area: pos must be non-negative and pos + count must not overflow loff_t.</summary>
+    private static bool PositionRangeValid(long position, nuint count) =>
+        position >= 0 && (ulong)position + count <= long.MaxValue;
+
+    private static nint ErrorReturn<T>(Errno error) where T : IHandlerOperation =>
+        error is > 0 and <= (Errno)MaxErrno
+            ? -(nint)error
+            : Misbehaved<T>($"failed with {(int)error}, which is not an errno (1..{MaxErrno})");
+
+    private static nint Misbehaved<T>(string what) where T : IHandlerOperation
+    {
+        Log($"kernelops: {SafeName<T>()} {what}; returning -EIO");
+        return -(nint)Errno.EIO;
+    }
+
+    private static nint HandlerThrew<T>(Exception e) where T : IHandlerOperation
+    {
+        Log($"kernelops: {SafeName<T>()} threw {e.GetType().FullName}: {e.Message}; returning -EIO");
+        return -(nint)Errno.EIO;
+    }
+
+    private static string SafeName<T>() where T : IHandlerOperation
+    {
+        try { return T.HandlerName; }
+        catch { return typeof(T).FullName ?? typeof(T).Name; }
+    }
+
+    private static void Log(string line)
+    {
+        // Logging is on the error path of an unmanaged entry point: it must not throw either.
+        try { CurrentTask.Printk(line); }
+        catch { /* nothing may cross the boundary; the errno still reports the failure */ }
+    }
+}

@@ -1,0 +1,111 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace KernelOps;
+
+/// <summary>
+/// The result of a handler that returns only success or an error: <c>0</c> or <c>-errno</c> on the
+/// C side. An <see cref="Errno"/> converts implicitly, so handlers write <c>return Errno.EINVAL;</c>.
+/// </summary>
+public readonly struct KResult : IEquatable<KResult>
+{
+    private readonly Errno _error;
+
+    private KResult(Errno error) => _error = error;
+
+    /// <summary>Success.</summary>
+    public static KResult Ok => default;
+
+    /// <summary>True when this is success.</summary>
+    public bool IsOk => _error == 0;
+
+    /// <summary>The error, or 0 on success.</summary>
+    public Errno Error => _error;
+
+    /// <summary>An error result. Zero or negative values are rejected: an error must be an errno.</summary>
+    public static KResult Fail(Errno error) =>
+        error > 0 ? new KResult(error) : throw new ArgumentOutOfRangeException(nameof(error), error, "An errno is a positive number.");
+
+    /// <summary>Makes an error result from an errno.</summary>
+    public static implicit operator KResult(Errno error) => Fail(error);
+
+    /// <summary>The C return convention: 0, or the negated errno.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ToNative() => -(int)_error;
+
+    /// <inheritdoc/>
+    public bool Equals(KResult other) => _error == other._error;
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is KResult r && Equals(r);
+    /// <inheritdoc/>
+    public override int GetHashCode() => (int)_error;
+    /// <inheritdoc/>
+    public override string ToString() => IsOk ? "Ok" : $"-{_error}";
+    /// <summary>Equality.</summary>
+    public static bool operator ==(KResult a, KResult b) => a.Equals(b);
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(KResult a, KResult b) => !a.Equals(b);
+}
+
+/// <summary>
+/// A handler result carrying a value on success (a byte count, a file position) or an
+/// <see cref="Errno"/>. Both convert implicitly: <c>return n;</c> and <c>return Errno.EFAULT;</c>.
+/// </summary>
+public readonly struct KResult<T> : IEquatable<KResult<T>> where T : unmanaged, IEquatable<T>
+{
+    private readonly T _value;
+    private readonly Errno _error;
+
+    private KResult(T value, Errno error)
+    {
+        _value = value;
+        _error = error;
+    }
+
+    /// <summary>True when this is a value, not an error.</summary>
+    public bool IsOk => _error == 0;
+
+    /// <summary>The error, or 0 on success.</summary>
+    public Errno Error => _error;
+
+    /// <summary>The value; throws when this is an error.</summary>
+    public T Value => IsOk ? _value : throw new InvalidOperationException($"The result is the error {_error}.");
+
+    /// <summary>Gets the value when this is a success.</summary>
+    public bool TryGetValue([MaybeNullWhen(false)] out T value)
+    {
+        value = _value;
+        return IsOk;
+    }
+
+    /// <summary>A success.</summary>
+    public static KResult<T> Ok(T value) => new(value, 0);
+
+    /// <summary>An error result.</summary>
+    public static KResult<T> Fail(Errno error) =>
+        error > 0 ? new KResult<T>(default, error) : throw new ArgumentOutOfRangeException(nameof(error), error, "An errno is a positive number.");
+
+    /// <summary>Makes a success from a value.</summary>
+    public static implicit operator KResult<T>(T value) => new(value, 0);
+
+    /// <summary>Makes an error result from an errno.</summary>
+    public static implicit operator KResult<T>(Errno error) => Fail(error);
+
+    /// <summary>Carries the error of a value-less result (which must be an error).</summary>
+    public static implicit operator KResult<T>(KResult error) =>
+        error.IsOk ? throw new InvalidOperationException("A successful KResult carries no value.") : Fail(error.Error);
+
+    /// <inheritdoc/>
+    public bool Equals(KResult<T> other) => _error == other._error && _value.Equals(other._value);
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is KResult<T> r && Equals(r);
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(_value, _error);
+    /// <inheritdoc/>
+    public override string ToString() => IsOk ? $"Ok({_value})" : $"-{_error}";
+    /// <summary>Equality.</summary>
+    public static bool operator ==(KResult<T> a, KResult<T> b) => a.Equals(b);
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(KResult<T> a, KResult<T> b) => !a.Equals(b);
+}
