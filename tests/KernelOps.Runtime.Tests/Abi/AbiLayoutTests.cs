@@ -1,0 +1,114 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using KernelOps.Abi;
+
+namespace KernelOps.Runtime.Tests.Abi;
+
+/// <summary>
+/// The C-layout ops structs must be byte-identical to Linux 6.18 x86_64: same size, every member at
+/// the same offset with the same size, and every slot's function-pointer type matching the C
+/// prototype. Checked against the committed pahole fixtures and, where present, the live BTF.
+/// </summary>
+public class AbiLayoutTests
+{
+    private static readonly (Type Type, string CName)[] Structs =
+    {
+        (typeof(ProcOps), "proc_ops"),
+    };
+
+    private static string FixturePath(string cName) =>
+        Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", cName + ".pahole.txt");
+
+    public static System.Collections.Generic.IEnumerable<TestCaseData> Cases() =>
+        Structs.Select(s => new TestCaseData(s.Type, s.CName).SetArgDisplayNames(s.CName));
+
+    [TestCaseSource(nameof(Cases))]
+    public void Matches_the_committed_pahole_fixture(Type type, string cName)
+    {
+        PaholeLayout layout = PaholeLayout.Parse(File.ReadAllText(FixturePath(cName)));
+        AssertSameLayout(type, layout);
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void Matches_the_running_kernels_BTF(Type type, string cName)
+    {
+        PaholeLayout? live = PaholeLayout.FromLiveBtf(cName, out string? whyNot);
+        if (live is null)
+        {
+            Assert.Ignore($"Live BTF check not possible: {whyNot}.");
+            return;
+        }
+        AssertSameLayout(type, live);
+    }
+
+    [Test]
+    public void ProcOps_is_96_bytes_with_12_members_as_in_Linux_6_18()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Unsafe.SizeOf<ProcOps>(), Is.EqualTo(96));
+            Assert.That(typeof(ProcOps).GetFields(BindingFlags.Instance | BindingFlags.Public), Has.Length.EqualTo(12));
+        });
+    }
+
+    [Test]
+    public void Parser_rejects_text_that_is_not_pahole_output()
+    {
+        Assert.Throws<FormatException>(() => PaholeLayout.Parse("hello"));
+        Assert.Throws<FormatException>(() => PaholeLayout.Parse("struct x {\n\tint a; /* 0 4 */\n};"));
+    }
+
+    private static void AssertSameLayout(Type type, PaholeLayout layout)
+    {
+        FieldInfo[] fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Marshal.SizeOf(type), Is.EqualTo(layout.Size), $"sizeof(struct {layout.StructName})");
+            Assert.That(fields, Has.Length.EqualTo(layout.MemberCount), "member count");
+            Assert.That(layout.Members, Has.Count.EqualTo(layout.MemberCount), "parsed member lines");
+            foreach (PaholeMember member in layout.Members)
+            {
+                FieldInfo? field = fields.SingleOrDefault(f => f.Name == member.Name);
+                Assert.That(field, Is.Not.Null, $"C member {member.Name} has no field");
+                if (field is null) continue;
+                Assert.That((int)Marshal.OffsetOf(type, field.Name), Is.EqualTo(member.Offset), $"offsetof({member.Name})");
+                Assert.That(SizeOfField(field), Is.EqualTo(member.Size), $"sizeof({member.Name})");
+                if (member.FunctionSignature is { } c)
+                {
+                    Assert.That(field.FieldType.IsFunctionPointer, Is.True, $"{member.Name} is a function pointer in C");
+                    if (!field.FieldType.IsFunctionPointer) continue;
+                    Assert.That(field.FieldType.IsUnmanagedFunctionPointer, Is.True, $"{member.Name} must be delegate* unmanaged");
+                    Type[] parameters = field.FieldType.GetFunctionPointerParameterTypes();
+                    Assert.That(parameters.Select(CSharpName), Is.EqualTo(c.Parameters.Select(ExpectedCSharp)), $"{member.Name} parameters ({string.Join(", ", c.Parameters)})");
+                    Assert.That(CSharpName(field.FieldType.GetFunctionPointerReturnType()), Is.EqualTo(ExpectedCSharp(c.Return)), $"{member.Name} return ({c.Return})");
+                }
+            }
+        });
+    }
+
+    private static int SizeOfField(FieldInfo field) =>
+        field.FieldType.IsFunctionPointer || field.FieldType.IsPointer ? IntPtr.Size : Marshal.SizeOf(field.FieldType);
+
+    /// <summary>How each C type of these prototypes is spelled in our structs (x86_64 LP64).</summary>
+    private static string ExpectedCSharp(string c) => c switch
+    {
+        "struct file *" => "NativeFile*",
+        "struct inode *" => "NativeInode*",
+        "char *" or "const char *" => "Byte*",
+        "size_t" or "long unsigned int" => "UIntPtr",
+        "ssize_t" or "long int" => "IntPtr",
+        "loff_t" => "Int64",
+        "loff_t *" => "Int64*",
+        "int" => "Int32",
+        "unsigned int" or "__poll_t" => "UInt32",
+        "void" => "Void",
+        _ when c.StartsWith("struct ", StringComparison.Ordinal) && c.EndsWith('*') => "Void*",
+        _ => $"<unmapped C type '{c}'>",
+    };
+
+    private static string CSharpName(Type t) => t.IsPointer ? CSharpName(t.GetElementType()!) + "*" : t.Name;
+}
