@@ -78,3 +78,46 @@ public enum Errno
     /// <summary>Kernel-internal: no ioctl command; the caller translates it (include/linux/errno.h).</summary>
     ENOIOCTLCMD = 515,
 }
+
+/// <summary>Text for errno values.</summary>
+public static class ErrnoExtensions
+{
+    /// <summary>The C library's strerror text for <paramref name="error"/> (glibc wording).</summary>
+    public static string Message(this Errno error) => error switch
+    {
+        Errno.EPERM => "Operation not permitted",
+        Errno.ENOENT => "No such file or directory",
+        Errno.ESRCH => "No such process",
+        Errno.EINTR => "Interrupted system call",
+        Errno.EIO => "Input/output error",
+        Errno.ENXIO => "No such device or address",
+        Errno.E2BIG => "Argument list too long",
+        Errno.EBADF => "Bad file descriptor",
+        Errno.EAGAIN => "Resource temporarily unavailable",
+        Errno.ENOMEM => "Cannot allocate memory",
+        Errno.EACCES => "Permission denied",
+        Errno.EFAULT => "Bad address",
+        Errno.EBUSY => "Device or resource busy",
+        Errno.EEXIST => "File exists",
+        Errno.ENODEV => "No such device",
+        Errno.ENOTDIR => "Not a directory",
+        Errno.EISDIR => "Is a directory",
+        Errno.EINVAL => "Invalid argument",
+        Errno.ENFILE => "Too many open files in system",
+        Errno.EMFILE => "Too many open files",
+        Errno.ENOTTY => "Inappropriate ioctl for device",
+        Errno.EFBIG => "File too large",
+        Errno.ENOSPC => "No space left on device",
+        Errno.ESPIPE => "Illegal seek",
+        Errno.EROFS => "Read-only file system",
+        Errno.EPIPE => "Broken pipe",
+        Errno.ERANGE => "Numerical result out of range",
+        Errno.ENAMETOOLONG => "File name too long",
+        Errno.ENOSYS => "Function not implemented",
+        Errno.ENOTEMPTY => "Directory not empty",
+        Errno.EOVERFLOW => "Value too large for defined data type",
+        Errno.EOPNOTSUPP => "Operation not supported",
+        Errno.ETIMEDOUT => "Connection timed out",
+        _ => $"Unknown error {(int)error}",
+    };
+}

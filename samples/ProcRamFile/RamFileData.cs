@@ -1,0 +1,151 @@
+using System;
+using System.Threading;
+
+namespace KernelOps.Samples.ProcRamFile;
+
+/// <summary>
+/// The bytes behind /proc/rust-proc-file, with the semantics of a file on Linux's ramfs: no holes
+/// (a write past the end leaves a zero-filled gap that reads back as data), SEEK_DATA/SEEK_HOLE as
+/// generic_file_llseek_size answers them, and a size limit playing the part of s_maxbytes. One
+/// lock guards contents and length, so concurrent writers never tear each other's bytes.
+/// </summary>
+public sealed class RamFileData
+{
+    /// <summary>Default limit: 16 MiB, a RAM file in a model, not a disk.</summary>
+    public const long DefaultMaxBytes = 16L << 20;
+
+    private readonly Lock _lock = new();
+    private byte[] _bytes = Array.Empty<byte>();
+    private long _length;
+
+    /// <summary>Creates an empty file that may grow to <paramref name="maxBytes"/>.</summary>
+    public RamFileData(long maxBytes = DefaultMaxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBytes, (long)Array.MaxLength);
+        MaxBytes = maxBytes;
+    }
+
+    /// <summary>The largest size the file can reach (the s_maxbytes of this model file system).</summary>
+    public long MaxBytes { get; }
+
+    /// <summary>The current size (i_size).</summary>
+    public long Length
+    {
+        get { lock (_lock) return _length; }
+    }
+
+    /// <summary>Truncates to zero, as an O_TRUNC open of a regular file does.</summary>
+    public void Truncate()
+    {
+        lock (_lock) _length = 0;
+    }
+
+    /// <summary>Copies of the contents, for tests and the transcript.</summary>
+    public byte[] Snapshot()
+    {
+        lock (_lock) return _bytes.AsSpan(0, (int)_length).ToArray();
+    }
+
+    /// <summary>Reads at <paramref name="position"/> into the user buffer and advances it (simple_read_from_buffer).</summary>
+    public KResult<nuint> Read(ref UserSliceWriter destination, ref long position)
+    {
+        lock (_lock)
+        {
+            if (position >= _length || destination.IsEmpty) return (nuint)0;
+            int available = (int)Math.Min((ulong)(_length - position), (ulong)destination.Length);
+            KResult<nuint> copied = destination.WriteSome(_bytes.AsSpan((int)position, available));
+            if (copied.TryGetValue(out nuint n)) position += (long)n;
+            return copied;
+        }
+    }
+
+    /// <summary>
+    /// Writes the user buffer at <paramref name="position"/> (at the end when
+    /// <paramref name="append"/>) and advances it. A short copy (a fault part-way) is a short
+    /// write, as generic_perform_write returns; a fault before the first byte is EFAULT.
+    /// </summary>
+    public KResult<nuint> Write(ref UserSliceReader source, ref long position, bool append)
+    {
+        lock (_lock)
+        {
+            // mirrors mm/filemap.c:generic_write_checks: O_APPEND writes at i_size
+            if (append) position = _length;
+            if (source.IsEmpty) return (nuint)0;
+            // mirrors fs/read_write.c:generic_write_check_limits: at or past s_maxbytes is EFBIG,
+            // otherwise the write is shortened to fit
+            if (position >= MaxBytes) return Errno.EFBIG;
+            int count = (int)Math.Min((ulong)(MaxBytes - position), (ulong)source.Length);
+            long end = position + count;
+            EnsureCapacity(end);
+            if (position > _length)
+            {
+                // ramfs keeps no holes: the gap becomes zero-filled data
+                _bytes.AsSpan((int)_length, (int)(position - _length)).Clear();
+            }
+            KResult<nuint> copied = source.ReadSome(_bytes.AsSpan((int)position, count));
+            if (!copied.TryGetValue(out nuint n)) return copied;
+            position += (long)n;
+            _length = Math.Max(_length, position);
+            return n;
+        }
+    }
+
+    /// <summary>
+    /// lseek with ramfs's answers: mirrors fs/read_write.c:generic_file_llseek_size with
+    /// eof = i_size and maxsize = <see cref="MaxBytes"/>, then vfs_setpos.
+    /// </summary>
+    public KResult<long> Seek(FileRef file, long offset, Whence whence)
+    {
+        long target;
+        switch (whence)
+        {
+            case Whence.Set:
+                target = offset;
+                break;
+            case Whence.Current:
+                // "f_pos + 0" is a pure query: no update, so no race with a concurrent writer
+                if (offset == 0) return file.ReadPositionUnsynchronized();
+                if (!TryAdd(file.ReadPositionUnsynchronized(), offset, out target)) return Errno.EINVAL;
+                break;
+            case Whence.End:
+                if (!TryAdd(Length, offset, out target)) return Errno.EINVAL;
+                break;
+            case Whence.Data:
+            {
+                // Everything before EOF is data on ramfs; at or past EOF there is no more data.
+                long eof = Length;
+                if ((ulong)offset >= (ulong)eof) return Errno.ENXIO;
+                target = offset;
+                break;
+            }
+            case Whence.Hole:
+            {
+                // The only hole is the virtual one at EOF.
+                long eof = Length;
+                if ((ulong)offset >= (ulong)eof) return Errno.ENXIO;
+                target = eof;
+                break;
+            }
+            default:
+                return Errno.EINVAL;
+        }
+        // mirrors fs/read_write.c:vfs_setpos
+        if (target < 0 || target > MaxBytes) return Errno.EINVAL;
+        file.WritePositionUnsynchronized(target);
+        return target;
+    }
+
+    private static bool TryAdd(long a, long b, out long sum)
+    {
+        sum = unchecked(a + b);
+        return !(((a ^ sum) & (b ^ sum)) < 0);
+    }
+
+    private void EnsureCapacity(long needed)
+    {
+        if (needed <= _bytes.Length) return;
+        long grown = Math.Max(needed, Math.Min(MaxBytes, Math.Max(4096L, (long)_bytes.Length * 2)));
+        Array.Resize(ref _bytes, (int)grown);
+    }
+}
