@@ -15,9 +15,10 @@ internal static partial class RamFile
     private static KResult Open(Inode inode, FileRef file)
     {
         if (inode.Data<RamFileData>() is not { } data) return Errno.ENODEV;
-        // The VFS truncates regular files opened with O_TRUNC for writing (fs/open.c:do_truncate);
-        // proc has no such step, so the handler does it, as the seed's module does.
-        if ((file.Flags & OpenFlags.O_TRUNC) != 0 && file.CanWrite) data.Truncate();
+        // For a regular file Linux truncates on O_TRUNC whatever the access mode (fs/namei.c:
+        // build_open_flags turns O_TRUNC into a MAY_WRITE check, do_open then truncates); proc
+        // has no such VFS step, so the handler does it, as the seed's module does.
+        if ((file.Flags & OpenFlags.O_TRUNC) != 0) data.Truncate();
         return KResult.Ok;
     }
 

@@ -72,8 +72,8 @@ public enum FMode : uint
     FMODE_PWRITE = 1u << 4,
     /// <summary>File is opened for execution.</summary>
     FMODE_EXEC = 1u << 5,
-    /// <summary>File is opened with O_NOATIME-like random access hints.</summary>
-    FMODE_RANDOM = 1u << 12,
+    /// <summary>File is huge (e.g. /dev/mem): loff_t is treated as unsigned, negative positions are valid.</summary>
+    FMODE_UNSIGNED_OFFSET = 1u << 13,
     /// <summary>File is opened with O_PATH.</summary>
     FMODE_PATH = 1u << 14,
     /// <summary>f_pos updates must be atomic with the read/write (fdget_pos takes f_pos_lock).</summary>
