@@ -115,7 +115,7 @@ internal static class HandlerDiscovery
         }
 
         HandlerTypeModel? model = null;
-        if (typeReason is null && unsafeAllowed && compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
+        if (typeReason is null && unsafeAllowed && HasWellFormedNames(type) && compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
             compilation.GetTypeByMetadataName(KnownTypeNames.UnmanagedCallersOnlyAttribute) is not null)
         {
             model = CreateModel(type, kind, kindAttribute, slotModels);
@@ -166,6 +166,23 @@ internal static class HandlerDiscovery
             if (!outer.IsPartialInSource()) return $"its containing type '{outer.ToPlainName()}' is not partial";
         }
         return null;
+    }
+
+    /// <summary>
+    /// False while the user is typing a declaration the parser recovered from (a type with no name):
+    /// the compiler already reports it, and emitting would only add errors in generated code.
+    /// </summary>
+    private static bool HasWellFormedNames(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(t.Name)) return false;
+        }
+        for (INamespaceSymbol? n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(n.Name)) return false;
+        }
+        return true;
     }
 
     private static bool SignatureMatches(IMethodSymbol handler, IMethodSymbol invoke)
