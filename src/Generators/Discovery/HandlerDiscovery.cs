@@ -158,11 +158,11 @@ internal static class HandlerDiscovery
     private static string? InvalidTypeReason(INamedTypeSymbol type)
     {
         if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct)) return "it is not a class or struct";
-        if (type.IsGenericType) return "it is generic, and one table cannot serve every instantiation";
+        if (type.TypeParameters.Length > 0) return "it is generic, and one table cannot serve every instantiation";
         if (!type.IsPartialInSource()) return "it is not partial, so the generated table cannot be added to it";
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (outer.IsGenericType) return $"its containing type '{outer.ToPlainName()}' is generic";
+            if (outer.TypeParameters.Length > 0) return $"its containing type '{outer.ToPlainName()}' is generic";
             if (!outer.IsPartialInSource()) return $"its containing type '{outer.ToPlainName()}' is not partial";
         }
         return null;
