@@ -99,6 +99,20 @@ public class GeneratorSnapshotTests
         }
         """);
 
+    [TestCase("namespace N; [ProcOps] partial record Rec { READ }", TestName = "record handler")]
+    [TestCase("namespace N; [ProcOps] partial record struct Rec { READ }", TestName = "record struct handler")]
+    [TestCase("namespace N; [ProcOps] ref partial struct Ref { READ }", TestName = "ref struct handler")]
+    [TestCase("namespace @class.@struct; [ProcOps] static partial class @event { [Read] static KResult<nuint> @return(FileRef @in, UserSliceWriter @out, ref long @ref) => (nuint)0; }", TestName = "keyword names")]
+    [TestCase("namespace N; partial record Outer { [ProcOps] static partial class H { READ } }", TestName = "nested in a record")]
+    [TestCase("namespace N; [ProcOps] static partial class H { READ } static partial class H { static int Unrelated => 1; }", TestName = "second partial part without attribute")]
+    public void OtherShapesCompileCleanly(string declaration)
+    {
+        var (result, output, _) = TestCompilation.RunGenerator(TestCompilation.Create(Sources.Usings + declaration.Replace("READ", Sources.Read)));
+        Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.That(errors, Is.Empty, TestCompilation.Format(errors));
+        Assert.That(TestCompilation.SingleGeneratedSource(result), Does.Contain("proc_read = &__kernelops_proc_read;"));
+    }
+
     [Test]
     public void HintNameSeparatesNestedTypesFromNamespaces()
     {
