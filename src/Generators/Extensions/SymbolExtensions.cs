@@ -36,7 +36,7 @@ internal static class SymbolExtensions
         RefKind.Ref => "ref ",
         RefKind.Out => "out ",
         RefKind.In => "in ",
-        _ when (int)kind == 4 => "ref readonly ", // RefKind.RefReadOnlyParameter (Roslyn 4.8+ C# 12)
+        RefKind.RefReadOnlyParameter => "ref readonly ",
         _ => string.Empty,
     };
 
@@ -46,7 +46,7 @@ internal static class SymbolExtensions
         RefKind.Ref => "ref ",
         RefKind.Out => "out ",
         RefKind.In => "in ",
-        _ when (int)kind == 4 => "in ",
+        RefKind.RefReadOnlyParameter => "in ",
         _ => string.Empty,
     };
 
