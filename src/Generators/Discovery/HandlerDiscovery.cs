@@ -1,0 +1,377 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Reflection.Metadata;
+using System.Text;
+using System.Threading;
+using KernelOps.Generators.Diagnostics;
+using KernelOps.Generators.Extensions;
+using KernelOps.Generators.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace KernelOps.Generators.Discovery;
+
+/// <summary>What discovery concluded about one handler type and one kind.</summary>
+/// <param name="Model">The table to generate, or null when the type cannot get one.</param>
+/// <param name="Problems">Everything wrong, in source order; skipped methods leave their slot null.</param>
+internal sealed record DiscoveryResult(HandlerTypeModel? Model, ImmutableArray<HandlerProblem> Problems);
+
+/// <summary>
+/// The one judgement of a handler declaration, shared by the generator (which emits the model)
+/// and the analyzer (which reports the problems): read the kind's description, check the type can
+/// receive a generated partial, match attributed methods to slots and check their signatures.
+/// </summary>
+internal static class HandlerDiscovery
+{
+    /// <summary>Judges <paramref name="type"/> for the kind selected by <paramref name="kindAttribute"/>.</summary>
+    public static DiscoveryResult Discover(INamedTypeSymbol type, AttributeData kindAttribute, KindCatalog catalog, Compilation compilation, CancellationToken cancellationToken)
+    {
+        KindDescription? kind = catalog.FindKind(kindAttribute.AttributeClass);
+        if (kind is null)
+        {
+            return new DiscoveryResult(null, ImmutableArray<HandlerProblem>.Empty);
+        }
+
+        var problems = ImmutableArray.CreateBuilder<HandlerProblem>();
+        Location typeLocation = type.Locations.FirstOrDefault() ?? Location.None;
+
+        string? typeReason = InvalidTypeReason(type);
+        if (typeReason is not null)
+        {
+            problems.Add(new HandlerProblem(ProblemKind.InvalidHandlerType, typeLocation, type.ToPlainName(), kind.KindName, typeReason));
+        }
+
+        bool unsafeAllowed = compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+        if (!unsafeAllowed)
+        {
+            problems.Add(new HandlerProblem(ProblemKind.UnsafeNotAllowed, typeLocation, type.ToPlainName(), kind.KindName));
+        }
+
+        // Attribute classes of the other kinds this type also carries: their handlers are not "unknown".
+        INamedTypeSymbol[] otherKinds = type.GetAttributes()
+            .Select(a => catalog.FindKind(a.AttributeClass))
+            .Where(k => k is not null && !ReferenceEquals(k, kind))
+            .Select(k => k!.KindAttribute)
+            .ToArray();
+
+        // Slot -> the methods claiming it, in source order.
+        var claims = new Dictionary<IFieldSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        foreach (IMethodSymbol method in HandlerCandidates(type))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (AttributeData attribute in method.GetAttributes())
+            {
+                if (attribute.AttributeClass is not { } attributeClass) continue;
+                bool any = false;
+                foreach (SlotDescription slot in kind.SlotsFor(attributeClass))
+                {
+                    any = true;
+                    if (!claims.TryGetValue(slot.Field, out List<IMethodSymbol>? list))
+                    {
+                        claims[slot.Field] = list = new List<IMethodSymbol>();
+                    }
+                    list.Add(method);
+                }
+
+                if (!any && catalog.IsHandlerAttribute(attributeClass) && !BelongsToOtherKind(catalog, otherKinds, attributeClass))
+                {
+                    problems.Add(new HandlerProblem(ProblemKind.NoSuchSlot, AttributeLocation(attribute, method), method.ToPlainName(), AttributeName(attributeClass),
+                        $"the {kind.KindName} table has no usable slot for it"));
+                }
+            }
+        }
+
+        var slotModels = new List<SlotModel>();
+        foreach (SlotDescription slot in kind.Slots)
+        {
+            if (!claims.TryGetValue(slot.Field, out List<IMethodSymbol>? methods)) continue;
+
+            if (methods.Count > 1)
+            {
+                foreach (IMethodSymbol method in methods)
+                {
+                    string others = string.Join(", ", methods.Where(m => !SymbolEqualityComparer.Default.Equals(m, method)).Select(m => $"'{m.Name}'"));
+                    problems.Add(new HandlerProblem(ProblemKind.DuplicateSlot, MethodLocation(method), method.ToPlainName(), others, slot.Field.Name));
+                }
+                continue;
+            }
+
+            IMethodSymbol handler = methods[0];
+            if (!handler.IsStatic)
+            {
+                problems.Add(new HandlerProblem(ProblemKind.NotStatic, MethodLocation(handler), handler.ToPlainName(), slot.Field.Name));
+                continue;
+            }
+
+            if (handler.IsGenericMethod || !SignatureMatches(handler, slot.Invoke))
+            {
+                problems.Add(new HandlerProblem(ProblemKind.SignatureMismatch, MethodLocation(handler), handler.ToPlainName(), kind.KindName, slot.Field.Name,
+                    slot.Invoke.ToSignatureText(handler.Name)));
+                continue;
+            }
+
+            slotModels.Add(CreateSlotModel(slot, type, handler));
+        }
+
+        HandlerTypeModel? model = null;
+        if (typeReason is null && unsafeAllowed && HasWellFormedNames(type) && compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
+            compilation.GetTypeByMetadataName(KnownTypeNames.UnmanagedCallersOnlyAttribute) is not null)
+        {
+            model = CreateModel(type, kind, kindAttribute, slotModels);
+        }
+
+        return new DiscoveryResult(model, problems.ToImmutable());
+    }
+
+    /// <summary>
+    /// For a type with no kind attribute: every method carrying a handler attribute (KOPS0005).
+    /// </summary>
+    public static ImmutableArray<HandlerProblem> FindOrphanHandlers(INamedTypeSymbol type, KindCatalog catalog)
+    {
+        var problems = ImmutableArray.CreateBuilder<HandlerProblem>();
+        foreach (IMethodSymbol method in HandlerCandidates(type))
+        {
+            foreach (AttributeData attribute in method.GetAttributes())
+            {
+                if (catalog.IsHandlerAttribute(attribute.AttributeClass))
+                {
+                    string kinds = string.Join(" or ", catalog.Kinds.Select(k => $"[{k.KindName}]"));
+                    problems.Add(new HandlerProblem(ProblemKind.NoSuchSlot, AttributeLocation(attribute, method), method.ToPlainName(), AttributeName(attribute.AttributeClass!),
+                        $"'{type.ToPlainName()}' has no table kind attribute such as {kinds}, so no table is generated for it"));
+                }
+            }
+        }
+        return problems.ToImmutable();
+    }
+
+    /// <summary>True when <paramref name="type"/> has a kind attribute that <paramref name="catalog"/> knows.</summary>
+    public static bool HasKindAttribute(INamedTypeSymbol type, KindCatalog catalog) =>
+        type.GetAttributes().Any(a => catalog.FindKind(a.AttributeClass) is not null);
+
+    private static IEnumerable<IMethodSymbol> HandlerCandidates(INamedTypeSymbol type) =>
+        type.GetMembers().OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary);
+
+    private static bool BelongsToOtherKind(KindCatalog catalog, INamedTypeSymbol[] otherKinds, INamedTypeSymbol attributeClass) =>
+        otherKinds.Any(k => catalog.FindKind(k)?.NamesHandlerAttribute(attributeClass) == true);
+
+    private static string? InvalidTypeReason(INamedTypeSymbol type)
+    {
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct)) return "it is not a class or struct";
+        if (type.TypeParameters.Length > 0) return "it is generic, and one table cannot serve every instantiation";
+        if (!type.IsPartialInSource()) return "it is not partial, so the generated table cannot be added to it";
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.TypeParameters.Length > 0) return $"its containing type '{outer.ToPlainName()}' is generic";
+            if (!outer.IsPartialInSource()) return $"its containing type '{outer.ToPlainName()}' is not partial";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// False while the user is typing a declaration the parser recovered from (a type with no name):
+    /// the compiler already reports it, and emitting would only add errors in generated code.
+    /// </summary>
+    private static bool HasWellFormedNames(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(t.Name)) return false;
+        }
+        for (INamespaceSymbol? n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(n.Name)) return false;
+        }
+        return true;
+    }
+
+    private static bool SignatureMatches(IMethodSymbol handler, IMethodSymbol invoke)
+    {
+        if (handler.ReturnsVoid != invoke.ReturnsVoid ||
+            handler.RefKind != invoke.RefKind ||
+            !SymbolEqualityComparer.Default.Equals(handler.ReturnType, invoke.ReturnType) ||
+            handler.ReturnType.ContainsErrorType() ||
+            handler.Parameters.Length != invoke.Parameters.Length ||
+            handler.IsVararg)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < handler.Parameters.Length; i++)
+        {
+            IParameterSymbol h = handler.Parameters[i];
+            IParameterSymbol v = invoke.Parameters[i];
+            if (h.RefKind != v.RefKind || h.IsParams || !SymbolEqualityComparer.Default.Equals(h.Type, v.Type) || h.Type.ContainsErrorType())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static SlotModel CreateSlotModel(SlotDescription slot, INamedTypeSymbol type, IMethodSymbol handler)
+    {
+        IMethodSymbol signature = slot.Signature;
+        ParameterModel[] thunkParameters = signature.Parameters
+            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(slot.Adapter.Parameters[i].Name)))
+            .ToArray();
+        ParameterModel[] invokeParameters = slot.Invoke.Parameters
+            .Select(p => new ParameterModel(ParameterModifier(p), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(p.Name)))
+            .ToArray();
+
+        return new SlotModel(
+            FieldName: slot.Field.Name,
+            CallConvs: CallConvs(signature),
+            ThunkReturnType: signature.ReturnType.ToFullyQualified(),
+            ThunkParameters: thunkParameters.ToEquatableArray(),
+            Adapter: slot.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(slot.Adapter.Name),
+            Operation: slot.Operation.ToFullyQualified(),
+            InvokeReturnType: slot.Invoke.ReturnsVoid ? "void" : slot.Invoke.ReturnType.ToFullyQualified(),
+            InvokeParameters: invokeParameters.ToEquatableArray(),
+            HandlerName: type.ToPlainName() + "." + handler.Name,
+            HandlerCall: type.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(handler.Name));
+    }
+
+    private static string ParameterModifier(IParameterSymbol parameter)
+    {
+        // Only an explicit 'scoped' has to be repeated; out parameters are implicitly scoped.
+        string scoped = parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out ? "scoped " : string.Empty;
+        return scoped + SymbolExtensions.RefPrefix(parameter.RefKind);
+    }
+
+    private static string CallConvs(IMethodSymbol signature)
+    {
+        IEnumerable<string> conventions = signature.CallingConvention switch
+        {
+            SignatureCallingConvention.CDecl => new[] { "global::System.Runtime.CompilerServices.CallConvCdecl" },
+            SignatureCallingConvention.StdCall => new[] { "global::System.Runtime.CompilerServices.CallConvStdcall" },
+            SignatureCallingConvention.ThisCall => new[] { "global::System.Runtime.CompilerServices.CallConvThiscall" },
+            SignatureCallingConvention.FastCall => new[] { "global::System.Runtime.CompilerServices.CallConvFastcall" },
+            _ => signature.UnmanagedCallingConventionTypes.Select(t => t.ToFullyQualified()),
+        };
+        string list = string.Join(", ", conventions.Select(c => $"typeof({c})"));
+        return list.Length == 0 ? string.Empty : $"CallConvs = new[] {{ {list} }}";
+    }
+
+    private static HandlerTypeModel CreateModel(INamedTypeSymbol type, KindDescription kind, AttributeData kindAttribute, List<SlotModel> slots)
+    {
+        var containing = new List<TypeDeclarationModel>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containing.Insert(0, new TypeDeclarationModel(outer.DeclarationKeyword(), SymbolExtensions.EscapeIdentifier(outer.Name)));
+        }
+
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n
+            ? string.Join(".", NamespaceParts(n).Select(SymbolExtensions.EscapeIdentifier))
+            : null;
+
+        var settings = new List<SettingModel>();
+        foreach (SettingDescription setting in kind.Settings)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in kindAttribute.NamedArguments)
+            {
+                if (argument.Key == setting.PropertyName && FormatSetting(argument.Value, setting.Field.Type) is { } value)
+                {
+                    settings.Add(new SettingModel(setting.Field.Name, value));
+                }
+            }
+        }
+
+        return new HandlerTypeModel(
+            Namespace: ns,
+            ContainingTypes: containing.ToEquatableArray(),
+            Type: new TypeDeclarationModel(type.DeclarationKeyword(), SymbolExtensions.EscapeIdentifier(type.Name)),
+            FullyQualifiedName: type.ToFullyQualified(),
+            DisplayName: type.ToPlainName(),
+            HintName: HintName(type, kind),
+            TableType: kind.TableType.ToFullyQualified(),
+            TableCName: ToSnakeCase(kind.TableType.Name),
+            Settings: settings.ToEquatableArray(),
+            Slots: slots.ToEquatableArray());
+    }
+
+    private static IEnumerable<string> NamespaceParts(INamespaceSymbol ns)
+    {
+        var parts = new Stack<string>();
+        for (INamespaceSymbol? n = ns; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+        {
+            parts.Push(n.Name);
+        }
+        return parts;
+    }
+
+    /// <summary><c>Namespace.Outer+Inner.ProcOps.g.cs</c>: '+' keeps nested types apart from namespaces.</summary>
+    private static string HintName(INamedTypeSymbol type, KindDescription kind)
+    {
+        var names = new Stack<string>();
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            names.Push(t.Name);
+        }
+        string typePart = string.Join("+", names);
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? string.Join(".", NamespaceParts(n)) + "." : string.Empty;
+        return $"{ns}{typePart}.{kind.TableType.Name}.g.cs";
+    }
+
+    /// <summary>A C# expression of the field's type for the attribute's constant, or null if it cannot be one.</summary>
+    private static string? FormatSetting(TypedConstant constant, ITypeSymbol fieldType)
+    {
+        if (constant.Kind is not (TypedConstantKind.Primitive or TypedConstantKind.Enum) || constant.Value is null)
+        {
+            return null;
+        }
+
+        string? literal = constant.Value switch
+        {
+            bool b => b ? "true" : "false",
+            int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            uint u => u.ToString(System.Globalization.CultureInfo.InvariantCulture) + "u",
+            long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L",
+            ulong ul => ul.ToString(System.Globalization.CultureInfo.InvariantCulture) + "UL",
+            short s => s.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ushort us => us.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            byte by => by.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            sbyte sb => sb.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            _ => null, // strings, floating point: no such setting field exists in any ops struct
+        };
+        if (literal is null) return null;
+
+        string valueType = constant.Value switch
+        {
+            bool => "bool", int => "int", uint => "uint", long => "long", ulong => "ulong",
+            short => "short", ushort => "ushort", byte => "byte", sbyte => "sbyte", _ => "char",
+        };
+        string target = fieldType.ToFullyQualified();
+        if (literal.StartsWith("-")) literal = "(" + literal + ")";
+        return target == valueType ? literal : $"unchecked(({target}){literal})";
+    }
+
+    /// <summary><c>ProcOps</c> → <c>proc_ops</c>, <c>FileOperations</c> → <c>file_operations</c>.</summary>
+    private static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0) builder.Append('_');
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+        return builder.ToString();
+    }
+
+    private static Location MethodLocation(IMethodSymbol method) => method.Locations.FirstOrDefault() ?? Location.None;
+
+    private static Location AttributeLocation(AttributeData attribute, IMethodSymbol method) =>
+        attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? MethodLocation(method);
+
+    private static string AttributeName(INamedTypeSymbol attributeClass) =>
+        attributeClass.Name.EndsWith("Attribute") ? attributeClass.Name.Substring(0, attributeClass.Name.Length - "Attribute".Length) : attributeClass.Name;
+}

@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace KernelOps.Generators.Discovery;
+
+/// <summary>Every table kind of <see cref="TableKinds"/> that resolves in a compilation.</summary>
+internal sealed class KindCatalog
+{
+    private KindCatalog(ImmutableArray<KindDescription> kinds) => Kinds = kinds;
+
+    public ImmutableArray<KindDescription> Kinds { get; }
+
+    public bool IsEmpty => Kinds.IsEmpty;
+
+    public static KindCatalog Create(Compilation compilation)
+    {
+        var kinds = ImmutableArray.CreateBuilder<KindDescription>();
+        foreach (string name in TableKinds.KindAttributeMetadataNames)
+        {
+            if (compilation.GetTypeByMetadataName(name) is { } attribute &&
+                KindDescription.TryRead(attribute, compilation) is { } kind)
+            {
+                kinds.Add(kind);
+            }
+        }
+        return new KindCatalog(kinds.ToImmutable());
+    }
+
+    /// <summary>The kind selected by <paramref name="attributeClass"/>, if it is a kind attribute.</summary>
+    public KindDescription? FindKind(INamedTypeSymbol? attributeClass) =>
+        attributeClass is null ? null : Kinds.FirstOrDefault(k => SymbolEqualityComparer.Default.Equals(k.KindAttribute, attributeClass));
+
+    /// <summary>True when some kind's <c>[OpsSlot]</c> names <paramref name="attributeClass"/>.</summary>
+    public bool IsHandlerAttribute(INamedTypeSymbol? attributeClass) =>
+        attributeClass is not null && Kinds.Any(k => k.NamesHandlerAttribute(attributeClass));
+}

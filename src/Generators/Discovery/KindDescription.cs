@@ -1,0 +1,192 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Reflection.Metadata;
+using KernelOps.Generators.Extensions;
+using Microsoft.CodeAnalysis;
+
+namespace KernelOps.Generators.Discovery;
+
+/// <summary>
+/// A table kind as the Runtime describes it: the kind attribute, its ops struct, the implementable
+/// slots and the settings. Read from symbols; used inside one transform or analysis, never cached.
+/// </summary>
+internal sealed class KindDescription
+{
+    private KindDescription(
+        INamedTypeSymbol kindAttribute,
+        INamedTypeSymbol tableType,
+        ImmutableArray<SlotDescription> slots,
+        ImmutableArray<SettingDescription> settings,
+        ImmutableArray<INamedTypeSymbol> handlerAttributes)
+    {
+        KindAttribute = kindAttribute;
+        TableType = tableType;
+        Slots = slots;
+        Settings = settings;
+        HandlerAttributes = handlerAttributes;
+    }
+
+    public INamedTypeSymbol KindAttribute { get; }
+
+    public INamedTypeSymbol TableType { get; }
+
+    /// <summary>Slots whose description is complete and consistent, in field order.</summary>
+    public ImmutableArray<SlotDescription> Slots { get; }
+
+    public ImmutableArray<SettingDescription> Settings { get; }
+
+    /// <summary>Every handler attribute an <c>[OpsSlot]</c> of this kind names, usable or not.</summary>
+    public ImmutableArray<INamedTypeSymbol> HandlerAttributes { get; }
+
+    /// <summary>The kind's name for messages, e.g. <c>ProcOps</c> for <c>ProcOpsAttribute</c>.</summary>
+    public string KindName => KindAttribute.Name.EndsWith("Attribute") ? KindAttribute.Name.Substring(0, KindAttribute.Name.Length - "Attribute".Length) : KindAttribute.Name;
+
+    /// <summary>
+    /// Reads the kind selected by <paramref name="kindAttribute"/>, or null when the attribute has no
+    /// usable <c>[OpsTableKind(typeof(TStruct))]</c> or the Runtime's description types are missing.
+    /// </summary>
+    public static KindDescription? TryRead(INamedTypeSymbol kindAttribute, Compilation compilation)
+    {
+        INamedTypeSymbol? kindMarker = compilation.GetTypeByMetadataName(KnownTypeNames.OpsTableKindAttribute);
+        INamedTypeSymbol? slotMarker = compilation.GetTypeByMetadataName(KnownTypeNames.OpsSlotAttribute);
+        INamedTypeSymbol? settingMarker = compilation.GetTypeByMetadataName(KnownTypeNames.OpsTableSettingAttribute);
+        INamedTypeSymbol? adapterMarker = compilation.GetTypeByMetadataName(KnownTypeNames.OperationAdapterAttribute);
+        if (kindMarker is null || slotMarker is null || settingMarker is null || adapterMarker is null || !kindAttribute.IsUsable())
+        {
+            return null;
+        }
+
+        AttributeData? kindData = FindAttribute(kindAttribute, kindMarker);
+        if (kindData is null ||
+            kindData.ConstructorArguments.Length != 1 ||
+            kindData.ConstructorArguments[0].Value is not INamedTypeSymbol { TypeKind: TypeKind.Struct } tableType)
+        {
+            return null;
+        }
+
+        var slots = ImmutableArray.CreateBuilder<SlotDescription>();
+        var settings = ImmutableArray.CreateBuilder<SettingDescription>();
+        var handlerAttributes = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+        foreach (IFieldSymbol field in tableType.GetMembers().OfType<IFieldSymbol>())
+        {
+            if (field.IsStatic || field.IsConst) continue;
+
+            AttributeData? slotData = FindAttribute(field, slotMarker);
+            if (slotData is { ConstructorArguments.Length: 2 } &&
+                slotData.ConstructorArguments[0].Value is INamedTypeSymbol handlerAttribute &&
+                handlerAttribute.IsUsable())
+            {
+                handlerAttributes.Add(handlerAttribute);
+                if (slotData.ConstructorArguments[1].Value is INamedTypeSymbol operation &&
+                    SlotDescription.TryCreate(field, handlerAttribute, operation, adapterMarker) is { } slot)
+                {
+                    slots.Add(slot);
+                }
+                continue;
+            }
+
+            AttributeData? settingData = FindAttribute(field, settingMarker);
+            if (settingData is { ConstructorArguments.Length: 1 } &&
+                settingData.ConstructorArguments[0].Value is string propertyName &&
+                field.Type.IsUsable())
+            {
+                settings.Add(new SettingDescription(field, propertyName));
+            }
+        }
+
+        return new KindDescription(kindAttribute, tableType, slots.ToImmutable(), settings.ToImmutable(), handlerAttributes.ToImmutable());
+    }
+
+    internal static AttributeData? FindAttribute(ISymbol symbol, INamedTypeSymbol attributeClass) =>
+        symbol.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attributeClass));
+
+    /// <summary>The kind's slots filled by methods carrying <paramref name="attributeClass"/>.</summary>
+    public IEnumerable<SlotDescription> SlotsFor(INamedTypeSymbol attributeClass) =>
+        Slots.Where(s => SymbolEqualityComparer.Default.Equals(s.HandlerAttribute, attributeClass));
+
+    public bool NamesHandlerAttribute(INamedTypeSymbol attributeClass) =>
+        HandlerAttributes.Contains(attributeClass, SymbolEqualityComparer.Default);
+}
+
+/// <summary>A non-slot field set from the kind attribute's property <see cref="PropertyName"/>.</summary>
+internal sealed class SettingDescription(IFieldSymbol field, string propertyName)
+{
+    public IFieldSymbol Field { get; } = field;
+
+    public string PropertyName { get; } = propertyName;
+}
+
+/// <summary>
+/// An implementable slot: a function-pointer field, the handler attribute selecting it, the
+/// operation interface (safe signature = its static abstract <c>Invoke</c>) and the adapter
+/// <c>static TRet Name&lt;T&gt;(C params) where T : IOperation</c> whose C signature equals the field's.
+/// </summary>
+internal sealed class SlotDescription
+{
+    private SlotDescription(IFieldSymbol field, IMethodSymbol signature, INamedTypeSymbol handlerAttribute, INamedTypeSymbol operation, IMethodSymbol invoke, IMethodSymbol adapter)
+    {
+        Field = field;
+        Signature = signature;
+        HandlerAttribute = handlerAttribute;
+        Operation = operation;
+        Invoke = invoke;
+        Adapter = adapter;
+    }
+
+    public IFieldSymbol Field { get; }
+
+    /// <summary>The C signature (the field's function-pointer signature).</summary>
+    public IMethodSymbol Signature { get; }
+
+    public INamedTypeSymbol HandlerAttribute { get; }
+
+    public INamedTypeSymbol Operation { get; }
+
+    /// <summary>The safe signature every handler must have.</summary>
+    public IMethodSymbol Invoke { get; }
+
+    public IMethodSymbol Adapter { get; }
+
+    public static SlotDescription? TryCreate(IFieldSymbol field, INamedTypeSymbol handlerAttribute, INamedTypeSymbol operation, INamedTypeSymbol adapterMarker)
+    {
+        if (field.Type is not IFunctionPointerTypeSymbol { Signature: var signature } ||
+            signature.CallingConvention is not (SignatureCallingConvention.Unmanaged or SignatureCallingConvention.CDecl or
+                SignatureCallingConvention.StdCall or SignatureCallingConvention.ThisCall or SignatureCallingConvention.FastCall) ||
+            field.Type.ContainsErrorType() ||
+            operation.TypeKind != TypeKind.Interface)
+        {
+            return null;
+        }
+
+        IMethodSymbol[] invokes = operation.GetMembers("Invoke").OfType<IMethodSymbol>().Where(m => m.IsStatic && m.IsAbstract).ToArray();
+        if (invokes.Length != 1 || invokes[0].IsGenericMethod || invokes[0].ReturnsByRef || invokes[0].ReturnsByRefReadonly ||
+            invokes[0].ReturnType.ContainsErrorType() || invokes[0].Parameters.Any(p => p.Type.ContainsErrorType()))
+        {
+            return null;
+        }
+
+        AttributeData? adapterData = KindDescription.FindAttribute(operation, adapterMarker);
+        if (adapterData is not { ConstructorArguments.Length: 2 } ||
+            adapterData.ConstructorArguments[0].Value is not INamedTypeSymbol adapterType ||
+            adapterData.ConstructorArguments[1].Value is not string adapterName)
+        {
+            return null;
+        }
+
+        IMethodSymbol? adapter = adapterType.GetMembers(adapterName).OfType<IMethodSymbol>().FirstOrDefault(m =>
+            m.IsStatic &&
+            m.TypeParameters.Length == 1 &&
+            m.TypeParameters[0].ConstraintTypes.Contains(operation, SymbolEqualityComparer.Default) &&
+            SymbolEqualityComparer.Default.Equals(m.ReturnType, signature.ReturnType) &&
+            m.RefKind == signature.RefKind &&
+            m.Parameters.Length == signature.Parameters.Length &&
+            m.Parameters.Zip(signature.Parameters, (a, c) => a.RefKind == c.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, c.Type)).All(x => x));
+        if (adapter is null)
+        {
+            return null;
+        }
+
+        return new SlotDescription(field, signature, handlerAttribute, operation, invokes[0], adapter);
+    }
+}

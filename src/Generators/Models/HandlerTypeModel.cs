@@ -1,0 +1,60 @@
+namespace KernelOps.Generators.Models;
+
+// Pipeline models: plain values (strings and equatable arrays), no ISymbol, SyntaxNode, Location
+// or Compilation, so the incremental driver can compare them and skip emission when nothing the
+// output depends on has changed. Every string is already C# text, global::-qualified and escaped.
+
+/// <summary>One handler type and the table the generator fills for it.</summary>
+/// <param name="Namespace">The namespace as C# text (escaped), or null for the global namespace.</param>
+/// <param name="ContainingTypes">Enclosing types, outermost first (re-declared as partial).</param>
+/// <param name="Type">The handler type's own declaration.</param>
+/// <param name="FullyQualifiedName">e.g. <c>global::Samples.RamFile</c>.</param>
+/// <param name="DisplayName">e.g. <c>Samples.RamFile</c>, for logs and the table's name.</param>
+/// <param name="HintName">The deterministic generated file name.</param>
+/// <param name="TableType">The ops struct, e.g. <c>global::KernelOps.Abi.ProcOps</c>.</param>
+/// <param name="TableCName">The C struct name, e.g. <c>proc_ops</c>, for documentation.</param>
+/// <param name="Settings">Non-slot fields set from the kind attribute's named arguments.</param>
+/// <param name="Slots">Implemented slots, in the struct's field order.</param>
+internal sealed record HandlerTypeModel(
+    string? Namespace,
+    EquatableArray<TypeDeclarationModel> ContainingTypes,
+    TypeDeclarationModel Type,
+    string FullyQualifiedName,
+    string DisplayName,
+    string HintName,
+    string TableType,
+    string TableCName,
+    EquatableArray<SettingModel> Settings,
+    EquatableArray<SlotModel> Slots);
+
+/// <summary>A type declaration to re-open: <c>Keyword</c> is <c>class</c>, <c>struct</c>, <c>record</c>, ...</summary>
+internal sealed record TypeDeclarationModel(string Keyword, string Name);
+
+/// <summary>A table field set from the kind attribute, e.g. <c>proc_flags = 1u</c>.</summary>
+internal sealed record SettingModel(string FieldName, string ValueExpression);
+
+/// <summary>One implemented slot: its thunk, its operation forwarder and the user's handler.</summary>
+/// <param name="FieldName">The struct field, e.g. <c>proc_read</c>.</param>
+/// <param name="CallConvs">Extra <c>UnmanagedCallersOnly</c> argument text, or empty.</param>
+/// <param name="ThunkReturnType">The C return type.</param>
+/// <param name="ThunkParameters">The C parameters (names from the adapter).</param>
+/// <param name="Adapter">The adapter method, e.g. <c>global::KernelOps.Abi.ThunkAdapters.Read</c>.</param>
+/// <param name="Operation">The operation interface.</param>
+/// <param name="InvokeReturnType">The safe return type.</param>
+/// <param name="InvokeParameters">The safe parameters (names from the interface).</param>
+/// <param name="HandlerName">The handler for logs, e.g. <c>Samples.RamFile.Read</c>.</param>
+/// <param name="HandlerCall">The handler as a call target, e.g. <c>global::Samples.RamFile.Read</c>.</param>
+internal sealed record SlotModel(
+    string FieldName,
+    string CallConvs,
+    string ThunkReturnType,
+    EquatableArray<ParameterModel> ThunkParameters,
+    string Adapter,
+    string Operation,
+    string InvokeReturnType,
+    EquatableArray<ParameterModel> InvokeParameters,
+    string HandlerName,
+    string HandlerCall);
+
+/// <summary>A parameter: <paramref name="Modifier"/> is <c>ref </c>, <c>in </c>, <c>out </c>, <c>scoped ref </c> or empty.</summary>
+internal sealed record ParameterModel(string Modifier, string Type, string Name);

@@ -1,0 +1,116 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Reflection;
+using KernelOps.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace KernelOps.Generators.Tests;
+
+/// <summary>Edits that do not change a handler declaration leave every tracked step cached and the output identical.</summary>
+public class IncrementalityTests
+{
+    private const string Handler = Sources.Usings + $$"""
+        namespace Samples;
+
+        [ProcOps(Flags = ProcOpsFlags.Permanent)]
+        internal static partial class RamFile
+        {
+            {{Sources.Open}}
+            [Read] static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos) => (nuint)0;
+            {{Sources.Lseek}}
+        }
+        """;
+
+    private static readonly string[] TrackingNames = typeof(OpsTableGenerator).Assembly
+        .GetType("KernelOps.Generators.TrackingNames")!
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral)
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToArray();
+
+    [Test]
+    public void UnrelatedSyntaxTreeKeepsEveryStepCached()
+    {
+        CSharpCompilation first = TestCompilation.Create(Handler);
+        CSharpCompilation second = first.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Other { class Unrelated { int X => 1; } }", TestCompilation.ParseOptions));
+        AssertCachedAndIdentical(first, second);
+    }
+
+    [Test]
+    public void EditingAHandlerBodyKeepsEveryStepCached()
+    {
+        CSharpCompilation first = TestCompilation.Create(Handler);
+        SyntaxTree tree = first.SyntaxTrees.Single();
+        string edited = Handler.Replace("=> (nuint)0;", "{ pos += 1; return (nuint)1; }");
+        Assert.That(edited, Is.Not.EqualTo(Handler));
+        CSharpCompilation second = first.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(edited, TestCompilation.ParseOptions, tree.FilePath));
+        AssertCachedAndIdentical(first, second);
+    }
+
+    [Test]
+    public void AddingAHandlerIsSeenAsAChange()
+    {
+        // The positive control: the same assertions would fail if the model did not carry the slots.
+        CSharpCompilation first = TestCompilation.Create(Handler);
+        SyntaxTree tree = first.SyntaxTrees.Single();
+        string edited = Handler.Replace(Sources.Lseek, Sources.Lseek + "\n    " + Sources.Release);
+        CSharpCompilation second = first.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(edited, TestCompilation.ParseOptions, tree.FilePath));
+
+        GeneratorDriver driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(first);
+        string before = driver.GetRunResult().GeneratedTrees.Single().ToString();
+        GeneratorRunResult run = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        IncrementalStepRunReason[] reasons = run.TrackedSteps[nameof(Generators.TrackingNames.ValidHandlerTypes)]
+            .SelectMany(step => step.Outputs).Select(o => o.Reason).ToArray();
+        Assert.That(reasons, Does.Contain(IncrementalStepRunReason.Modified));
+        Assert.That(run.GeneratedSources.Single().SourceText.ToString(), Is.Not.EqualTo(before).And.Contains("proc_release"));
+    }
+
+    private static void AssertCachedAndIdentical(Compilation first, Compilation second)
+    {
+        GeneratorDriver driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(first);
+        GeneratorRunResult firstRun = driver.GetRunResult().Results.Single();
+        GeneratorRunResult secondRun = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.That(TrackingNames, Is.Not.Empty);
+        foreach (string name in TrackingNames)
+        {
+            Assert.That(secondRun.TrackedSteps.ContainsKey(name), Is.True, $"step {name} was not tracked");
+            ImmutableArray<IncrementalGeneratorRunStep> steps = secondRun.TrackedSteps[name];
+            var reasons = steps.SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+            Assert.That(reasons, Is.Not.Empty, $"step {name} produced nothing");
+            Assert.That(reasons, Is.All.AnyOf(IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged), $"step {name}");
+        }
+
+        // The models are plain values: nothing a later compilation could keep alive through them.
+        foreach (IncrementalGeneratorRunStep step in TrackingNames.SelectMany(name => secondRun.TrackedSteps[name]))
+        {
+            foreach ((object value, IncrementalStepRunReason _) in step.Outputs)
+            {
+                AssertNoRoslynObjects(value, step.Name ?? "?");
+            }
+        }
+
+        Assert.That(secondRun.GeneratedSources.Select(s => s.SourceText.ToString()),
+            Is.EqualTo(firstRun.GeneratedSources.Select(s => s.SourceText.ToString())));
+        Assert.That(secondRun.GeneratedSources, Has.Length.EqualTo(1));
+    }
+
+    private static void AssertNoRoslynObjects(object? value, string step, int depth = 0)
+    {
+        if (value is null || depth > 6 || value is string || value.GetType().IsPrimitive) return;
+        Assert.That(value, Is.Not.InstanceOf<ISymbol>().And.Not.InstanceOf<SyntaxNode>().And.Not.InstanceOf<Location>().And.Not.InstanceOf<Compilation>(),
+            $"step {step} holds a {value.GetType()}");
+        if (value is System.Collections.IEnumerable sequence)
+        {
+            foreach (object? item in sequence) AssertNoRoslynObjects(item, step, depth + 1);
+            return;
+        }
+        foreach (PropertyInfo property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0))
+        {
+            AssertNoRoslynObjects(property.GetValue(value), step, depth + 1);
+        }
+    }
+}
