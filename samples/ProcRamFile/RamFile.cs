@@ -69,7 +69,7 @@ public sealed class RamFileModule : IKernelModule
     public KResult Init(ModuleContext context)
     {
         var data = new RamFileData(_maxBytes);
-        _entry = context.Proc.Create(EntryName, 0o666, parent: null, RamFile.Table, data);
+        _entry = context.Proc.Create(EntryName, 0b110_110_110 /* 0666 */, parent: null, RamFile.Table, data);
         Data = data;
         context.Log.Printk($"{Name}: created {Path}");
         return KResult.Ok;
