@@ -21,10 +21,10 @@ public class AbiConstantsTests
     {
         string[] names = Enum.GetNames<Errno>().Where(n => !KernelInternal.Contains(n)).ToArray();
         Dictionary<string, long> c = PrintConstants("#include <errno.h>", names);
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             foreach (string n in names) Assert.That((long)Enum.Parse<Errno>(n), Is.EqualTo(c[n]), n);
-        });
+        }
     }
 
     [Test]
@@ -32,10 +32,10 @@ public class AbiConstantsTests
     {
         string[] names = Enum.GetNames<OpenFlags>();
         Dictionary<string, long> c = PrintConstants("#include <asm/fcntl.h> /* the kernel UAPI values; glibc redefines O_LARGEFILE as 0 on 64-bit */", names);
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             foreach (string n in names) Assert.That((long)Enum.Parse<OpenFlags>(n), Is.EqualTo(c[n]), n);
-        });
+        }
     }
 
     [Test]
@@ -43,11 +43,11 @@ public class AbiConstantsTests
     {
         var map = new (string C, Whence W)[] { ("SEEK_SET", Whence.Set), ("SEEK_CUR", Whence.Current), ("SEEK_END", Whence.End), ("SEEK_DATA", Whence.Data), ("SEEK_HOLE", Whence.Hole) };
         Dictionary<string, long> c = PrintConstants("#include <linux/fs.h>", map.Select(m => m.C).Append("SEEK_MAX").ToArray());
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             foreach (var (name, w) in map) Assert.That((long)w, Is.EqualTo(c[name]), name);
             Assert.That(c["SEEK_MAX"], Is.EqualTo(WhenceExtensions.SeekMax), "SEEK_MAX");
-        });
+        }
     }
 
     [TestCase(0, true)]

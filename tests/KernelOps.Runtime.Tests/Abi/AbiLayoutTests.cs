@@ -48,11 +48,11 @@ public class AbiLayoutTests
     [Test]
     public void ProcOps_is_96_bytes_with_12_members_as_in_Linux_6_18()
     {
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That(Unsafe.SizeOf<ProcOps>(), Is.EqualTo(96));
             Assert.That(typeof(ProcOps).GetFields(BindingFlags.Instance | BindingFlags.Public), Has.Length.EqualTo(12));
-        });
+        }
     }
 
     [Test]
@@ -65,7 +65,7 @@ public class AbiLayoutTests
     private static void AssertSameLayout(Type type, PaholeLayout layout)
     {
         FieldInfo[] fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That(Marshal.SizeOf(type), Is.EqualTo(layout.Size), $"sizeof(struct {layout.StructName})");
             Assert.That(fields, Has.Length.EqualTo(layout.MemberCount), "member count");
@@ -87,7 +87,7 @@ public class AbiLayoutTests
                     Assert.That(CSharpName(field.FieldType.GetFunctionPointerReturnType()), Is.EqualTo(ExpectedCSharp(c.Return)), $"{member.Name} return ({c.Return})");
                 }
             }
-        });
+        }
     }
 
     private static int SizeOfField(FieldInfo field) =>

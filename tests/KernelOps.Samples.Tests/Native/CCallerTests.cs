@@ -88,7 +88,7 @@ public unsafe class CCallerTests
                 fixed (byte* t = text)
                     rc = session(RamFile.Table.Pointer, &inode, &file, (byte*)buffer.Address, t, (nuint)text.Length, &r);
                 string read = Encoding.ASCII.GetString(new ReadOnlySpan<byte>(r.Data, (int)Math.Max(0, r.ReadRc)));
-                Assert.Multiple(() =>
+                using (Assert.EnterMultipleScope())
                 {
                     Assert.That(rc, Is.Zero);
                     Assert.That(r.OpenRc, Is.Zero, "open");
@@ -100,7 +100,7 @@ public unsafe class CCallerTests
                     Assert.That(r.NullSlots, Is.EqualTo(0x7F), "the seven unimplemented slots are NULL");
                     Assert.That(r.BadWhenceRc, Is.EqualTo(-(long)Errno.EINVAL), "whence 42");
                     Assert.That(data.Snapshot(), Is.EqualTo(text));
-                });
+                }
             }
             finally
             {

@@ -125,12 +125,12 @@ public unsafe class RawThunkTests
         nint result = write
             ? RamFile.Table.Pointer->proc_write(f.File, (byte*)buffer, (nuint)c.Count, ppos)
             : RamFile.Table.Pointer->proc_read(f.File, (byte*)buffer, (nuint)c.Count, ppos);
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That((long)result, Is.EqualTo(c.Expected), "return value");
             Assert.That(pos, Is.EqualTo(c.ExpectedPosition), "*ppos");
             Assert.That(kernel.Log.Lines, Is.Empty, "bad input is an errno, not a handler failure");
-        });
+        }
         if (!write && result > 0 && c.Buffer == Buffer.Mapped16)
         {
             var got = new byte[result];
@@ -178,7 +178,7 @@ public unsafe class RawThunkTests
         using var f = new FakeFile();
         ProcOps* t = RamFile.Table.Pointer;
         long pos = 0;
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That(t->proc_open(f.Inode, null), Is.EqualTo(-(int)Errno.EBADF), "open(inode, NULL)");
             Assert.That(t->proc_open(null, f.File), Is.EqualTo(-(int)Errno.EINVAL), "open(NULL, file)");
@@ -186,14 +186,14 @@ public unsafe class RawThunkTests
             Assert.That(t->proc_read(null, null, 4, &pos), Is.EqualTo(-(nint)Errno.EBADF), "read(NULL, ...)");
             Assert.That(t->proc_write(null, null, 4, &pos), Is.EqualTo(-(nint)Errno.EBADF), "write(NULL, ...)");
             Assert.That(t->proc_lseek(null, 0, 0), Is.EqualTo(-(long)Errno.EBADF), "lseek(NULL, ...)");
-        });
+        }
     }
 
     [Test]
     public void Slots_the_class_does_not_implement_are_null()
     {
         ref readonly ProcOps t = ref RamFile.Table.Value;
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That((nint)t.proc_open, Is.Not.Zero);
             Assert.That((nint)t.proc_read, Is.Not.Zero);
@@ -207,7 +207,7 @@ public unsafe class RawThunkTests
             Assert.That((nint)t.proc_mmap, Is.Zero);
             Assert.That((nint)t.proc_get_unmapped_area, Is.Zero);
             Assert.That(t.proc_flags, Is.Zero);
-        });
+        }
     }
 
     [Test]

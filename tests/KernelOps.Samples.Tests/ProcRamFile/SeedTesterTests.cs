@@ -65,11 +65,11 @@ public class SeedTesterTests
         UserMapping b = s.MapText("xxxx");
         int ro = s.Shell.Open(P, OpenFlags.O_RDONLY);
         int wo = s.Shell.Open(P, OpenFlags.O_WRONLY);
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That(s.Shell.Write(ro, b.Address, 4), Is.EqualTo(-(nint)Errno.EBADF));
             Assert.That(s.Shell.Read(wo, b.Address, 4), Is.EqualTo(-(nint)Errno.EBADF));
-        });
+        }
     }
 
     // 2. Read and write
@@ -134,7 +134,7 @@ public class SeedTesterTests
         s.Shell.Lseek(fd, 6, (int)Whence.Set);
         UserMapping z = s.MapText("z");
         s.Shell.Write(fd, z.Address, 1);
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That(s.Module.Data!.Snapshot(), Is.EqualTo(new byte[] { (byte)'a', (byte)'b', (byte)'\n', 0, 0, 0, (byte)'z' }));
             Assert.That(s.Shell.Lseek(fd, 4, (int)Whence.Data), Is.EqualTo(4), "ramfs: the gap is data");
@@ -142,7 +142,7 @@ public class SeedTesterTests
             Assert.That(s.Shell.Lseek(fd, 7, (int)Whence.Data), Is.EqualTo(-(long)Errno.ENXIO));
             Assert.That(s.Shell.Lseek(fd, 7, (int)Whence.Hole), Is.EqualTo(-(long)Errno.ENXIO));
             Assert.That(s.Shell.Lseek(fd, -1, (int)Whence.Data), Is.EqualTo(-(long)Errno.ENXIO), "negative offsets compare unsigned");
-        });
+        }
     }
 
     [Test]
@@ -151,7 +151,7 @@ public class SeedTesterTests
         using var s = new RamFileSession(maxBytes: 1024);
         s.Echo("0123");
         int fd = s.Shell.Open(P, OpenFlags.O_RDWR);
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That(s.Shell.Lseek(fd, -1, (int)Whence.Set), Is.EqualTo(-(long)Errno.EINVAL));
             Assert.That(s.Shell.Lseek(fd, -6, (int)Whence.End), Is.EqualTo(-(long)Errno.EINVAL));
@@ -161,7 +161,7 @@ public class SeedTesterTests
             Assert.That(s.Shell.Lseek(fd, 3, (int)Whence.Set), Is.EqualTo(3));
             Assert.That(s.Shell.Lseek(fd, long.MaxValue, (int)Whence.Current), Is.EqualTo(-(long)Errno.EINVAL), "overflow");
             Assert.That(s.Shell.Lseek(fd, 0, (int)Whence.Current), Is.EqualTo(3), "failed seeks leave f_pos alone");
-        });
+        }
     }
 
     [Test]
@@ -276,14 +276,14 @@ public class SeedTesterTests
         Assert.That(s.Kernel.Modules.Unload(s.Module.Name).IsOk, Is.True);
 
         KernelStatistics stats = s.Kernel.Statistics;
-        Assert.Multiple(() =>
+        using (Assert.EnterMultipleScope())
         {
             Assert.That(unexpected, Is.Empty, "every call returns data or a clean errno (ENOENT/EIO)");
             Assert.That(Interlocked.Read(ref ok), Is.GreaterThan(0), "some calls succeeded");
             Assert.That(Interlocked.Read(ref gone), Is.GreaterThan(0), "some calls met the unloaded module");
             Assert.That(stats.LiveFiles, Is.Zero, "struct file leaks");
             Assert.That(stats.LiveGCHandles, Is.Zero, "GCHandle leaks");
-        });
+        }
         TestContext.Out.WriteLine($"{cycles} unload/reload cycles, {ok} calls served, {gone} met the removed entry; {stats}");
     }
 
