@@ -199,13 +199,13 @@ public unsafe class RawThunkTests
             Assert.That((nint)t.proc_read, Is.Not.Zero);
             Assert.That((nint)t.proc_write, Is.Not.Zero);
             Assert.That((nint)t.proc_lseek, Is.Not.Zero);
-            Assert.That((nint)t.proc_read_iter, Is.Zero);
-            Assert.That((nint)t.proc_release, Is.Zero);
-            Assert.That((nint)t.proc_poll, Is.Zero);
-            Assert.That((nint)t.proc_ioctl, Is.Zero);
-            Assert.That((nint)t.proc_compat_ioctl, Is.Zero);
-            Assert.That((nint)t.proc_mmap, Is.Zero);
-            Assert.That((nint)t.proc_get_unmapped_area, Is.Zero);
+            Assert.That((nint)t.proc_read_iter, Is.EqualTo(nint.Zero));
+            Assert.That((nint)t.proc_release, Is.EqualTo(nint.Zero));
+            Assert.That((nint)t.proc_poll, Is.EqualTo(nint.Zero));
+            Assert.That((nint)t.proc_ioctl, Is.EqualTo(nint.Zero));
+            Assert.That((nint)t.proc_compat_ioctl, Is.EqualTo(nint.Zero));
+            Assert.That((nint)t.proc_mmap, Is.EqualTo(nint.Zero));
+            Assert.That((nint)t.proc_get_unmapped_area, Is.EqualTo(nint.Zero));
             Assert.That(t.proc_flags, Is.Zero);
         }
     }

@@ -88,7 +88,7 @@ public class SeedTesterTests
         var got = new StringBuilder();
         nint n;
         while ((n = s.Shell.Read(fd, r.Address, (nuint)chunk)) > 0) got.Append(s.ReadUser(r, (int)n));
-        Assert.That(n, Is.Zero, "EOF is a zero-length read");
+        Assert.That(n, Is.EqualTo(nint.Zero), "EOF is a zero-length read");
         Assert.That(got.ToString(), Is.EqualTo(text));
     }
 
