@@ -345,9 +345,9 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
     {
         get
         {
-            if (Parent is null) return Name;
-            string parentPath = Parent.Path;
-            return parentPath == "/" ? "/" + Name : parentPath + "/" + Name;
+            if (Parent is null) return Name; // "/"
+            if (Parent.Parent is null) return Name; // "/proc" is named by its path, as proc_root is
+            return Parent.Path + "/" + Name;
         }
     }
 
