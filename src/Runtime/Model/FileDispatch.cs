@@ -69,6 +69,7 @@ internal static unsafe class GenericLlseek
     /// <summary>mirrors fs/read_write.c:default_llseek (under the inode lock there; f_pos_lock covers callers here).</summary>
     public static long Default(NativeFile* file, long offset, int whence)
     {
+        // SAFETY: file (and its inode, pinned by the file) is live for the call, per the dispatch contract.
         long size = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
         switch (whence)
         {
@@ -95,6 +96,7 @@ internal static unsafe class GenericLlseek
     /// <summary>mirrors fs/read_write.c:generic_file_llseek_size with maxsize MAX_LFS_FILESIZE and eof i_size.</summary>
     public static long Generic(NativeFile* file, long offset, int whence)
     {
+        // SAFETY: as in Default.
         long eof = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
         switch (whence)
         {

@@ -307,6 +307,7 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
             _hasLseek = ops.Value.proc_lseek != null;
             _dispatch = new ProcRegDispatch(this);
         }
+        // SAFETY: a fresh zeroed allocation owned by this entry until its last PutNode.
         _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
         Interlocked.Increment(ref procFs.Counters.Inodes);
         _inode->i_mode = mode;
@@ -389,6 +390,8 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         int left = Interlocked.Decrement(ref _nodeRefs);
         if (left > 0) return;
         if (left < 0) throw new InvalidOperationException("proc entry reference count underflow");
+        // SAFETY: the last reference is gone: the entry is unlinked (no lookup can find it) and no
+        // open file points at the inode any more, so nothing can read it after this.
         FreeData();
         NativeMemory.Free(_inode);
         _inode = null;
@@ -514,6 +517,9 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         public override bool HasLlseek => true;
         public override bool HasIoctl => true;
 
+        // SAFETY: an OpsTable must outlive every registration that uses it (its contract), and a
+        // registration outlives every file opened on it, so the table is readable for any call here.
+        // The file and inode pointers come from the VFS, which holds a file reference for the call.
         private ProcOps* Table => pde._ops.Pointer;
 
         // mirrors fs/proc/inode.c:proc_reg_open

@@ -151,6 +151,8 @@ public sealed unsafe class UserProcess : IDisposable
         // mirrors fs/read_write.c:ksys_read
         using FileHandle f = FdGetPos(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
+        // SAFETY: the handle holds a reference to the file, so __fput cannot free the native struct
+        // before the handle is disposed at the end of this method.
         NativeFile* file = f.File.File;
         bool stream = IsStream(file);
         long pos = stream ? 0 : Volatile.Read(ref file->f_pos); // file_ppos()
@@ -166,6 +168,7 @@ public sealed unsafe class UserProcess : IDisposable
         // mirrors fs/read_write.c:ksys_write
         using FileHandle f = FdGetPos(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
+        // SAFETY: as in Read, the handle's reference keeps the native file alive.
         NativeFile* file = f.File.File;
         bool stream = IsStream(file);
         long pos = stream ? 0 : Volatile.Read(ref file->f_pos);
@@ -397,6 +400,7 @@ public sealed unsafe class UserProcess : IDisposable
         FileHandle handle = FdGet(fd);
         OpenFile? file = handle.File;
         if (file is null) return handle;
+        // SAFETY: FdGet took a reference, so file.File is live.
         bool needsLock = ((FMode)file.File->f_mode & FMode.FMODE_ATOMIC_POS) != 0
             && (file.FileCount > 1 || file.Dispatch.HasIterateShared);
         if (!needsLock) return handle;

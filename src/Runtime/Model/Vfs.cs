@@ -42,6 +42,8 @@ internal static unsafe class Vfs
         opened = null;
         FileDispatch dispatch = node.Dispatch;
         OpenFile file = OpenFile.Allocate(counters, node, dispatch, flags);
+        // SAFETY: the file was just allocated and is referenced only by this call until installed;
+        // the caller's node reference (now the file's) keeps the inode alive.
         NativeFile* f = file.File;
         NativeInode* inode = node.Inode;
 
@@ -105,6 +107,9 @@ internal static unsafe class Vfs
     /// <summary>mirrors fs/read_write.c:vfs_read.</summary>
     public static nint Read(OpenFile file, nuint buffer, nuint count, long* position)
     {
+        // SAFETY: callers hold a reference to file (fget), so the native struct is live; the user
+        // buffer is never dereferenced here, only handed to the table, whose handlers copy through
+        // UserMemory. position points at the caller's local.
         NativeFile* f = file.File;
         var mode = (FMode)f->f_mode;
         if ((mode & FMode.FMODE_READ) == 0) return -(nint)Errno.EBADF;
