@@ -1,0 +1,124 @@
+using System.Threading;
+using KernelOps.Abi;
+
+namespace KernelOps.Model;
+
+/// <summary>
+/// How the VFS calls one kind of file's operations: the model's stand-in for the
+/// <c>file-&gt;f_op</c> the VFS sees (proc_reg_file_ops for proc files, proc_dir_operations for proc
+/// directories, a device's file_operations next). Every method takes the raw C arguments and
+/// returns the C convention (value or -errno); implementations call handlers only through the
+/// function pointers of the registered table. The <c>Has*</c> properties say which
+/// file_operations slots are non-null, which do_dentry_open and the syscalls consult.
+/// </summary>
+internal abstract unsafe class FileDispatch
+{
+    /// <summary>The table stored in <c>file-&gt;f_op</c> (the handler's proc_ops / file_operations), or null.</summary>
+    public abstract void* Ops { get; }
+
+    /// <summary><c>f_op-&gt;read</c> (or read_iter) is set: do_dentry_open grants FMODE_CAN_READ.</summary>
+    public abstract bool HasRead { get; }
+
+    /// <summary><c>f_op-&gt;write</c> (or write_iter) is set: do_dentry_open grants FMODE_CAN_WRITE.</summary>
+    public abstract bool HasWrite { get; }
+
+    /// <summary><c>f_op-&gt;llseek</c> is set; without it do_dentry_open clears FMODE_LSEEK.</summary>
+    public abstract bool HasLlseek { get; }
+
+    /// <summary><c>f_op-&gt;unlocked_ioctl</c> is set; without it vfs_ioctl answers -ENOTTY.</summary>
+    public abstract bool HasIoctl { get; }
+
+    /// <summary><c>f_op-&gt;iterate_shared</c> is set: fdget_pos always takes f_pos_lock (directories).</summary>
+    public virtual bool HasIterateShared => false;
+
+    /// <summary>
+    /// The module that owns the ops (<c>fops-&gt;owner</c>), pinned by do_dentry_open's fops_get
+    /// (try_module_get) and released by __fput's fops_put (module_put). Null for proc: proc_ops has
+    /// no owner and relies on proc_entry_rundown instead. file_operations dispatchers return their
+    /// table's owner here.
+    /// </summary>
+    public virtual LoadedModule? Owner => null;
+
+    /// <summary><c>f_op-&gt;open</c>; 0 when the slot is null.</summary>
+    public abstract int Open(NativeInode* inode, NativeFile* file);
+
+    /// <summary><c>f_op-&gt;read</c>.</summary>
+    public abstract nint Read(NativeFile* file, byte* buffer, nuint count, long* position);
+
+    /// <summary><c>f_op-&gt;write</c>.</summary>
+    public abstract nint Write(NativeFile* file, byte* buffer, nuint count, long* position);
+
+    /// <summary><c>f_op-&gt;llseek</c>.</summary>
+    public abstract long Llseek(NativeFile* file, long offset, int whence);
+
+    /// <summary><c>f_op-&gt;unlocked_ioctl</c>.</summary>
+    public abstract nint Ioctl(NativeFile* file, uint command, nuint argument);
+
+    /// <summary><c>f_op-&gt;release</c>, called once by __fput for a file whose open succeeded.</summary>
+    public abstract int Release(NativeInode* inode, NativeFile* file);
+}
+
+/// <summary>
+/// The VFS's own llseek helpers, used by dispatchers whose table has no seek of its own.
+/// </summary>
+internal static unsafe class GenericLlseek
+{
+    /// <summary>MAX_LFS_FILESIZE on 64-bit (include/linux/fs.h).</summary>
+    public const long MaxLfsFileSize = long.MaxValue;
+
+    /// <summary>mirrors fs/read_write.c:default_llseek (under the inode lock there; f_pos_lock covers callers here).</summary>
+    public static long Default(NativeFile* file, long offset, int whence)
+    {
+        // SAFETY: file (and its inode, pinned by the file) is live for the call, per the dispatch contract.
+        long size = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
+        switch (whence)
+        {
+            case (int)Whence.End:
+                offset += size;
+                break;
+            case (int)Whence.Current:
+                if (offset == 0) return Volatile.Read(ref file->f_pos);
+                offset += Volatile.Read(ref file->f_pos);
+                break;
+            case (int)Whence.Data:
+                if (offset >= size) return -(long)Errno.ENXIO;
+                break;
+            case (int)Whence.Hole:
+                if (offset >= size) return -(long)Errno.ENXIO;
+                offset = size;
+                break;
+        }
+        if (offset < 0) return -(long)Errno.EINVAL; // unsigned_offsets() is false for every model file
+        if (offset != Volatile.Read(ref file->f_pos)) Volatile.Write(ref file->f_pos, offset);
+        return offset;
+    }
+
+    /// <summary>mirrors fs/read_write.c:generic_file_llseek_size with maxsize MAX_LFS_FILESIZE and eof i_size.</summary>
+    public static long Generic(NativeFile* file, long offset, int whence)
+    {
+        // SAFETY: as in Default.
+        long eof = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
+        switch (whence)
+        {
+            case (int)Whence.End:
+                offset += eof;
+                break;
+            case (int)Whence.Current:
+                if (offset == 0) return Volatile.Read(ref file->f_pos);
+                offset += Volatile.Read(ref file->f_pos);
+                break;
+            case (int)Whence.Data:
+                if ((ulong)offset >= (ulong)eof) return -(long)Errno.ENXIO;
+                break;
+            case (int)Whence.Hole:
+                if ((ulong)offset >= (ulong)eof) return -(long)Errno.ENXIO;
+                offset = eof;
+                break;
+        }
+        // mirrors fs/read_write.c:vfs_setpos
+        if (offset < 0) return -(long)Errno.EINVAL;
+        if (offset > MaxLfsFileSize) return -(long)Errno.EINVAL;
+        if (offset != Volatile.Read(ref file->f_pos)) Volatile.Write(ref file->f_pos, offset);
+        return offset;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Threading;
+
+namespace KernelOps.Model;
+
+/// <summary>
+/// A snapshot of what a <see cref="Kernel"/> has allocated and not yet freed, for leak tests:
+/// every number is zero after <see cref="Kernel.Dispose"/>.
+/// </summary>
+/// <param name="LiveFiles">Native <c>struct file</c> objects not yet freed by their last fput.</param>
+/// <param name="LiveInodes">Native <c>struct inode</c> objects not yet freed.</param>
+/// <param name="LiveGCHandles">GCHandles the model allocated (f_model, i_private) and has not freed.</param>
+/// <param name="OpenDescriptors">File descriptors installed in all processes' fd tables.</param>
+public readonly record struct KernelStatistics(long LiveFiles, long LiveInodes, long LiveGCHandles, long OpenDescriptors)
+{
+    /// <summary>True when nothing is live.</summary>
+    public bool IsEmpty => LiveFiles == 0 && LiveInodes == 0 && LiveGCHandles == 0 && OpenDescriptors == 0;
+}
+
+/// <summary>The live counters behind <see cref="KernelStatistics"/>; one per kernel, updated atomically.</summary>
+internal sealed class KernelCounters
+{
+    public long Files;
+    public long Inodes;
+    public long Handles;
+    public long Descriptors;
+
+    public KernelStatistics Snapshot() => new(
+        Interlocked.Read(ref Files),
+        Interlocked.Read(ref Inodes),
+        Interlocked.Read(ref Handles),
+        Interlocked.Read(ref Descriptors));
+}

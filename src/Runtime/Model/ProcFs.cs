@@ -1,0 +1,669 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Threading;
+using KernelOps.Abi;
+
+namespace KernelOps.Model;
+
+/// <summary>
+/// The model's /proc (fs/proc/generic.c registration, fs/proc/inode.c proxies). Entries are
+/// registered with a <c>struct proc_ops</c> table; opening one goes through the proc_reg_*
+/// proxies, which bracket every call with use_pde/unuse_pde so removal can drain calls in flight
+/// and release files still open. Thread-safe.
+/// </summary>
+public sealed unsafe class ProcFs
+{
+    /// <summary>S_IFMT: the file-type bits of a mode.</summary>
+    public const uint S_IFMT = 0xF000;
+    /// <summary>S_IFREG: regular file.</summary>
+    public const uint S_IFREG = 0x8000;
+    /// <summary>S_IFDIR: directory.</summary>
+    public const uint S_IFDIR = 0x4000;
+    /// <summary>S_IALLUGO: every permission bit including setuid/setgid/sticky.</summary>
+    public const uint S_IALLUGO = 0xFFF;
+    /// <summary>S_IRUGO: read for user, group and others (0444).</summary>
+    public const uint S_IRUGO = 0x124;
+    /// <summary>S_IXUGO: execute/search for user, group and others (0111).</summary>
+    public const uint S_IXUGO = 0x49;
+
+    /// <summary>PROC_DYNAMIC_FIRST (fs/proc/generic.c): the first dynamically allocated proc inode number.</summary>
+    private const ulong ProcDynamicFirst = 0xF0000000;
+
+    private readonly Kernel _kernel;
+    private long _nextInode = (long)ProcDynamicFirst;
+
+    internal ProcFs(Kernel kernel)
+    {
+        _kernel = kernel;
+        FsRoot = new ProcEntry(this, "/", S_IFDIR | 0x1ED /* 0755 */, null, default, null, null, ulong.MaxValue - 1);
+        Root = new ProcEntry(this, "/proc", S_IFDIR | S_IRUGO | S_IXUGO, FsRoot, default, null, null, 1);
+        FsRoot.Children!.Add("proc", Root);
+        Root.MarkLinked();
+    }
+
+    /// <summary>The /proc directory (<c>proc_root</c>): the parent of entries created with a null parent.</summary>
+    public ProcEntry Root { get; }
+
+    /// <summary>proc_subdir_lock: guards every entry's children and linked state.</summary>
+    internal Lock TreeLock { get; } = new();
+
+    internal ProcEntry FsRoot { get; }
+
+    internal Kernel Kernel => _kernel;
+
+    internal KernelCounters Counters => _kernel.Counters;
+
+    /// <summary>
+    /// proc_create_data: registers a regular file <paramref name="name"/> under
+    /// <paramref name="parent"/> (null for /proc) served by <paramref name="ops"/>.
+    /// <paramref name="data"/> becomes the inode's <c>i_private</c> (a GCHandle), which handlers
+    /// read with <c>inode.Data&lt;T&gt;()</c>. A mode without type bits means S_IFREG; a mode without
+    /// permission bits means 0444.
+    /// </summary>
+    /// <exception cref="KernelErrorException">EINVAL for a bad name or a non-regular mode, EEXIST for a
+    /// duplicate (also logged as Linux does), ENOENT when the parent was removed.</exception>
+    public ProcEntry Create(string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, object? data = null) =>
+        CreateCore(name, mode, parent, ops, data, owner: null);
+
+    /// <summary>proc_mkdir: registers a directory (mode 0555) under <paramref name="parent"/> (null for /proc).</summary>
+    /// <exception cref="KernelErrorException">As <see cref="Create"/>.</exception>
+    public ProcEntry Mkdir(string name, ProcEntry? parent = null) => MkdirCore(name, parent, owner: null);
+
+    /// <summary>
+    /// remove_proc_subtree: removes the entry at <paramref name="path"/> (relative to /proc, or
+    /// absolute as <c>/proc/a/b</c>) and everything below it, waiting for calls in flight.
+    /// </summary>
+    /// <returns>Ok, ENOENT when there is no such entry, EINVAL for /proc itself.</returns>
+    public KResult Remove(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ProcEntry? entry = Find(path);
+        if (entry is null) return Errno.ENOENT;
+        if (entry == Root || entry == FsRoot) return Errno.EINVAL;
+        return RemoveSubtree(entry, force: false) ? KResult.Ok : Errno.ENOENT;
+    }
+
+    /// <summary>The registered entry at <paramref name="path"/> (relative to /proc or absolute), or null.</summary>
+    public ProcEntry? Find(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string relative = path.StartsWith("/proc/", StringComparison.Ordinal) ? path["/proc/".Length..]
+            : path == "/proc" ? "" : path.TrimStart('/');
+        lock (TreeLock)
+        {
+            ProcEntry current = Root;
+            foreach (string part in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (current.Children is null || !current.Children.TryGetValue(part, out ProcEntry? child)) return null;
+                current = child;
+            }
+            return current;
+        }
+    }
+
+    internal ProcEntry MkdirCore(string name, ProcEntry? parent, LoadedModule? owner)
+    {
+        // mirrors fs/proc/generic.c:proc_mkdir_data (mode 0 -> S_IRUGO | S_IXUGO)
+        return Register(name, S_IFDIR | S_IRUGO | S_IXUGO, parent, default, null, owner);
+    }
+
+    internal ProcEntry CreateCore(string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, object? data, LoadedModule? owner)
+    {
+        if (ops.IsNull) throw new ArgumentException("A proc entry needs a proc_ops table.", nameof(ops));
+        // mirrors fs/proc/generic.c:proc_create_reg
+        if ((mode & S_IFMT) == 0) mode |= S_IFREG;
+        if ((mode & S_IALLUGO) == 0) mode |= S_IRUGO;
+        if ((mode & S_IFMT) != S_IFREG)
+        {
+            Printk($"proc: proc_create_data('{name}') with non-regular mode 0{Convert.ToString(mode, 8)}");
+            throw new KernelErrorException(Errno.EINVAL, $"proc_create(\"{name}\")");
+        }
+        return Register(name, mode, parent, ops, data, owner);
+    }
+
+    // mirrors fs/proc/generic.c:__proc_create + proc_register
+    private ProcEntry Register(string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, object? data, LoadedModule? owner)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        _kernel.ThrowIfDisposed();
+        parent ??= Root;
+        if (parent.ProcFs != this) throw new ArgumentException("The parent belongs to another kernel.", nameof(parent));
+        string operation = $"proc_create(\"{name}\")";
+        string? bad = name.Length == 0 || name.Length > Vfs.NameMax ? $"name len {name.Length}"
+            : name == "." ? "name '.'"
+            : name == ".." ? "name '..'"
+            : name.Contains('/') ? $"name '{name}' contains '/' (the model does not walk names; pass a parent)"
+            : parent == Root && uint.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? $"create '/proc/{name}' by hand"
+            : null;
+        if (bad is not null)
+        {
+            Printk("proc: " + bad);
+            throw new KernelErrorException(Errno.EINVAL, operation);
+        }
+        if (!parent.IsDirectory) throw new KernelErrorException(Errno.ENOTDIR, operation);
+
+        ulong ino = (ulong)Interlocked.Increment(ref _nextInode) - 1;
+        var entry = new ProcEntry(this, name, mode, parent, ops, data, owner, ino);
+        bool inserted = false;
+        try
+        {
+            lock (TreeLock)
+            {
+                if (!parent.IsLinked) throw new KernelErrorException(Errno.ENOENT, operation);
+                if (parent.Children!.ContainsKey(name))
+                {
+                    Printk($"proc_dir_entry '{parent.Name}/{name}' already registered");
+                    throw new KernelErrorException(Errno.EEXIST, operation);
+                }
+                parent.Children.Add(name, entry);
+                entry.MarkLinked();
+                inserted = true;
+            }
+            return entry;
+        }
+        finally
+        {
+            if (!inserted) entry.Discard();
+        }
+    }
+
+    /// <summary>
+    /// mirrors fs/proc/generic.c:remove_proc_subtree: unlinks the whole subtree under
+    /// proc_subdir_lock (no new lookups), then runs each entry down, children first.
+    /// </summary>
+    /// <returns>False when the entry was already removed.</returns>
+    internal bool RemoveSubtree(ProcEntry root, bool force)
+    {
+        var doomed = new List<ProcEntry>();
+        lock (TreeLock)
+        {
+            if (!root.IsLinked) return false;
+            root.Parent?.Children?.Remove(root.Name);
+            Collect(root, doomed);
+        }
+        foreach (ProcEntry entry in doomed) entry.Teardown(force);
+        return true;
+
+        static void Collect(ProcEntry entry, List<ProcEntry> into)
+        {
+            if (entry.Children is { } children)
+            {
+                foreach (ProcEntry child in children.Values) Collect(child, into);
+                children.Clear();
+            }
+            entry.MarkUnlinked();
+            into.Add(entry);
+        }
+    }
+
+    /// <summary>
+    /// Path walk for open (fs/namei.c:path_openat: link_path_walk, open_last_lookups, do_open,
+    /// may_open). Returns 0 and a node with a reference taken, or -errno.
+    /// </summary>
+    internal int LookupForOpen(string path, OpenFlags flags, out ProcEntry? node)
+    {
+        node = null;
+        if (path.Length == 0) return -(int)Errno.ENOENT;
+        if (path.Length >= Vfs.PathMax) return -(int)Errno.ENAMETOOLONG;
+        bool create = (flags & OpenFlags.O_CREAT) != 0;
+        // fs/open.c:build_open_flags: O_CREAT | O_DIRECTORY is invalid since Linux 6.4.
+        if (create && (flags & OpenFlags.O_DIRECTORY) != 0) return -(int)Errno.EINVAL;
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        bool mustBeDirectory = path.EndsWith('/') || (flags & OpenFlags.O_DIRECTORY) != 0;
+        foreach (string part in parts)
+            if (part.Length > Vfs.NameMax) return -(int)Errno.ENAMETOOLONG;
+
+        lock (TreeLock)
+        {
+            // Relative paths resolve from the cwd, which is "/" for every model process.
+            ProcEntry current = FsRoot;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                string part = parts[i];
+                bool last = i == parts.Length - 1;
+                if (!current.IsDirectory) return -(int)Errno.ENOTDIR;
+                ProcEntry? next;
+                if (part == ".") next = current;
+                else if (part == "..") next = current.Parent ?? current;
+                else if (!current.Children!.TryGetValue(part, out next))
+                {
+                    // lookup_open: O_CREAT on a missing name needs dir->i_op->create, which proc lacks.
+                    return last && create ? -(int)Errno.EACCES : -(int)Errno.ENOENT;
+                }
+                else if (last && create && (flags & OpenFlags.O_EXCL) != 0)
+                {
+                    return -(int)Errno.EEXIST;
+                }
+                current = next;
+            }
+
+            if (create && current.IsDirectory) return -(int)Errno.EISDIR; // do_open
+            if (mustBeDirectory && !current.IsDirectory) return -(int)Errno.ENOTDIR;
+            if (current.IsDirectory && (Vfs.AccMode(flags) & Vfs.MayWrite) != 0) return -(int)Errno.EISDIR; // may_open
+            current.GetNode();
+            node = current;
+            return 0;
+        }
+    }
+
+    /// <summary>Kernel shutdown: removes every remaining entry (permanent ones too) and frees the roots.</summary>
+    internal void Shutdown()
+    {
+        var top = new List<ProcEntry>();
+        lock (TreeLock) top.AddRange(Root.Children!.Values);
+        foreach (ProcEntry entry in top) RemoveSubtree(entry, force: true);
+        lock (TreeLock)
+        {
+            Root.MarkUnlinked();
+            FsRoot.MarkUnlinked();
+        }
+        Root.PutNode();
+        FsRoot.PutNode();
+    }
+
+    internal void Printk(string line) => _kernel.Log.Printk(line);
+}
+
+/// <summary>
+/// A registered /proc entry (<c>struct proc_dir_entry</c>). <see cref="Dispose"/> is proc_remove:
+/// it removes the entry and its subtree, waits for calls in flight, and releases files still
+/// open, whose later calls fail with EIO.
+/// </summary>
+public sealed unsafe class ProcEntry : IDisposable, IVfsNode
+{
+    /// <summary>BIAS (fs/proc/internal.h): added to in_use at removal so use_pde fails from then on.</summary>
+    private const int Bias = int.MinValue;
+
+    private readonly OpsTable<ProcOps> _ops;
+    private readonly bool _permanent;
+    private readonly bool _hasLseek; // PROC_ENTRY_proc_lseek, computed by pde_set_flags at registration
+    private NativeInode* _inode;
+    private int _nodeRefs = 1; // the registration's reference; lookups and open files add theirs
+    private int _inUse;
+    private Completion? _unloadCompletion;
+    private readonly Lock _unloadLock = new(); // pde_unload_lock
+    private readonly List<PdeOpener> _openers = new();
+    private bool _linked;
+    private readonly FileDispatch _dispatch;
+
+    internal ProcEntry(ProcFs procFs, string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, object? data, LoadedModule? owner, ulong ino)
+    {
+        ProcFs = procFs;
+        Name = name;
+        Mode = mode;
+        Parent = parent;
+        Owner = owner;
+        _ops = ops;
+        if ((mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR)
+        {
+            Children = new Dictionary<string, ProcEntry>(StringComparer.Ordinal);
+            _dispatch = new ProcDirDispatch();
+        }
+        else
+        {
+            _permanent = (ops.Value.proc_flags & (uint)ProcOpsFlags.Permanent) != 0;
+            _hasLseek = ops.Value.proc_lseek != null;
+            _dispatch = new ProcRegDispatch(this);
+        }
+        // SAFETY: a fresh zeroed allocation owned by this entry until its last PutNode.
+        _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
+        Interlocked.Increment(ref procFs.Counters.Inodes);
+        _inode->i_mode = mode;
+        _inode->i_ino = ino;
+        if (data is not null)
+        {
+            _inode->i_private = GCHandle.ToIntPtr(GCHandle.Alloc(data));
+            Interlocked.Increment(ref procFs.Counters.Handles);
+        }
+        _linked = parent is null; // roots are live from the start; others when inserted
+    }
+
+    /// <summary>The entry's name (the last path component; <c>/proc</c> for the root).</summary>
+    public string Name { get; }
+
+    /// <summary>File type and permission bits (S_IFREG | 0444 ...).</summary>
+    public uint Mode { get; }
+
+    /// <summary>The parent directory (<see cref="ProcFs.Root"/> for top-level entries); null for the roots.</summary>
+    public ProcEntry? Parent { get; }
+
+    /// <summary>True for a directory made with <see cref="ProcFs.Mkdir"/>.</summary>
+    public bool IsDirectory => Children is not null;
+
+    /// <summary>True when the table has PROC_ENTRY_PERMANENT: calls skip use_pde and removal does not drain.</summary>
+    public bool IsPermanent => _permanent;
+
+    /// <summary>True once the entry has been removed (no new lookups find it).</summary>
+    public bool IsRemoved
+    {
+        get { lock (ProcFs.TreeLock) return !_linked; }
+    }
+
+    /// <summary>The absolute path, e.g. <c>/proc/driver/foo</c>.</summary>
+    public string Path
+    {
+        get
+        {
+            if (Parent is null) return Name; // "/"
+            if (Parent.Parent is null) return Name; // "/proc" is named by its path, as proc_root is
+            return Parent.Path + "/" + Name;
+        }
+    }
+
+    /// <summary>proc_remove: removes this entry and its subtree (see <see cref="ProcFs.Remove"/>). Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Parent is null) return; // the roots go with the kernel
+        ProcFs.RemoveSubtree(this, force: false);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Path;
+
+    internal ProcFs ProcFs { get; }
+
+    internal LoadedModule? Owner { get; }
+
+    internal Dictionary<string, ProcEntry>? Children { get; }
+
+    /// <summary>Under TreeLock.</summary>
+    internal bool IsLinked => _linked;
+
+    internal void MarkLinked() => _linked = true;
+
+    internal void MarkUnlinked() => _linked = false;
+
+    NativeInode* IVfsNode.Inode => _inode;
+
+    FileDispatch IVfsNode.Dispatch => _dispatch;
+
+    /// <summary>A lookup's reference (pde_get + iget); taken under TreeLock while linked.</summary>
+    internal void GetNode() => Interlocked.Increment(ref _nodeRefs);
+
+    void IVfsNode.PutNode() => PutNode();
+
+    /// <summary>Drops a reference; the last one frees the inode and any data handle left.</summary>
+    internal void PutNode()
+    {
+        int left = Interlocked.Decrement(ref _nodeRefs);
+        if (left > 0) return;
+        if (left < 0) throw new InvalidOperationException("proc entry reference count underflow");
+        // SAFETY: the last reference is gone: the entry is unlinked (no lookup can find it) and no
+        // open file points at the inode any more, so nothing can read it after this.
+        FreeData();
+        NativeMemory.Free(_inode);
+        _inode = null;
+        Interlocked.Decrement(ref ProcFs.Counters.Inodes);
+    }
+
+    /// <summary>Frees an entry that was never linked (registration failed).</summary>
+    internal void Discard() => PutNode();
+
+    private void FreeData()
+    {
+        nint word = Interlocked.Exchange(ref _inode->i_private, 0);
+        if (word == 0) return;
+        GCHandle.FromIntPtr(word).Free();
+        Interlocked.Decrement(ref ProcFs.Counters.Handles);
+    }
+
+    /// <summary>After unlinking: drain and release (proc_entry_rundown), then drop the registration's reference.</summary>
+    internal void Teardown(bool force)
+    {
+        if (!IsDirectory)
+        {
+            if (_permanent && !force)
+            {
+                // Linux refuses to remove permanent entries (WARN in remove_proc_entry). The model removes
+                // it from the namespace but cannot drain calls that skip use_pde: it reports instead.
+                int openFiles = Volatile.Read(ref _nodeRefs) - 1;
+                ProcFs.Printk($"proc: removing permanent /proc entry '{Parent?.Name}/{Name}'" +
+                    (openFiles > 0 ? $" while {openFiles} file(s) are open; they keep calling its proc_ops" : ""));
+            }
+            else if (!_permanent)
+            {
+                Rundown();
+                FreeData(); // no handler can see this inode any more
+            }
+        }
+        PutNode();
+    }
+
+    // ---- fs/proc/inode.c ------------------------------------------------------------------
+
+    /// <summary>mirrors fs/proc/inode.c:use_pde (atomic_inc_unless_negative).</summary>
+    internal bool UsePde()
+    {
+        int value = Volatile.Read(ref _inUse);
+        while (value >= 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _inUse, value + 1, value);
+            if (seen == value) return true;
+            value = seen;
+        }
+        return false;
+    }
+
+    /// <summary>mirrors fs/proc/inode.c:unuse_pde.</summary>
+    internal void UnusePde()
+    {
+        if (Interlocked.Decrement(ref _inUse) == Bias)
+            Volatile.Read(ref _unloadCompletion)!.Complete();
+    }
+
+    /// <summary>mirrors fs/proc/inode.c:proc_entry_rundown.</summary>
+    private void Rundown()
+    {
+        var done = new Completion();
+        Volatile.Write(ref _unloadCompletion, done);
+        // Wait until all existing callers into the table are done.
+        if (Interlocked.Add(ref _inUse, Bias) != Bias)
+        {
+            while (!done.Wait(TimeSpan.FromSeconds(10)))
+                ProcFs.Printk($"proc: removal of '{Path}' still waiting for {Volatile.Read(ref _inUse) - Bias} call(s) in flight");
+        }
+        // ->pde_openers can't grow from now on.
+        _unloadLock.Enter();
+        while (_openers.Count > 0)
+        {
+            ClosePdeo(_openers[0]); // releases _unloadLock
+            _unloadLock.Enter();
+        }
+        _unloadLock.Exit();
+    }
+
+    /// <summary>mirrors fs/proc/inode.c:close_pdeo. Called with pde_unload_lock held; returns with it released.</summary>
+    private void ClosePdeo(PdeOpener opener)
+    {
+        if (opener.Closing)
+        {
+            // Somebody else is releasing it: wait for them.
+            var c = new Completion();
+            opener.Waiter = c;
+            _unloadLock.Exit();
+            c.Wait(Timeout.InfiniteTimeSpan);
+            return;
+        }
+        opener.Closing = true;
+        _unloadLock.Exit();
+        NativeFile* file = opener.File;
+        var release = _ops.Value.proc_release;
+        // SAFETY: the opener is on the list, so the file's __fput has not finished: either it has not
+        // started, or it is in proc_reg_release waiting for this close_pdeo. The table outlives the entry.
+        release(file->f_inode, file);
+        Completion? waiter;
+        _unloadLock.Enter();
+        _openers.Remove(opener); // strictly after ->proc_release
+        waiter = opener.Waiter;
+        _unloadLock.Exit();
+        waiter?.Complete();
+    }
+
+    private sealed class PdeOpener(NativeFile* file)
+    {
+        public NativeFile* File { get; } = file;
+        public bool Closing { get; set; }
+        public Completion? Waiter { get; set; }
+    }
+
+    /// <summary>proc_reg_file_ops: the file_operations the VFS sees for a regular proc file.</summary>
+    private sealed class ProcRegDispatch(ProcEntry pde) : FileDispatch
+    {
+        public override void* Ops => pde._ops.Pointer;
+        public override bool HasRead => true;
+        public override bool HasWrite => true;
+        public override bool HasLlseek => true;
+        public override bool HasIoctl => true;
+
+        // SAFETY: an OpsTable must outlive every registration that uses it (its contract), and a
+        // registration outlives every file opened on it, so the table is readable for any call here.
+        // The file and inode pointers come from the VFS, which holds a file reference for the call.
+        private ProcOps* Table => pde._ops.Pointer;
+
+        // mirrors fs/proc/inode.c:proc_reg_open
+        public override int Open(NativeInode* inode, NativeFile* file)
+        {
+            if (!pde._hasLseek) file->f_mode &= ~(uint)FMode.FMODE_LSEEK;
+            if (pde._permanent)
+            {
+                var permanentOpen = Table->proc_open;
+                return permanentOpen != null ? permanentOpen(inode, file) : 0;
+            }
+            if (!pde.UsePde()) return -(int)Errno.ENOENT;
+            int rv = 0;
+            try
+            {
+                var release = Table->proc_release;
+                var open = Table->proc_open;
+                if (open != null) rv = open(inode, file);
+                if (release != null && rv == 0)
+                {
+                    // Save every struct file with a release hook, so rundown can release it.
+                    lock (pde._unloadLock) pde._openers.Add(new PdeOpener(file));
+                }
+            }
+            finally
+            {
+                pde.UnusePde();
+            }
+            return rv;
+        }
+
+        // mirrors fs/proc/inode.c:proc_reg_read + pde_read
+        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
+        {
+            if (pde._permanent) return PdeRead(file, buffer, count, position);
+            nint rv = -(nint)Errno.EIO;
+            if (pde.UsePde())
+            {
+                try { rv = PdeRead(file, buffer, count, position); }
+                finally { pde.UnusePde(); }
+            }
+            return rv;
+        }
+
+        private nint PdeRead(NativeFile* file, byte* buffer, nuint count, long* position)
+        {
+            var read = Table->proc_read;
+            return read != null ? read(file, buffer, count, position) : -(nint)Errno.EIO;
+        }
+
+        // mirrors fs/proc/inode.c:proc_reg_write + pde_write
+        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
+        {
+            if (pde._permanent) return PdeWrite(file, buffer, count, position);
+            nint rv = -(nint)Errno.EIO;
+            if (pde.UsePde())
+            {
+                try { rv = PdeWrite(file, buffer, count, position); }
+                finally { pde.UnusePde(); }
+            }
+            return rv;
+        }
+
+        private nint PdeWrite(NativeFile* file, byte* buffer, nuint count, long* position)
+        {
+            var write = Table->proc_write;
+            return write != null ? write(file, buffer, count, position) : -(nint)Errno.EIO;
+        }
+
+        // mirrors fs/proc/inode.c:proc_reg_llseek + pde_lseek
+        public override long Llseek(NativeFile* file, long offset, int whence)
+        {
+            if (pde._permanent) return PdeLseek(file, offset, whence);
+            long rv = -(long)Errno.EIO;
+            if (pde.UsePde())
+            {
+                try { rv = PdeLseek(file, offset, whence); }
+                finally { pde.UnusePde(); }
+            }
+            return rv;
+        }
+
+        private long PdeLseek(NativeFile* file, long offset, int whence)
+        {
+            var lseek = Table->proc_lseek;
+            return lseek != null ? lseek(file, offset, whence) : GenericLlseek.Default(file, offset, whence);
+        }
+
+        // mirrors fs/proc/inode.c:proc_reg_unlocked_ioctl + pde_ioctl (-ENOTTY after removal too)
+        public override nint Ioctl(NativeFile* file, uint command, nuint argument)
+        {
+            if (pde._permanent) return PdeIoctl(file, command, argument);
+            nint rv = -(nint)Errno.ENOTTY;
+            if (pde.UsePde())
+            {
+                try { rv = PdeIoctl(file, command, argument); }
+                finally { pde.UnusePde(); }
+            }
+            return rv;
+        }
+
+        private nint PdeIoctl(NativeFile* file, uint command, nuint argument)
+        {
+            var ioctl = Table->proc_ioctl;
+            return ioctl != null ? ioctl(file, command, argument) : -(nint)Errno.ENOTTY;
+        }
+
+        // mirrors fs/proc/inode.c:proc_reg_release
+        public override int Release(NativeInode* inode, NativeFile* file)
+        {
+            if (pde._permanent)
+            {
+                var release = Table->proc_release;
+                return release != null ? release(inode, file) : 0;
+            }
+            pde._unloadLock.Enter();
+            foreach (PdeOpener opener in pde._openers)
+            {
+                if (opener.File == file)
+                {
+                    pde.ClosePdeo(opener); // releases the lock
+                    return 0;
+                }
+            }
+            pde._unloadLock.Exit();
+            return 0;
+        }
+    }
+
+    /// <summary>proc_dir_operations: generic_read_dir, generic_file_llseek, iterate_shared.</summary>
+    private sealed class ProcDirDispatch : FileDispatch
+    {
+        public override void* Ops => null;
+        public override bool HasRead => true;
+        public override bool HasWrite => false;
+        public override bool HasLlseek => true;
+        public override bool HasIoctl => false;
+        public override bool HasIterateShared => true;
+        public override int Open(NativeInode* inode, NativeFile* file) => 0;
+        // mirrors fs/libfs.c:generic_read_dir
+        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
+        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
+        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+        public override int Release(NativeInode* inode, NativeFile* file) => 0;
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+using System.Text;
+using KernelOps.Abi;
+using KernelOps.Model;
+
+namespace KernelOps.Runtime.Tests.Model;
+
+/// <summary>A kernel and a process per test; teardown disposes and checks nothing leaked.</summary>
+internal abstract class ModelTestBase
+{
+    protected Kernel Kernel = null!;
+    protected UserProcess Proc = null!;
+
+    [SetUp]
+    public void CreateKernel()
+    {
+        Kernel = new Kernel();
+        Proc = Kernel.CreateProcess("test");
+    }
+
+    [TearDown]
+    public void DisposeKernel()
+    {
+        Proc.Dispose();
+        Kernel.Dispose();
+        Assert.That(Kernel.Statistics, Is.EqualTo(new KernelStatistics(0, 0, 0, 0)), "kernel leaked after Dispose");
+    }
+
+    protected ProcEntry CreateRam(string name, RamState state, OpsTable<ProcOps>? table = null, ProcEntry? parent = null, uint mode = 0x1B6) =>
+        Kernel.Proc.Create(name, mode, parent, table ?? TestTables.Ram, state);
+
+    /// <summary>A user buffer of <paramref name="length"/> bytes.</summary>
+    protected nuint Buffer(int length = 4096) => Proc.Memory.Map((nuint)length).Address;
+
+    protected string ReadString(nuint address, int length)
+    {
+        var bytes = new byte[length];
+        Assert.That(Proc.Memory.CopyFromUser(bytes, address), Is.EqualTo((nuint)0));
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    protected nuint UserString(string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        nuint address = Buffer(Math.Max(1, bytes.Length));
+        Assert.That(Proc.Memory.CopyToUser(address, bytes), Is.EqualTo((nuint)0));
+        return address;
+    }
+
+    protected static int Err(Errno e) => -(int)e;
+}
