@@ -92,55 +92,12 @@ public sealed class RamFileData
     }
 
     /// <summary>
-    /// lseek with ramfs's answers: mirrors fs/read_write.c:generic_file_llseek_size with
-    /// eof = i_size and maxsize = <see cref="MaxBytes"/>, then vfs_setpos.
+    /// lseek with ramfs's answers: ramfs uses generic_file_llseek, i.e. generic_file_llseek_size
+    /// with eof = i_size; here maxsize is <see cref="MaxBytes"/>. Everything before EOF is data
+    /// (no holes), so SEEK_DATA stays put and SEEK_HOLE goes to EOF; at or past EOF both are ENXIO.
     /// </summary>
-    public KResult<long> Seek(FileRef file, long offset, Whence whence)
-    {
-        long target;
-        switch (whence)
-        {
-            case Whence.Set:
-                target = offset;
-                break;
-            case Whence.Current:
-                // "f_pos + 0" is a pure query: no update, so no race with a concurrent writer
-                if (offset == 0) return file.ReadPositionUnsynchronized();
-                if (!TryAdd(file.ReadPositionUnsynchronized(), offset, out target)) return Errno.EINVAL;
-                break;
-            case Whence.End:
-                if (!TryAdd(Length, offset, out target)) return Errno.EINVAL;
-                break;
-            case Whence.Data:
-            {
-                // Everything before EOF is data on ramfs; at or past EOF there is no more data.
-                long eof = Length;
-                if ((ulong)offset >= (ulong)eof) return Errno.ENXIO;
-                target = offset;
-                break;
-            }
-            case Whence.Hole:
-            {
-                // The only hole is the virtual one at EOF.
-                long eof = Length;
-                if ((ulong)offset >= (ulong)eof) return Errno.ENXIO;
-                target = eof;
-                break;
-            }
-            default:
-                return Errno.EINVAL;
-        }
-        // mirrors fs/read_write.c:vfs_setpos
-        if (target < 0 || target > MaxBytes) return Errno.EINVAL;
-        file.WritePositionUnsynchronized(target);
-        return target;
-    }
-
-    private static bool TryAdd(long a, long b, out long sum)
-    {
-        sum = unchecked(a + b);
-        return !(((a ^ sum) & (b ^ sum)) < 0);
-    }
+    public KResult<long> Seek(FileRef file, long offset, Whence whence) =>
+        Llseek.GenericFileLlseekSize(file, offset, whence, MaxBytes, Length);
 
     private void EnsureCapacity(long needed)
     {

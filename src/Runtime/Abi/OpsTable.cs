@@ -37,6 +37,8 @@ public readonly unsafe struct OpsTable<TOps> : IEquatable<OpsTable<TOps>> where 
     /// <summary>
     /// Allocates a zeroed table tied to <paramref name="owner"/>'s lifetime
     /// (RuntimeHelpers.AllocateTypeAssociatedMemory), for generated code to fill once.
+    /// Each call allocates a new table that is never freed before the type is: call it once per
+    /// type, as the generated code does (it caches the table in a holder class).
     /// </summary>
     public static OpsTable<TOps> AllocateFor(Type owner, string name)
     {

@@ -51,6 +51,27 @@ public readonly unsafe struct FileRef : IEquatable<FileRef>
     /// </summary>
     public void WritePositionUnsynchronized(long position) => Volatile.Write(ref _file->f_pos, position);
 
+    /// <summary>
+    /// Marks the file as a stream, from an open handler: no f_pos at all (read/write get no
+    /// position, lseek/pread/pwrite fail with ESPIPE, and no f_pos lock is taken).
+    /// </summary>
+    public void StreamOpen()
+    {
+        // mirrors fs/open.c:stream_open
+        Interlocked.And(ref _file->f_mode, ~(uint)(FMode.FMODE_LSEEK | FMode.FMODE_PREAD | FMode.FMODE_PWRITE | FMode.FMODE_ATOMIC_POS));
+        Interlocked.Or(ref _file->f_mode, (uint)FMode.FMODE_STREAM);
+    }
+
+    /// <summary>
+    /// Marks the file as not seekable, from an open handler: lseek, pread and pwrite fail with
+    /// ESPIPE; read/write still get and advance a position.
+    /// </summary>
+    public void NonseekableOpen()
+    {
+        // mirrors fs/open.c:nonseekable_open
+        Interlocked.And(ref _file->f_mode, ~(uint)(FMode.FMODE_LSEEK | FMode.FMODE_PREAD | FMode.FMODE_PWRITE));
+    }
+
     /// <summary>The one word of per-open data in <c>file-&gt;private_data</c>.</summary>
     public nint PrivateData
     {
@@ -100,6 +121,8 @@ public readonly unsafe struct Inode : IEquatable<Inode>
     /// The registration data handed to proc_create_data / debugfs_create_file (Linux's
     /// <c>pde_data(inode)</c> / <c>inode-&gt;i_private</c>), or null when none was given or it is
     /// of another type. The registration owns it and outlives every call that can see this inode.
+    /// After the entry's removal the word is cleared (no handler can run by then: removal waits
+    /// for calls in flight and later calls fail before reaching the table), so this returns null.
     /// </summary>
     public T? Data<T>() where T : class
     {

@@ -59,66 +59,28 @@ internal abstract unsafe class FileDispatch
 }
 
 /// <summary>
-/// The VFS's own llseek helpers, used by dispatchers whose table has no seek of its own.
+/// The VFS's own llseek helpers on raw files, for dispatchers whose table has no seek of its own;
+/// the rules themselves live once, in <see cref="KernelOps.Llseek"/>, which handlers call too.
 /// </summary>
 internal static unsafe class GenericLlseek
 {
-    /// <summary>MAX_LFS_FILESIZE on 64-bit (include/linux/fs.h).</summary>
-    public const long MaxLfsFileSize = long.MaxValue;
-
     /// <summary>mirrors fs/read_write.c:default_llseek (under the inode lock there; f_pos_lock covers callers here).</summary>
     public static long Default(NativeFile* file, long offset, int whence)
     {
+        if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
         // SAFETY: file (and its inode, pinned by the file) is live for the call, per the dispatch contract.
         long size = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
-        switch (whence)
-        {
-            case (int)Whence.End:
-                offset += size;
-                break;
-            case (int)Whence.Current:
-                if (offset == 0) return Volatile.Read(ref file->f_pos);
-                offset += Volatile.Read(ref file->f_pos);
-                break;
-            case (int)Whence.Data:
-                if (offset >= size) return -(long)Errno.ENXIO;
-                break;
-            case (int)Whence.Hole:
-                if (offset >= size) return -(long)Errno.ENXIO;
-                offset = size;
-                break;
-        }
-        if (offset < 0) return -(long)Errno.EINVAL; // unsigned_offsets() is false for every model file
-        if (offset != Volatile.Read(ref file->f_pos)) Volatile.Write(ref file->f_pos, offset);
-        return offset;
+        return ToNative(KernelOps.Llseek.DefaultLlseek(new FileRef(file), offset, w, size));
     }
 
-    /// <summary>mirrors fs/read_write.c:generic_file_llseek_size with maxsize MAX_LFS_FILESIZE and eof i_size.</summary>
+    /// <summary>mirrors fs/read_write.c:generic_file_llseek (generic_file_llseek_size with s_maxbytes MAX_LFS_FILESIZE, eof i_size).</summary>
     public static long Generic(NativeFile* file, long offset, int whence)
     {
+        if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
         // SAFETY: as in Default.
         long eof = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
-        switch (whence)
-        {
-            case (int)Whence.End:
-                offset += eof;
-                break;
-            case (int)Whence.Current:
-                if (offset == 0) return Volatile.Read(ref file->f_pos);
-                offset += Volatile.Read(ref file->f_pos);
-                break;
-            case (int)Whence.Data:
-                if ((ulong)offset >= (ulong)eof) return -(long)Errno.ENXIO;
-                break;
-            case (int)Whence.Hole:
-                if ((ulong)offset >= (ulong)eof) return -(long)Errno.ENXIO;
-                offset = eof;
-                break;
-        }
-        // mirrors fs/read_write.c:vfs_setpos
-        if (offset < 0) return -(long)Errno.EINVAL;
-        if (offset > MaxLfsFileSize) return -(long)Errno.EINVAL;
-        if (offset != Volatile.Read(ref file->f_pos)) Volatile.Write(ref file->f_pos, offset);
-        return offset;
+        return ToNative(KernelOps.Llseek.GenericFileLlseekSize(new FileRef(file), offset, w, KernelOps.Llseek.MaxLfsFileSize, eof));
     }
+
+    private static long ToNative(KResult<long> result) => result.TryGetValue(out long position) ? position : -(long)result.Error;
 }
