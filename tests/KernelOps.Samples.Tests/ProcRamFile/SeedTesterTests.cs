@@ -231,7 +231,7 @@ public class SeedTesterTests
     [Test, CancelAfter(120_000)]
     public void Writers_and_readers_survive_repeated_unload_and_reload_and_nothing_leaks()
     {
-        const int cycles = 40, workers = 4;
+        const int cycles = 200, workers = 4;
         using var s = new RamFileSession();
         var unexpected = new ConcurrentBag<string>();
         long ok = 0, gone = 0;
@@ -283,8 +283,15 @@ public class SeedTesterTests
             Assert.That(Interlocked.Read(ref gone), Is.GreaterThan(0), "some calls met the unloaded module");
             Assert.That(stats.LiveFiles, Is.Zero, "struct file leaks");
             Assert.That(stats.LiveGCHandles, Is.Zero, "GCHandle leaks");
+            Assert.That(stats.LiveInodes, Is.EqualTo(BaselineInodes()), "inode leaks (a fresh kernel has its root inodes)");
         }
         TestContext.Out.WriteLine($"{cycles} unload/reload cycles, {ok} calls served, {gone} met the removed entry; {stats}");
+    }
+
+    private static long BaselineInodes()
+    {
+        using var fresh = new Kernel();
+        return fresh.Statistics.LiveInodes;
     }
 
     /// <summary>Runs <paramref name="count"/> threads; an exception in one is recorded, never thrown on it.</summary>
