@@ -4,8 +4,26 @@ using KernelOps;
 using KernelOps.Model;
 using KernelOps.Samples.ProcRamFile;
 
-// A session on the kernel model, replaying the seed article's shell steps against
-// /proc/rust-proc-file, then seeking, then unloading the module under an open file.
+// Without arguments: a session on the kernel model, replaying the seed article's shell steps
+// against /proc/rust-proc-file, then seeking, then unloading the module under an open file.
+// With --mount DIR: the model's /proc served on DIR through FUSE until Ctrl-C.
+switch (args)
+{
+    case []:
+        break;
+    case ["--mount", string dir]:
+        return MountMode.Run(dir);
+    case ["-h" or "--help"]:
+        Console.WriteLine(MountMode.Usage);
+        return 0;
+    case ["--mount"]:
+        Console.Error.WriteLine($"ProcRamFile: --mount needs a directory ({MountMode.Usage})");
+        return 2;
+    default:
+        Console.Error.WriteLine($"ProcRamFile: unknown option '{string.Join(' ', args)}' ({MountMode.Usage})");
+        return 2;
+}
+
 using var kernel = new Kernel();
 kernel.Log.LineWritten += line => Console.WriteLine($"[dmesg] {line}");
 using UserProcess shell = kernel.CreateProcess("sh");

@@ -18,7 +18,7 @@ internal static partial class RamFile
         // For a regular file Linux truncates on O_TRUNC whatever the access mode (fs/namei.c:
         // build_open_flags turns O_TRUNC into a MAY_WRITE check, do_open then truncates); proc
         // has no such VFS step, so the handler does it, as the seed's module does.
-        if ((file.Flags & OpenFlags.O_TRUNC) != 0) data.Truncate();
+        if ((file.Flags & OpenFlags.O_TRUNC) != 0) data.Truncate(inode);
         return KResult.Ok;
     }
 
@@ -28,7 +28,7 @@ internal static partial class RamFile
 
     [Write]
     private static KResult<nuint> Write(FileRef file, UserSliceReader source, ref long position) =>
-        DataOf(file).Write(ref source, ref position, append: (file.Flags & OpenFlags.O_APPEND) != 0);
+        DataOf(file).Write(ref source, ref position, append: (file.Flags & OpenFlags.O_APPEND) != 0, file.Inode);
 
     [Lseek]
     private static KResult<long> Lseek(FileRef file, long offset, Whence whence) =>

@@ -35,10 +35,17 @@ public sealed class RamFileData
         get { lock (_lock) return _length; }
     }
 
-    /// <summary>Truncates to zero, as an O_TRUNC open of a regular file does.</summary>
-    public void Truncate()
+    /// <summary>
+    /// Truncates to zero, as an O_TRUNC open of a regular file does, and publishes the size in
+    /// <paramref name="inode"/>'s i_size.
+    /// </summary>
+    public void Truncate(Inode inode)
     {
-        lock (_lock) _length = 0;
+        lock (_lock)
+        {
+            _length = 0;
+            inode.Size = 0;
+        }
     }
 
     /// <summary>Copies of the contents, for tests and the transcript.</summary>
@@ -63,9 +70,11 @@ public sealed class RamFileData
     /// <summary>
     /// Writes the user buffer at <paramref name="position"/> (at the end when
     /// <paramref name="append"/>) and advances it. A short copy (a fault part-way) is a short
-    /// write, as generic_perform_write returns; a fault before the first byte is EFAULT.
+    /// write, as generic_perform_write returns; a fault before the first byte is EFAULT. The new
+    /// size goes to <paramref name="inode"/>'s i_size under the same lock (simple_write_end's
+    /// i_size_write), so stat and SEEK_END see what a reader would.
     /// </summary>
-    public KResult<nuint> Write(ref UserSliceReader source, ref long position, bool append)
+    public KResult<nuint> Write(ref UserSliceReader source, ref long position, bool append, Inode inode)
     {
         lock (_lock)
         {
@@ -87,6 +96,7 @@ public sealed class RamFileData
             if (!copied.TryGetValue(out nuint n)) return copied;
             position += (long)n;
             _length = Math.Max(_length, position);
+            inode.Size = _length;
             return n;
         }
     }

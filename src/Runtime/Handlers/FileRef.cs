@@ -114,6 +114,18 @@ public readonly unsafe struct Inode : IEquatable<Inode>
     /// <summary>Device number (MKDEV(major, minor)) for device inodes.</summary>
     public uint RDev => _inode->i_rdev;
 
+    /// <summary>
+    /// <c>i_size</c>: the size stat(2) reports and SEEK_END/SEEK_DATA measure from
+    /// (i_size_read/i_size_write). proc files keep 0 unless their handler sets it, as proc_set_size
+    /// would; a handler whose file has a real size (a RAM file) sets it under its own lock, as
+    /// simple_write_end does under the inode lock.
+    /// </summary>
+    public long Size
+    {
+        get => Volatile.Read(ref _inode->i_size);
+        set => Volatile.Write(ref _inode->i_size, value);
+    }
+
     /// <summary>The raw <c>i_private</c> word.</summary>
     public nint PrivateWord => _inode->i_private;
 

@@ -29,7 +29,7 @@ public readonly struct TaskScope : IDisposable
 /// (files_struct count 1): a syscall borrows its file reference, so only dup makes a file
 /// "shared" for fdget_pos.
 /// </summary>
-public sealed unsafe class UserProcess : IDisposable
+public sealed unsafe partial class UserProcess : IDisposable
 {
     /// <summary>RLIMIT_NOFILE: the soft limit on open descriptors (EMFILE beyond it).</summary>
     public const int MaxOpenFiles = 1024;

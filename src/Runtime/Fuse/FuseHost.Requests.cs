@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Text;
+using KernelOps.Abi;
+using KernelOps.Fuse.Native;
+using KernelOps.Model;
+
+namespace KernelOps.Fuse;
+
+// What each FUSE request does in the model. Every method returns the C convention libfuse's
+// high-level API expects (a value >= 0 or -errno) and runs as a syscall of the host's process.
+public sealed unsafe partial class FuseHost
+{
+    /// <summary>_IOC_WRITE / _IOC_READ (include/uapi/asm-generic/ioctl.h): the caller passes data in / wants data out.</summary>
+    private const uint IocWrite = 1, IocRead = 2;
+
+    internal int GetAttr(byte* path, NativeStat* st, FuseFileInfo* fi)
+    {
+        // fstat on an open file carries its handle: ask the open file, which survives removal of
+        // the name (as vfs_fstat does); otherwise stat the path.
+        FileStatus status;
+        int rc = fi != null && fi->fh != 0
+            ? Process.Fstat(FdOf(fi), out status)
+            : Process.Stat(ModelPath(path), out status);
+        if (rc != 0) return rc;
+        FillStat(st, status);
+        return 0;
+    }
+
+    internal int Open(byte* path, FuseFileInfo* fi, bool create, uint mode)
+    {
+        // The kernel's FUSE client passes the open(2) flags minus O_CREAT|O_EXCL|O_NOCTTY
+        // (fs/fuse/file.c:fuse_do_open); O_TRUNC arrives because libfuse enables atomic_o_trunc.
+        var flags = (OpenFlags)(uint)fi->flags;
+        if (create) flags |= OpenFlags.O_CREAT;
+        int fd = Process.Open(ModelPath(path), flags, mode);
+        if (fd < 0) return fd;
+        FMode fmode = Process.FileModeOf(fd) ?? 0;
+        ulong fh = (ulong)fd + 1;
+        if ((fmode & (FMode.FMODE_PREAD | FMode.FMODE_PWRITE)) != (FMode.FMODE_PREAD | FMode.FMODE_PWRITE)) fh |= PositionlessBit;
+        fi->fh = fh;
+        // Driver-backed files: no page cache, every read and write reaches the handler, reads are
+        // not cut at st_size.
+        fi->DirectIo = true;
+        fi->KeepCache = false;
+        // No FMODE_LSEEK (no lseek handler, nonseekable_open, stream_open): the FUSE client then
+        // calls nonseekable_open itself, so lseek fails with ESPIPE as it does in the model.
+        if ((fmode & FMode.FMODE_LSEEK) == 0) fi->Nonseekable = true;
+        return 0;
+    }
+
+    internal int Read(byte* buffer, nuint size, long offset, FuseFileInfo* fi)
+    {
+        int fd = FdOf(fi);
+        if (size == 0) return 0;
+        size = Math.Min(size, (nuint)int.MaxValue);
+        UserMapping user = Buffer(size);
+        nint n = (fi->fh & PositionlessBit) != 0
+            ? Process.Read(fd, user.Address, size)
+            : Process.Pread(fd, user.Address, size, offset);
+        if (n <= 0) return (int)n;
+        // SAFETY: libfuse hands a buffer of at least size bytes, and n <= size.
+        nuint left = Process.Memory.CopyFromUser(new Span<byte>(buffer, (int)n), user.Address);
+        return left == 0 ? (int)n : -(int)Errno.EFAULT;
+    }
+
+    internal int Write(byte* buffer, nuint size, long offset, FuseFileInfo* fi)
+    {
+        int fd = FdOf(fi);
+        if (size == 0) return 0;
+        size = Math.Min(size, (nuint)int.MaxValue);
+        UserMapping user = Buffer(size);
+        // SAFETY: libfuse hands size readable bytes.
+        if (Process.Memory.CopyToUser(user.Address, new ReadOnlySpan<byte>(buffer, (int)size)) != 0) return -(int)Errno.EFAULT;
+        nint n = (fi->fh & PositionlessBit) != 0
+            ? Process.Write(fd, user.Address, size)
+            : Process.Pwrite(fd, user.Address, size, offset);
+        return (int)n;
+    }
+
+    internal int Release(FuseFileInfo* fi)
+    {
+        // fs/fuse/file.c:fuse_release: the last close of the real file; the model's close runs
+        // its __fput and so the handler's release.
+        int rc = Process.Close(FdOf(fi));
+        fi->fh = 0;
+        return rc;
+    }
+
+    internal long Lseek(long offset, int whence, FuseFileInfo* fi) =>
+        // The FUSE client answers SEEK_SET/SEEK_CUR/SEEK_END itself (fs/fuse/file.c:
+        // fuse_file_llseek, SEEK_END after refreshing st_size); SEEK_DATA/SEEK_HOLE come here.
+        Process.Lseek(FdOf(fi), offset, whence);
+
+    internal int Ioctl(uint command, void* argument, FuseFileInfo* fi, uint flags, void* data)
+    {
+        const uint FuseIoctlCompat = 1 << 0, FuseIoctlDir = 1 << 4;
+        if ((flags & FuseIoctlCompat) != 0) return -(int)Errno.ENOSYS; // no 32-bit callers
+        if ((flags & FuseIoctlDir) != 0) return -(int)Errno.ENOTTY; // proc directories have no unlocked_ioctl
+        int fd = FdOf(fi);
+        // A restricted FUSE ioctl carries _IOC_SIZE(cmd) bytes in and/or out (fs/fuse/ioctl.c:
+        // fuse_do_ioctl); they go through the model's user memory so the handler's
+        // copy_from_user/copy_to_user see a real user buffer.
+        uint size = (command >> 16) & 0x3FFF, direction = command >> 30;
+        if (size == 0 || data == null) return Clamp(Process.Ioctl(fd, command, (nuint)argument));
+        UserMapping user = Buffer(size);
+        // SAFETY: libfuse's data buffer holds size bytes (in_bufsz or out_bufsz equals _IOC_SIZE).
+        var bytes = new Span<byte>(data, (int)size);
+        if ((direction & IocWrite) != 0) Process.Memory.CopyToUser(user.Address, bytes);
+        else Process.Memory.CopyToUser(user.Address, new byte[size]); // no stale bytes from an earlier request
+        long rc = Process.Ioctl(fd, command, user.Address);
+        if ((direction & IocRead) != 0) Process.Memory.CopyFromUser(bytes, user.Address);
+        return Clamp(rc);
+    }
+
+    internal int ReadDirectory(byte* path, void* buffer, delegate* unmanaged<void*, byte*, NativeStat*, long, int, int> filler)
+    {
+        var entries = new List<DirectoryEntry>();
+        int rc = Process.ReadDirectory(ModelPath(path), entries);
+        if (rc != 0) return rc;
+        Span<byte> name = stackalloc byte[4 * 255 + 1];
+        foreach (DirectoryEntry entry in entries)
+        {
+            NativeStat st = default;
+            st.st_ino = entry.Inode;
+            st.st_mode = entry.Mode;
+            int n = Encoding.UTF8.GetBytes(entry.Name, name);
+            name[n] = 0;
+            fixed (byte* p = name)
+            {
+                // fuse_fill_dir_t with offset 0: libfuse collects the whole listing and pages it.
+                if (filler(buffer, p, &st, 0, 0) != 0) break;
+            }
+        }
+        return 0;
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    /// <summary>A request threw: the caller gets EIO and the kernel log says why (as a thunk's catch does).</summary>
+    internal void LogFailure(string operation, Exception e) =>
+        _kernel.Log.Printk($"fuse: {MountPoint}: {operation} failed with {e.GetType().Name}: {e.Message}");
+
+    private static int FdOf(FuseFileInfo* fi) =>
+        fi == null || fi->fh == 0 ? -1 : (int)((fi->fh & ~PositionlessBit) - 1);
+
+    private static int Clamp(long value) => (int)Math.Clamp(value, int.MinValue, int.MaxValue);
+
+    private string ModelPath(byte* path)
+    {
+        string relative = Marshal.PtrToStringUTF8((nint)path) ?? "/";
+        if (_modelRoot == "/") return relative;
+        return relative == "/" ? _modelRoot : _modelRoot + relative;
+    }
+
+    private void FillStat(NativeStat* st, in FileStatus status)
+    {
+        *st = default;
+        st->st_ino = status.Inode;
+        st->st_mode = status.Mode;
+        st->st_nlink = status.LinkCount;
+        st->st_size = status.Size;
+        st->st_rdev = status.RDev;
+        st->st_blksize = 4096;
+        st->st_blocks = (status.Size + 511) / 512;
+        // The model keeps no timestamps: every node reports the mount's time.
+        st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = _mountTime;
+    }
+
+    /// <summary>This worker thread's buffer in the host process's user memory, grown to <paramref name="size"/>.</summary>
+    private UserMapping Buffer(nuint size)
+    {
+        UserMapping current = _buffers.Value;
+        if (current.Length >= size) return current;
+        if (current.Length != 0) Process.Memory.Unmap(current.Address);
+        UserMapping grown = Process.Memory.Map(Math.Max(size, (nuint)InitialBufferBytes));
+        _buffers.Value = grown;
+        return grown;
+    }
+}

@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using KernelOps.Abi;
+
+namespace KernelOps.Model;
+
+/// <summary>What stat(2) reports about a model node (the fields generic_fillattr fills that the model keeps).</summary>
+/// <param name="Inode">st_ino.</param>
+/// <param name="Mode">st_mode: file type and permission bits.</param>
+/// <param name="LinkCount">st_nlink: 1 for files; 2 plus the number of subdirectories for a directory, as proc counts.</param>
+/// <param name="Size">st_size: the inode's i_size (0 for proc files unless the handler sets it).</param>
+/// <param name="RDev">st_rdev: the device number of a device node, else 0.</param>
+public readonly record struct FileStatus(ulong Inode, uint Mode, uint LinkCount, long Size, uint RDev)
+{
+    /// <summary>True for a directory (S_ISDIR).</summary>
+    public bool IsDirectory => (Mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR;
+}
+
+/// <summary>One record of getdents64(2).</summary>
+/// <param name="Name">d_name.</param>
+/// <param name="Inode">d_ino.</param>
+/// <param name="Mode">The file-type bits of the entry's mode (d_type as S_IFMT bits).</param>
+public readonly record struct DirectoryEntry(string Name, ulong Inode, uint Mode);
+
+public sealed unsafe partial class UserProcess
+{
+    /// <summary>stat(2): the status of the node at <paramref name="path"/>, or -errno (ENOENT, ENOTDIR, ENAMETOOLONG).</summary>
+    public int Stat(string path, out FileStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        status = default;
+        using TaskScope task = EnterTask();
+        // mirrors fs/stat.c:vfs_statx: filename_lookup, then vfs_getattr -> generic_fillattr
+        int error = Kernel.Proc.LookupForOpen(path, OpenFlags.O_RDONLY, out ProcEntry? node);
+        if (error != 0) return error;
+        try
+        {
+            status = FillAttr(node!);
+            return 0;
+        }
+        finally
+        {
+            node!.PutNode();
+        }
+    }
+
+    /// <summary>fstat(2): the status of the node open on <paramref name="fd"/>, or -EBADF.</summary>
+    public int Fstat(int fd, out FileStatus status)
+    {
+        status = default;
+        using TaskScope task = EnterTask();
+        // mirrors fs/stat.c:vfs_fstat (fdget, then vfs_getattr on the file's path)
+        using FileHandle f = FdGet(fd);
+        if (f.File is null) return -(int)Errno.EBADF;
+        status = FillAttr(f.File.Node);
+        return 0;
+    }
+
+    /// <summary>
+    /// getdents64(2) on the directory at <paramref name="path"/>, read to the end in one go: opens
+    /// it O_RDONLY|O_DIRECTORY, lists ".", ".." and the children as proc_readdir does (in the
+    /// order of proc's rb-tree: shorter names first, then bytewise), and closes it.
+    /// </summary>
+    /// <returns>0 with <paramref name="entries"/> filled, or -errno (ENOENT, ENOTDIR).</returns>
+    public int ReadDirectory(string path, List<DirectoryEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(entries);
+        using TaskScope task = EnterTask();
+        int error = Kernel.Proc.LookupForOpen(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, out ProcEntry? node);
+        if (error != 0) return error;
+        try
+        {
+            ProcEntry dir = node!;
+            var children = new List<DirectoryEntry>();
+            ulong parentIno = Ino(dir);
+            lock (Kernel.Proc.TreeLock)
+            {
+                // SAFETY: under proc_subdir_lock every linked entry still holds its registration's
+                // reference (removal unlinks under this lock and drops it only afterwards), so the
+                // inodes read here are live.
+                if (dir.Parent is { IsLinked: true } parent) parentIno = Ino(parent);
+                if (dir.Children is { } c)
+                    foreach (ProcEntry child in c.Values)
+                        children.Add(new DirectoryEntry(child.Name, Ino(child), child.Mode & ProcFs.S_IFMT));
+            }
+            // mirrors fs/proc/generic.c:proc_readdir_de (dir_emit_dots, then pde_subdir_first/next)
+            entries.Add(new DirectoryEntry(".", Ino(dir), ProcFs.S_IFDIR));
+            entries.Add(new DirectoryEntry("..", parentIno, ProcFs.S_IFDIR));
+            children.Sort(static (a, b) => ProcMatchOrder(a.Name, b.Name));
+            entries.AddRange(children);
+            return 0;
+        }
+        finally
+        {
+            node!.PutNode();
+        }
+    }
+
+    /// <summary>
+    /// The FMODE bits of the file on <paramref name="fd"/>, or null for a bad fd: what the VFS of
+    /// a bridge (the FUSE host) needs to know about a file it opened (FMODE_LSEEK, FMODE_PREAD,
+    /// FMODE_STREAM), and what no syscall shows a real process.
+    /// </summary>
+    internal FMode? FileModeOf(int fd)
+    {
+        using FileHandle f = FdGet(fd);
+        // SAFETY: FdGet took a reference, so the native file is live until the handle is disposed.
+        return f.File is null ? null : (FMode)f.File.File->f_mode;
+    }
+
+    // mirrors fs/stat.c:generic_fillattr for the fields the model keeps
+    private FileStatus FillAttr(IVfsNode node)
+    {
+        // SAFETY: the caller holds a node reference (lookup) or a file reference (fdget), which
+        // keeps the inode allocated.
+        NativeInode* inode = node.Inode;
+        uint links = 1;
+        if (node is ProcEntry { Children: { } children })
+        {
+            // proc_mkdir: nlink 2, and each subdirectory adds one to its parent (proc_register)
+            links = 2;
+            lock (Kernel.Proc.TreeLock)
+            {
+                foreach (ProcEntry child in children.Values)
+                    if (child.IsDirectory) links++;
+            }
+        }
+        return new FileStatus(inode->i_ino, inode->i_mode, links, System.Threading.Volatile.Read(ref inode->i_size), inode->i_rdev);
+    }
+
+    private static ulong Ino(IVfsNode node) => node.Inode->i_ino;
+
+    // mirrors fs/proc/generic.c:proc_match (the rb-tree order: length first, then memcmp)
+    private static int ProcMatchOrder(string a, string b) =>
+        a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b);
+}

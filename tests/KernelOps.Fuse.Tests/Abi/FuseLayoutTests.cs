@@ -1,0 +1,186 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using KernelOps.Fuse.Native;
+using KernelOps.Fuse.Tests.Infrastructure;
+
+namespace KernelOps.Fuse.Tests.Abi;
+
+/// <summary>
+/// The structs the host shares with libfuse3 and glibc must match the C headers: gcc compiles a
+/// probe of &lt;fuse3/fuse.h&gt; and &lt;sys/stat.h&gt; that prints sizes, offsets and, for the
+/// bit-fields of fuse_file_info, the bit each one sets; the C# mirrors must agree.
+/// </summary>
+public unsafe class FuseLayoutTests
+{
+    private static Dictionary<string, long>? s_c;
+
+    private static readonly string[] FileInfoBits =
+        ["writepage", "direct_io", "keep_cache", "flush", "nonseekable", "flock_release", "cache_readdir", "noflush"];
+
+    private static readonly string[] OperationSlots =
+        ["getattr", "open", "read", "write", "release", "readdir", "init", "create", "ioctl", "lseek"];
+
+    [OneTimeSetUp]
+    public void Probe()
+    {
+        if (!File.Exists("/usr/include/fuse3/fuse.h")) Assert.Ignore("libfuse3-dev is not installed (apt-get install libfuse3-dev): no header to compare with.");
+        var c = new StringBuilder("""
+            #define FUSE_USE_VERSION 312
+            #include <fuse3/fuse.h>
+            #include <sys/stat.h>
+            #include <stddef.h>
+            #include <stdio.h>
+            #include <string.h>
+            #define P(name, value) printf("%s=%lld\n", name, (long long)(value))
+            #define OFF(type, field) P(#type "." #field, offsetof(struct type, field))
+            static unsigned bit_of(struct fuse_file_info *fi) { unsigned w; memcpy(&w, (char *)fi + 4, 4); return w; }
+            int main(void) {
+                struct fuse_file_info fi;
+                P("fuse_file_info", sizeof(struct fuse_file_info));
+                OFF(fuse_file_info, flags); OFF(fuse_file_info, fh); OFF(fuse_file_info, lock_owner); OFF(fuse_file_info, poll_events);
+            """);
+        foreach (string b in FileInfoBits)
+            c.Append($"    memset(&fi, 0, sizeof fi); fi.{b} = 1; P(\"bit.{b}\", bit_of(&fi));\n");
+        c.Append("    memset(&fi, 0, sizeof fi); fi.padding2 = 0xFFFFFFFFu; { unsigned w; memcpy(&w, (char *)&fi + 8, 4); P(\"padding2_word8\", w); }\n");
+        c.Append("    P(\"fuse_operations\", sizeof(struct fuse_operations));\n");
+        foreach (string s in OperationSlots) c.Append($"    OFF(fuse_operations, {s});\n");
+        c.Append("""
+                P("fuse_config", sizeof(struct fuse_config));
+                OFF(fuse_config, entry_timeout); OFF(fuse_config, negative_timeout); OFF(fuse_config, attr_timeout);
+                OFF(fuse_config, use_ino); OFF(fuse_config, ac_attr_timeout); OFF(fuse_config, modules); OFF(fuse_config, debug);
+                P("fuse_context", sizeof(struct fuse_context)); OFF(fuse_context, private_data); OFF(fuse_context, umask);
+                P("fuse_args", sizeof(struct fuse_args)); OFF(fuse_args, argv); OFF(fuse_args, allocated);
+                P("stat", sizeof(struct stat));
+                OFF(stat, st_ino); OFF(stat, st_nlink); OFF(stat, st_mode); OFF(stat, st_rdev); OFF(stat, st_size);
+                OFF(stat, st_blksize); OFF(stat, st_blocks); OFF(stat, st_atim); OFF(stat, st_mtim); OFF(stat, st_ctim);
+                return 0;
+            }
+            """);
+        string dir = Machine.TempDirectory("abi");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "probe.c"), c.ToString());
+            Machine.Result gcc;
+            try { gcc = Machine.Run("gcc", ["-Wall", "-Werror", "-o", Path.Combine(dir, "probe"), Path.Combine(dir, "probe.c")], check: false); }
+            catch (System.ComponentModel.Win32Exception) { Assert.Ignore("gcc is not installed: cannot compile the layout probe."); return; }
+            Assert.That(gcc.ExitCode, Is.Zero, "gcc failed:\n" + gcc.Stderr);
+            string output = Machine.Run(Path.Combine(dir, "probe"), []).Stdout;
+            s_c = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split('='))
+                .ToDictionary(p => p[0], p => long.Parse(p[1]));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Fuse_file_info_size_offsets_and_bit_fields_match()
+    {
+        FuseFileInfo fi = default;
+        byte* b = (byte*)&fi;
+        using (Assert.EnterMultipleScope())
+        {
+            Check("fuse_file_info", sizeof(FuseFileInfo));
+            Check("fuse_file_info.flags", (byte*)&fi.flags - b);
+            Check("fuse_file_info.fh", (byte*)&fi.fh - b);
+            Check("fuse_file_info.lock_owner", (byte*)&fi.lock_owner - b);
+            Check("fuse_file_info.poll_events", (byte*)&fi.poll_events - b);
+            Assert.That((byte*)&fi.bits - b, Is.EqualTo(4), "the bit-field word");
+            Assert.That((byte*)&fi.padding2 - b, Is.EqualTo(8));
+            Check("padding2_word8", uint.MaxValue);
+            uint[] mine = [FuseFileInfo.WritepageBit, FuseFileInfo.DirectIoBit, FuseFileInfo.KeepCacheBit, FuseFileInfo.FlushBit,
+                FuseFileInfo.NonseekableBit, FuseFileInfo.FlockReleaseBit, FuseFileInfo.CacheReaddirBit, FuseFileInfo.NoflushBit];
+            for (int i = 0; i < FileInfoBits.Length; i++) Check("bit." + FileInfoBits[i], mine[i]);
+        }
+    }
+
+    [Test]
+    public void Fuse_file_info_accessors_set_exactly_their_bit()
+    {
+        FuseFileInfo fi = default;
+        fi.DirectIo = true;
+        Assert.That(fi.bits, Is.EqualTo((uint)s_c!["bit.direct_io"]));
+        fi.DirectIo = false;
+        fi.Nonseekable = true;
+        Assert.That(fi.bits, Is.EqualTo((uint)s_c["bit.nonseekable"]));
+        fi.Nonseekable = false;
+        fi.KeepCache = true;
+        Assert.That(fi.bits, Is.EqualTo((uint)s_c["bit.keep_cache"]));
+    }
+
+    [Test]
+    public void Fuse_operations_has_the_slots_where_libfuse_reads_them()
+    {
+        FuseOperations ops = default;
+        byte* b = (byte*)&ops;
+        using (Assert.EnterMultipleScope())
+        {
+            Check("fuse_operations", sizeof(FuseOperations));
+            Check("fuse_operations.getattr", (byte*)&ops.getattr - b);
+            Check("fuse_operations.open", (byte*)&ops.open - b);
+            Check("fuse_operations.read", (byte*)&ops.read - b);
+            Check("fuse_operations.write", (byte*)&ops.write - b);
+            Check("fuse_operations.release", (byte*)&ops.release - b);
+            Check("fuse_operations.readdir", (byte*)&ops.readdir - b);
+            Check("fuse_operations.init", (byte*)&ops.init - b);
+            Check("fuse_operations.create", (byte*)&ops.create - b);
+            Check("fuse_operations.ioctl", (byte*)&ops.ioctl - b);
+            Check("fuse_operations.lseek", (byte*)&ops.lseek - b);
+        }
+    }
+
+    [Test]
+    public void Fuse_config_context_and_args_match()
+    {
+        FuseConfig cfg = default;
+        FuseContext ctx = default;
+        FuseArgs args = default;
+        byte* c = (byte*)&cfg, x = (byte*)&ctx, a = (byte*)&args;
+        using (Assert.EnterMultipleScope())
+        {
+            Check("fuse_config", sizeof(FuseConfig));
+            Check("fuse_config.entry_timeout", (byte*)&cfg.entry_timeout - c);
+            Check("fuse_config.negative_timeout", (byte*)&cfg.negative_timeout - c);
+            Check("fuse_config.attr_timeout", (byte*)&cfg.attr_timeout - c);
+            Check("fuse_config.use_ino", (byte*)&cfg.use_ino - c);
+            Check("fuse_config.ac_attr_timeout", (byte*)&cfg.ac_attr_timeout - c);
+            Check("fuse_config.modules", (byte*)&cfg.modules - c);
+            Check("fuse_config.debug", (byte*)&cfg.debug - c);
+            Check("fuse_context", sizeof(FuseContext));
+            Check("fuse_context.private_data", (byte*)&ctx.private_data - x);
+            Check("fuse_context.umask", (byte*)&ctx.umask - x);
+            Check("fuse_args", sizeof(FuseArgs));
+            Check("fuse_args.argv", (byte*)&args.argv - a);
+            Check("fuse_args.allocated", (byte*)&args.allocated - a);
+        }
+    }
+
+    [Test]
+    public void Struct_stat_matches_glibc()
+    {
+        NativeStat st = default;
+        byte* s = (byte*)&st;
+        using (Assert.EnterMultipleScope())
+        {
+            Check("stat", sizeof(NativeStat));
+            Check("stat.st_ino", (byte*)&st.st_ino - s);
+            Check("stat.st_nlink", (byte*)&st.st_nlink - s);
+            Check("stat.st_mode", (byte*)&st.st_mode - s);
+            Check("stat.st_rdev", (byte*)&st.st_rdev - s);
+            Check("stat.st_size", (byte*)&st.st_size - s);
+            Check("stat.st_blksize", (byte*)&st.st_blksize - s);
+            Check("stat.st_blocks", (byte*)&st.st_blocks - s);
+            Check("stat.st_atim", (byte*)&st.st_atim - s);
+            Check("stat.st_mtim", (byte*)&st.st_mtim - s);
+            Check("stat.st_ctim", (byte*)&st.st_ctim - s);
+        }
+    }
+
+    private static void Check(string name, long csharp) =>
+        Assert.That(csharp, Is.EqualTo(s_c![name]), name);
+}

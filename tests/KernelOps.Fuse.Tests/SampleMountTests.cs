@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using KernelOps.Fuse.Tests.Infrastructure;
+
+namespace KernelOps.Fuse.Tests;
+
+/// <summary><c>ProcRamFile --mount DIR</c>: its errors (one line, non-zero exit) and a real session ended by SIGINT.</summary>
+public class SampleMountTests
+{
+    private static string Sample => Path.Combine(TestContext.CurrentContext.TestDirectory, "ProcRamFile.dll");
+
+    private static Machine.Result RunSample(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        Machine.Run("dotnet", [Sample, .. arguments], environment: environment, timeout: TimeSpan.FromSeconds(60), check: false);
+
+    private static void AssertOneLineError(Machine.Result r, int exitCode, string says)
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(r.ExitCode, Is.EqualTo(exitCode), r.Stderr);
+            Assert.That(r.Stderr.TrimEnd('\n').Split('\n'), Has.Length.EqualTo(1), "one line: " + r.Stderr);
+            Assert.That(r.Stderr, Does.Contain(says));
+        }
+    }
+
+    [Test]
+    public void An_unknown_option_is_an_error_with_the_usage()
+    {
+        AssertOneLineError(RunSample(["--mnt", "/tmp"]), 2, "unknown option '--mnt /tmp' (usage: ProcRamFile [--mount DIR])");
+    }
+
+    [Test]
+    public void Mount_without_a_directory_is_an_error()
+    {
+        AssertOneLineError(RunSample(["--mount"]), 2, "--mount needs a directory");
+    }
+
+    [Test]
+    public void A_missing_directory_is_an_error_that_says_to_create_it()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"kernelops-missing-{Guid.NewGuid():N}");
+        AssertOneLineError(RunSample(["--mount", dir]), 1, $"mount point {dir} does not exist: create it first (mkdir -p {dir})");
+    }
+
+    [Test]
+    public void A_non_empty_directory_is_an_error()
+    {
+        string dir = Machine.TempDirectory("nonempty");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "keep"), "x");
+            AssertOneLineError(RunSample(["--mount", dir]), 1, "is not empty: pass an empty directory");
+            Assert.That(MountTable.IsMountPoint(dir), Is.False);
+        }
+        finally
+        {
+            File.Delete(Path.Combine(dir, "keep"));
+            Machine.CleanUp(dir);
+        }
+    }
+
+    [Test]
+    public void A_missing_FUSE_device_is_an_error_that_says_how_to_get_it()
+    {
+        string dir = Machine.TempDirectory("nodev");
+        try
+        {
+            var env = new Dictionary<string, string> { ["KERNELOPS_FUSE_DEVICE"] = "/dev/no-such-fuse" };
+            AssertOneLineError(RunSample(["--mount", dir], env), 1, "/dev/no-such-fuse is missing: load the fuse module (modprobe fuse)");
+        }
+        finally
+        {
+            Machine.CleanUp(dir);
+        }
+    }
+
+    [Test]
+    public void A_missing_libfuse3_is_an_error_that_says_what_to_install()
+    {
+        string dir = Machine.TempDirectory("nolib");
+        try
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["KERNELOPS_FUSE_DEVICE"] = "/dev/null", // present on any machine: get past the device check
+                ["KERNELOPS_FUSE_LIBRARY"] = "libfuse3-not-installed.so.3",
+            };
+            AssertOneLineError(RunSample(["--mount", dir], env), 1, "libfuse3 is not installed (Debian/Ubuntu: apt-get install fuse3 libfuse3-dev)");
+        }
+        finally
+        {
+            Machine.CleanUp(dir);
+        }
+    }
+
+    [Test, CancelAfter(120_000)]
+    public void The_sample_serves_the_seed_steps_until_SIGINT_then_unmounts_and_exits_0()
+    {
+        Machine.RequireFuse();
+        string dir = Machine.TempDirectory("sample");
+        try
+        {
+            using var sample = Machine.Start("dotnet", [Sample, "--mount", dir]);
+            try
+            {
+                Assert.That(Machine.WaitUntil(() => MountTable.IsMountPoint(dir) || sample.HasExited, TimeSpan.FromSeconds(60)), Is.True, "mounted in time");
+                Assert.That(sample.HasExited, Is.False, () => "the sample exited: " + sample.StandardError.ReadToEnd());
+                string file = Path.Combine(dir, "rust-proc-file");
+                string transcript = Machine.Sh($"cat '{file}'; echo abcd > '{file}'; cat '{file}'; echo defg > '{file}'; cat '{file}'; echo abcd >> '{file}'; cat '{file}'");
+                Assert.That(transcript, Is.EqualTo("abcd\ndefg\ndefg\nabcd\n"));
+
+                Machine.Run("kill", ["-INT", sample.Id.ToString()]);
+                Assert.That(sample.WaitForExit(30_000), Is.True, "the sample exited after SIGINT");
+                sample.WaitForExit();
+                using (Assert.EnterMultipleScope())
+                {
+                    Assert.That(sample.ExitCode, Is.Zero);
+                    Assert.That(MountTable.IsMountPoint(dir), Is.False, "unmounted");
+                    Assert.That(sample.StandardOutput.ReadToEnd(), Does.Contain($"unmounted {dir}"));
+                }
+            }
+            finally
+            {
+                if (!sample.HasExited) sample.Kill(entireProcessTree: true);
+            }
+        }
+        finally
+        {
+            Machine.CleanUp(dir);
+        }
+    }
+
+    [Test]
+    public void Without_arguments_the_sample_still_prints_its_transcript()
+    {
+        var r = RunSample([]);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+            Assert.That(r.Stdout, Does.Contain("$ echo abcd >> /proc/rust-proc-file\n$ cat /proc/rust-proc-file\ndefg\nabcd\n"));
+        }
+    }
+}
