@@ -70,9 +70,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         if (allKinds.Length > 1)
         {
             string names = string.Join(" and ", allKinds.Select(a => "[" + ShortName(a.AttributeClass!) + "]"));
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MultipleKinds, TypeLocation(type),
-                allKinds.Select(a => a.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()).Where(l => l is not null)!,
-                type.ToPlainName(), names));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MultipleKinds, TypeLocation(type), type.ToPlainName(), names));
         }
 
         foreach (AttributeData kindAttribute in kindAttributes)
@@ -155,7 +153,6 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DeclaredOpsMismatch,
                 ArgumentLocation(kindAttribute, nonSeekable.Name, context.CancellationToken) ?? attributeLocation,
-                seekers.Select(m => m.Locations.FirstOrDefault()).Where(l => l is not null)!,
                 typeName, $"{nonSeekable.Name} = true declares the file not seekable, but '{seekers[0].Name}' implements slot '{lseek.Field.Name}'"));
         }
 
@@ -200,7 +197,6 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
             if (claims.TryGetValue(slot.Field, out List<IMethodSymbol>? methods) && !declared.Contains(slot.Field.Name))
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DeclaredOpsMismatch, declarationLocation,
-                    methods.Select(m => m.Locations.FirstOrDefault()).Where(l => l is not null)!,
                     Properties(KnownNames.ActionAdd, slot.Field.Name, declaredProperty.Name), typeName,
                     $"'{methods[0].Name}' implements '{slot.Field.Name}' but {declaredProperty.Name} does not declare it (the /dev/printerfact bug)"));
             }

@@ -55,9 +55,9 @@ public sealed class DeclaredOpsCodeFix : CodeFixProvider
             LiteralExpressionSyntax literal = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(slot));
             SyntaxNode? replacement = argument.Expression switch
             {
-                ImplicitArrayCreationExpressionSyntax a => a.WithInitializer(a.Initializer.AddExpressions(literal)),
-                ArrayCreationExpressionSyntax { Initializer: { } i } a => a.WithInitializer(i.AddExpressions(literal)),
-                CollectionExpressionSyntax c => c.AddElements(SyntaxFactory.ExpressionElement(literal)),
+                ImplicitArrayCreationExpressionSyntax a => a.WithInitializer(a.Initializer.WithExpressions(SyntaxEdits.Append(a.Initializer.Expressions, literal))),
+                ArrayCreationExpressionSyntax { Initializer: { } i } a => a.WithInitializer(i.WithExpressions(SyntaxEdits.Append(i.Expressions, literal))),
+                CollectionExpressionSyntax c => c.WithElements(SyntaxEdits.Append<CollectionElementSyntax>(c.Elements, SyntaxFactory.ExpressionElement(literal))),
                 _ => null,
             };
             if (replacement is null) return;
@@ -92,7 +92,7 @@ public sealed class MarkNonSeekableCodeFix : CodeFixProvider
         AttributeArgumentSyntax? existing = attribute.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == property);
         AttributeSyntax updated = existing is not null
             ? attribute.ReplaceNode(existing, argument)
-            : attribute.WithArgumentList((attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList()).AddArguments(argument));
+            : attribute.WithArgumentList((attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList()) is var list ? list.WithArguments(SyntaxEdits.Append(list.Arguments, argument)) : null);
         string title = $"Declare the file non-seekable ({property} = true)";
         context.RegisterCodeFix(SyntaxEdits.Replace(title, context.Document, found.Root, attribute, updated), diagnostic);
     }

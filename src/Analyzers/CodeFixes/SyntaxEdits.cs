@@ -55,4 +55,17 @@ internal static class SyntaxEdits
     }
 
     public static bool HasModifier(MemberDeclarationSyntax member, SyntaxKind kind) => member.Modifiers.Any(kind);
+
+    /// <summary>
+    /// Appends <paramref name="item"/> as <c>a, item</c>: the last element's trailing trivia (the
+    /// space before a closing brace) moves to the new last element.
+    /// </summary>
+    public static SeparatedSyntaxList<T> Append<T>(SeparatedSyntaxList<T> list, T item) where T : SyntaxNode
+    {
+        if (list.Count == 0) return SyntaxFactory.SingletonSeparatedList(item);
+        T last = list[list.Count - 1];
+        var nodes = list.Take(list.Count - 1).Append(last.WithoutTrailingTrivia()).Append(item.WithTrailingTrivia(last.GetTrailingTrivia()));
+        var separators = list.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space));
+        return SyntaxFactory.SeparatedList(nodes, separators);
+    }
 }
