@@ -1,20 +1,24 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using KernelOps.Analyzers.Diagnostics;
 using KernelOps.Generators.Diagnostics;
 using KernelOps.Generators.Discovery;
+using KernelOps.Generators.Extensions;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace KernelOps.Analyzers;
 
 /// <summary>
-/// Reports unsound handler declarations (KOPS0001-KOPS0006) while typing. The judgement is the
-/// generator's own (<see cref="HandlerDiscovery"/>), so what is reported is exactly what the
-/// generator skipped.
+/// Reports unsound handler declarations while typing. KOPS0001-KOPS0006 are the generator's own
+/// judgement (<see cref="HandlerDiscovery"/>), so what is reported is exactly what the generator
+/// skipped; KOPS0008 refines KOPS0001 for async handlers; KOPS0012-KOPS0014 compare the type with
+/// its kind attribute (several kinds, an explicit declaration, seekability).
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+[DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
 public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc/>
@@ -24,7 +28,11 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidHandlerType,
         DiagnosticDescriptors.DuplicateSlot,
         DiagnosticDescriptors.NoSuchSlot,
-        DiagnosticDescriptors.UnsafeNotAllowed);
+        DiagnosticDescriptors.UnsafeNotAllowed,
+        DiagnosticDescriptors.AsyncHandler,
+        DiagnosticDescriptors.MultipleKinds,
+        DiagnosticDescriptors.DeclaredOpsMismatch,
+        DiagnosticDescriptors.SeekableWithoutLseek);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -42,24 +50,251 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeType(SymbolAnalysisContext context, KindCatalog catalog)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        IEnumerable<HandlerProblem> problems;
         AttributeData[] kindAttributes = type.GetAttributes().Where(a => catalog.FindKind(a.AttributeClass) is not null).ToArray();
         if (kindAttributes.Length == 0)
         {
-            problems = HandlerDiscovery.FindOrphanHandlers(type, catalog);
+            Report(context, HandlerDiscovery.FindOrphanHandlers(type, catalog));
         }
         else
         {
-            problems = kindAttributes
+            IEnumerable<HandlerProblem> problems = kindAttributes
                 .SelectMany(a => HandlerDiscovery.Discover(type, a, catalog, context.Compilation, context.CancellationToken).Problems)
                 // KOPS0006 is once per type, even when it carries several kinds.
                 .GroupBy(p => p.Kind == ProblemKind.UnsafeNotAllowed ? "unsafe" : p.Kind + "|" + p.Location + "|" + string.Join("|", p.Arguments))
                 .Select(g => g.First());
+            Report(context, problems);
         }
 
-        foreach (HandlerProblem problem in problems)
+        // KOPS0012: generic over every [OpsTableKind] attribute, listed in TableKinds or not.
+        ImmutableArray<AttributeData> allKinds = HandlerDiscovery.KindAttributesOf(type);
+        if (allKinds.Length > 1)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(problem.Kind), problem.Location, problem.Arguments.Cast<object>().ToArray()));
+            string names = string.Join(" and ", allKinds.Select(a => "[" + ShortName(a.AttributeClass!) + "]"));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MultipleKinds, TypeLocation(type), type.ToPlainName(), names));
+        }
+
+        foreach (AttributeData kindAttribute in kindAttributes)
+        {
+            KindDescription kind = catalog.FindKind(kindAttribute.AttributeClass)!;
+            Dictionary<IFieldSymbol, List<IMethodSymbol>> claims = Claims(type, kind);
+            CheckDeclaration(context, type, kind, kindAttribute, claims);
+            CheckSeekable(context, type, kind, kindAttribute, claims);
         }
     }
+
+    private static void Report(SymbolAnalysisContext context, IEnumerable<HandlerProblem> problems)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        foreach (HandlerProblem problem in problems)
+        {
+            if (problem.Kind == ProblemKind.SignatureMismatch &&
+                FindMethod(type, problem.Location) is { } method &&
+                IsAsyncOrAwaitable(method, context.Compilation))
+            {
+                // KOPS0008 says the same thing better: the signature is wrong because it is async.
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.AsyncHandler, problem.Location,
+                    problem.Arguments[0], problem.Arguments[2], method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+                continue;
+            }
+
+            ImmutableDictionary<string, string?>? properties = problem.Kind == ProblemKind.SignatureMismatch
+                ? ImmutableDictionary<string, string?>.Empty.Add(KnownNames.SignatureProperty, problem.Arguments[3])
+                : null;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(problem.Kind), problem.Location, properties, problem.Arguments.Cast<object>().ToArray()));
+        }
+    }
+
+    private static IMethodSymbol? FindMethod(INamedTypeSymbol type, Location location) =>
+        type.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => m.Locations.Contains(location));
+
+    /// <summary>True for <c>async</c> methods and methods returning something with a <c>GetAwaiter()</c> (Task, ValueTask, ...).</summary>
+    internal static bool IsAsyncOrAwaitable(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.IsAsync) return true;
+        if (method.ReturnType is not INamedTypeSymbol returnType) return false;
+        return returnType.GetMembers("GetAwaiter").OfType<IMethodSymbol>().Any(m => !m.IsStatic && m.Parameters.Length == 0);
+    }
+
+    private static Dictionary<IFieldSymbol, List<IMethodSymbol>> Claims(INamedTypeSymbol type, KindDescription kind)
+    {
+        var claims = new Dictionary<IFieldSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary))
+        {
+            foreach (AttributeData attribute in method.GetAttributes())
+            {
+                if (attribute.AttributeClass is null) continue;
+                foreach (SlotDescription slot in kind.SlotsFor(attribute.AttributeClass))
+                {
+                    if (!claims.TryGetValue(slot.Field, out List<IMethodSymbol>? list)) claims[slot.Field] = list = new List<IMethodSymbol>();
+                    list.Add(method);
+                }
+            }
+        }
+        return claims;
+    }
+
+    /// <summary>The kind attribute's property marked with <paramref name="markerName"/>, if the kind has one.</summary>
+    internal static IPropertySymbol? MarkedProperty(INamedTypeSymbol kindAttribute, string markerName) =>
+        kindAttribute.GetMembers().OfType<IPropertySymbol>()
+            .FirstOrDefault(p => p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == markerName));
+
+    // ---- KOPS0013 -----------------------------------------------------------------------------------
+
+    private static void CheckDeclaration(SymbolAnalysisContext context, INamedTypeSymbol type, KindDescription kind, AttributeData kindAttribute,
+        Dictionary<IFieldSymbol, List<IMethodSymbol>> claims)
+    {
+        Location attributeLocation = AttributeLocation(kindAttribute, type, context.CancellationToken);
+        string typeName = type.ToPlainName();
+
+        // Declared non-seekable but an lseek handler is written: the declaration is false.
+        if (MarkedProperty(kind.KindAttribute, KnownNames.DeclaredNonSeekableAttribute) is { } nonSeekable &&
+            NamedArgument(kindAttribute, nonSeekable.Name) is { Value: true } &&
+            LseekSlot(kind) is { } lseek && claims.TryGetValue(lseek.Field, out List<IMethodSymbol>? seekers))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DeclaredOpsMismatch,
+                ArgumentLocation(kindAttribute, nonSeekable.Name, context.CancellationToken) ?? attributeLocation,
+                typeName, $"{nonSeekable.Name} = true declares the file not seekable, but '{seekers[0].Name}' implements slot '{lseek.Field.Name}'"));
+        }
+
+        if (MarkedProperty(kind.KindAttribute, KnownNames.DeclaredSlotsAttribute) is not { } declaredProperty ||
+            NamedArgument(kindAttribute, declaredProperty.Name) is not { Kind: TypedConstantKind.Array, IsNull: false } declaredArray)
+        {
+            return; // no explicit declaration: the implemented slots are the declaration
+        }
+
+        Location declarationLocation = ArgumentLocation(kindAttribute, declaredProperty.Name, context.CancellationToken) ?? attributeLocation;
+        ExpressionSyntax[] elements = DeclarationElements(kindAttribute, declaredProperty.Name, context.CancellationToken);
+        HashSet<string> slotNames = new(kind.Slots.Select(s => s.Field.Name));
+        HashSet<string> allFieldNames = new(kind.TableType.GetMembers().OfType<IFieldSymbol>().Select(f => f.Name));
+        var declared = new HashSet<string>();
+        for (int i = 0; i < declaredArray.Values.Length; i++)
+        {
+            string? name = declaredArray.Values[i].Value as string;
+            Location location = i < elements.Length ? elements[i].GetLocation() : declarationLocation;
+            string? problem = null;
+            if (name is null) problem = "a declared slot name is null";
+            else if (!slotNames.Contains(name))
+            {
+                problem = allFieldNames.Contains(name)
+                    ? $"{declaredProperty.Name} declares '{name}', a field of {kind.TableType.Name} that handlers cannot implement"
+                    : $"{declaredProperty.Name} declares '{name}', which is not a slot of {kind.TableType.Name} (slots: {string.Join(", ", slotNames)})";
+            }
+            else if (!declared.Add(name)) problem = $"{declaredProperty.Name} declares '{name}' twice";
+            else if (!claims.ContainsKey(kind.Slots.First(s => s.Field.Name == name).Field))
+            {
+                problem = $"{declaredProperty.Name} declares '{name}' but no method implements it; the slot would be null and the kernel would answer for it";
+            }
+
+            if (problem is not null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DeclaredOpsMismatch, location,
+                    Properties(KnownNames.ActionRemove, name ?? string.Empty, declaredProperty.Name), typeName, problem));
+            }
+        }
+
+        foreach (SlotDescription slot in kind.Slots)
+        {
+            if (claims.TryGetValue(slot.Field, out List<IMethodSymbol>? methods) && !declared.Contains(slot.Field.Name))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DeclaredOpsMismatch, declarationLocation,
+                    Properties(KnownNames.ActionAdd, slot.Field.Name, declaredProperty.Name), typeName,
+                    $"'{methods[0].Name}' implements '{slot.Field.Name}' but {declaredProperty.Name} does not declare it (the /dev/printerfact bug)"));
+            }
+        }
+    }
+
+    private static ImmutableDictionary<string, string?> Properties(string action, string slot, string property) =>
+        ImmutableDictionary<string, string?>.Empty
+            .Add(KnownNames.ActionProperty, action)
+            .Add(KnownNames.SlotProperty, slot)
+            .Add(KnownNames.PropertyNameProperty, property);
+
+    // ---- KOPS0014 -----------------------------------------------------------------------------------
+
+    private static void CheckSeekable(SymbolAnalysisContext context, INamedTypeSymbol type, KindDescription kind, AttributeData kindAttribute,
+        Dictionary<IFieldSymbol, List<IMethodSymbol>> claims)
+    {
+        if (LseekSlot(kind) is not { } lseek || claims.ContainsKey(lseek.Field)) return;
+
+        IPropertySymbol? nonSeekable = MarkedProperty(kind.KindAttribute, KnownNames.DeclaredNonSeekableAttribute);
+        if (nonSeekable is not null && NamedArgument(kindAttribute, nonSeekable.Name) is { Value: true }) return;
+
+        // nonseekable_open()/stream_open() called directly in the open handler.
+        IEnumerable<IMethodSymbol> openHandlers = kind.Slots
+            .Where(s => s.HandlerAttribute.ToDisplayString() == KnownNames.OpenAttribute && claims.ContainsKey(s.Field))
+            .SelectMany(s => claims[s.Field]);
+        if (openHandlers.Any(m => CallsNonseekableOpen(m, context.CancellationToken))) return;
+
+        string remedy = nonSeekable is null ? "open's file.NonseekableOpen()" : $"[{ShortName(kind.KindAttribute)}({nonSeekable.Name} = true)]";
+        ImmutableDictionary<string, string?> properties = nonSeekable is null
+            ? ImmutableDictionary<string, string?>.Empty
+            : ImmutableDictionary<string, string?>.Empty.Add(KnownNames.PropertyNameProperty, nonSeekable.Name);
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SeekableWithoutLseek,
+            AttributeLocation(kindAttribute, type, context.CancellationToken), properties,
+            type.ToPlainName(), kind.TableType.Name, lseek.Field.Name, remedy));
+    }
+
+    private static SlotDescription? LseekSlot(KindDescription kind) =>
+        kind.Slots.FirstOrDefault(s => s.Operation.ToDisplayString() == KnownNames.LseekOperation);
+
+    /// <summary>
+    /// True when the method's body calls <c>NonseekableOpen()</c> or <c>StreamOpen()</c> on one of its
+    /// own <see cref="KernelOps.FileRef"/> parameters. Syntactic on purpose (no semantic model in a
+    /// symbol action): a call through a helper method is not seen, which the KOPS0014 page says.
+    /// </summary>
+    private static bool CallsNonseekableOpen(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        HashSet<string> fileParameters = new(method.Parameters.Where(p => p.Type.ToDisplayString() == KnownNames.FileRef).Select(p => p.Name));
+        if (fileParameters.Count == 0) return false;
+        foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+        {
+            foreach (InvocationExpressionSyntax invocation in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (invocation.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver, Name: var name } &&
+                    name.Identifier.ValueText is "NonseekableOpen" or "StreamOpen" &&
+                    invocation.ArgumentList.Arguments.Count == 0 &&
+                    fileParameters.Contains(receiver.Identifier.ValueText))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private static TypedConstant? NamedArgument(AttributeData attribute, string name)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name) return argument.Value;
+        }
+        return null;
+    }
+
+    private static AttributeArgumentSyntax? ArgumentSyntax(AttributeData attribute, string name, CancellationToken cancellationToken) =>
+        (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments
+            .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+
+    private static Location? ArgumentLocation(AttributeData attribute, string name, CancellationToken cancellationToken) =>
+        ArgumentSyntax(attribute, name, cancellationToken)?.GetLocation();
+
+    /// <summary>The element expressions of <c>Ops = new[] { ... }</c> or <c>Ops = [ ... ]</c>, in order.</summary>
+    private static ExpressionSyntax[] DeclarationElements(AttributeData attribute, string name, CancellationToken cancellationToken) =>
+        ArgumentSyntax(attribute, name, cancellationToken)?.Expression switch
+        {
+            ImplicitArrayCreationExpressionSyntax a => a.Initializer.Expressions.ToArray(),
+            ArrayCreationExpressionSyntax { Initializer: { } i } => i.Expressions.ToArray(),
+            CollectionExpressionSyntax c => c.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression).ToArray(),
+            _ => System.Array.Empty<ExpressionSyntax>(),
+        };
+
+    private static Location AttributeLocation(AttributeData attribute, INamedTypeSymbol type, CancellationToken cancellationToken) =>
+        attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? TypeLocation(type);
+
+    private static Location TypeLocation(INamedTypeSymbol type) => type.Locations.FirstOrDefault() ?? Location.None;
+
+    internal static string ShortName(INamedTypeSymbol attributeClass) =>
+        attributeClass.Name.EndsWith("Attribute") ? attributeClass.Name.Substring(0, attributeClass.Name.Length - "Attribute".Length) : attributeClass.Name;
 }

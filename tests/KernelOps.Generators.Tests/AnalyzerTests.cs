@@ -1,10 +1,7 @@
 using System;
 using System.Collections.Immutable;
-using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
-using KernelOps.Analyzers;
 using KernelOps.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 
@@ -12,7 +9,8 @@ namespace KernelOps.Generators.Tests;
 
 /// <summary>
 /// Each rule reports where it must (id and line, marked with <c>/*!*/</c> in the source) and stays
-/// silent on the closest valid declaration.
+/// silent on the closest valid declaration. KOPS0007-KOPS0014, the code fixes and the catalogue
+/// checks live in KernelOps.Analyzers.Tests.
 /// </summary>
 public class AnalyzerTests
 {
@@ -189,30 +187,7 @@ public class AnalyzerTests
         Assert.That(await Analyze(source, allowUnsafe: false), Is.Empty);
     }
 
-    // ---- catalogue ------------------------------------------------------------------------------
-
-    [Test]
-    public void EveryRuleIsDocumentedTrackedAndAnError()
-    {
-        string root = RepositoryRoot();
-        string unshipped = File.ReadAllText(Path.Combine(root, "src", "Analyzers", "AnalyzerReleases.Unshipped.md"));
-        ImmutableArray<DiagnosticDescriptor> rules = new HandlerDeclarationAnalyzer().SupportedDiagnostics;
-
-        Assert.That(rules.Select(r => r.Id), Is.EqualTo(Enumerable.Range(1, 6).Select(i => $"KOPS{i:0000}")));
-        foreach (DiagnosticDescriptor rule in rules)
-        {
-            Assert.That(rule.Category, Is.EqualTo("KernelOps"));
-            Assert.That(rule.DefaultSeverity, Is.EqualTo(DiagnosticSeverity.Error));
-            Assert.That(rule.HelpLinkUri, Is.EqualTo($"https://github.com/kernelops/kernelops/blob/main/docs/diagnostics/{rule.Id}.md"));
-            Assert.That(File.Exists(Path.Combine(root, "docs", "diagnostics", rule.Id + ".md")), Is.True, $"docs page for {rule.Id}");
-            Assert.That(unshipped, Does.Contain($"{rule.Id} | KernelOps | Error |"));
-        }
-    }
-
     // ---- helpers --------------------------------------------------------------------------------
-
-    private static string RepositoryRoot([CallerFilePath] string thisFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
 
     private const string MiniRuntime = """
         namespace KernelOps.Abi
@@ -251,7 +226,9 @@ public class AnalyzerTests
         // The inputs are otherwise valid C#: a failing rule must not hide behind a compile error.
         Assert.That(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error), Is.Empty);
         ImmutableArray<Diagnostic> diagnostics = await TestCompilation.AnalyzeAsync(compilation);
-        return diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
+        // KOPS0014 (no lseek, not declared non-seekable) has its own tests in KernelOps.Analyzers.Tests;
+        // these sources leave lseek out to stay short.
+        return diagnostics.Where(d => d.Id != "KOPS0014").OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
     }
 
     private static void AssertSingle(ImmutableArray<Diagnostic> diagnostics, string id, string source)

@@ -28,6 +28,11 @@ public class RobustnessTests
         yield return Case("generic handler type", U + "[ProcOps] static partial class H<T> { " + Sources.Read + " }");
         yield return Case("nested in a generic type", U + "partial class G<T> { [ProcOps] static partial class H { " + Sources.Read + " } }");
         yield return Case("non-partial handler type", U + "[ProcOps] static class H { " + Sources.Read + " }");
+        // KOPS0012: both kinds would emit 'Table' into H, so the generator must emit neither.
+        yield return Case("two table kinds on one type", U + """
+            namespace Extra { [KernelOps.Abi.OpsTableKind(typeof(KernelOps.Abi.ProcOps))] public sealed class OtherOpsAttribute : System.Attribute { } }
+            [ProcOps, Extra.OtherOps] static partial class H { 
+            """ + Sources.Read + " }");
         yield return Case("nested in a non-partial type", U + "class Outer { [ProcOps] static partial class H { " + Sources.Read + " } }");
         yield return Case("duplicate slots", U + "[ProcOps] static partial class H { " + Sources.Open + " [Open] static KResult Open2(Inode i, FileRef f) => KResult.Ok; }");
         yield return Case("unknown handler attribute", U + "[ProcOps] static partial class H { [Reed] static KResult<nuint> Read(FileRef f, UserSliceWriter w, ref long p) => (nuint)0; }");
@@ -61,5 +66,18 @@ public class RobustnessTests
 
         IEnumerable<Diagnostic> analyzerDiagnostics = await TestCompilation.AnalyzeAsync(input);
         Assert.That(compilerErrors.Concat(analyzerDiagnostics), Is.Not.Empty, "the user must be told what is wrong");
+    }
+
+    [Test]
+    public void TwoTableKindsOnOneTypeGenerateNothing()
+    {
+        // Any [OpsTableKind] attribute counts, listed in TableKinds or not: with file_operations listed,
+        // both kinds would emit 'Table' into H. The analyzer reports KOPS0012; the generator skips H.
+        string source = Sources.Usings + """
+            namespace Extra { [KernelOps.Abi.OpsTableKind(typeof(KernelOps.Abi.ProcOps))] public sealed class OtherOpsAttribute : System.Attribute { } }
+            [ProcOps, Extra.OtherOps] static partial class H { 
+            """ + Sources.Read + " }";
+        var (result, _, _) = TestCompilation.RunGenerator(TestCompilation.Create(source));
+        Assert.That(result.Results.Single().GeneratedSources, Is.Empty);
     }
 }

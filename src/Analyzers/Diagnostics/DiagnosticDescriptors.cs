@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using KernelOps.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 
@@ -75,6 +76,100 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "The table is native memory filled with function pointers to [UnmanagedCallersOnly] thunks; taking their addresses is unsafe code. Without it no table is generated.",
         helpLinkUri: HelpLink("KOPS0006"));
+
+    /// <summary>KOPS0007: a handler attribute on a lambda or local function.</summary>
+    public static readonly DiagnosticDescriptor HandlerCapturesState = new(
+        id: "KOPS0007",
+        title: "Handler must be a member method, not a lambda or local function",
+        messageFormat: "'{0}' is marked [{1}] but is a {2}; a C function pointer cannot carry the closure it may capture, and no table will point at it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Lambdas and local functions can capture locals, parameters and 'this'; a C function pointer is one address with no context word. Discovery only looks at member methods, so the op would silently not exist.",
+        helpLinkUri: HelpLink("KOPS0007"));
+
+    /// <summary>KOPS0008: an async or awaitable-returning handler.</summary>
+    public static readonly DiagnosticDescriptor AsyncHandler = new(
+        id: "KOPS0008",
+        title: "Handler cannot be async",
+        messageFormat: "'{0}' implements slot '{1}' but is async or returns an awaitable '{2}'; the kernel calls ops synchronously and takes the result on return, so the slot stays null",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The C caller (ksys_read, proc_reg_read, ...) waits for the return value and then drops its references (use_pde, f_pos_lock, the file). Work still running after return would run after unuse_pde, after removal, after unload.",
+        helpLinkUri: HelpLink("KOPS0008"));
+
+    /// <summary>KOPS0009: a handler blocks on a task.</summary>
+    public static readonly DiagnosticDescriptor BlocksOnTask = new(
+        id: "KOPS0009",
+        title: "Handler blocks on a task",
+        messageFormat: "'{0}' {1} (reached from handler '{2}'), blocking inside an op that holds the caller's references and maybe f_pos_lock; removal and unload wait for it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Sync-over-async inside an op: proc/debugfs removal and module unload wait for calls in flight, so a handler waiting on work that needs the same entry, lock or thread-pool thread deadlocks them.",
+        helpLinkUri: HelpLink("KOPS0009"));
+
+    /// <summary>KOPS0010: a handler writes shared static state without synchronisation.</summary>
+    public static readonly DiagnosticDescriptor UnsynchronizedStaticWrite = new(
+        id: "KOPS0010",
+        title: "Handler writes shared static state without synchronisation",
+        messageFormat: "'{0}' writes static {1} '{2}' outside a lock (reached from handler '{3}'); ops run on many CPUs at once, so this update can be lost or torn",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Two processes reading the same file run the handler concurrently. Use lock, Interlocked, Volatile, per-open state in FileRef.PrivateData, or per-entry state in Inode.Data<T>().",
+        helpLinkUri: HelpLink("KOPS0010"));
+
+    /// <summary>KOPS0011: an implementer of a [MaterializedFromNothing] interface can carry state.</summary>
+    public static readonly DiagnosticDescriptor StatefulMaterializedCallback = new(
+        id: "KOPS0011",
+        title: "Callback type created with default(T) must be a stateless readonly struct",
+        messageFormat: "'{0}' implements '{1}', which the runtime creates with default(T), but {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The callback's identity travels in its type (Rust debugfs's materialize_zst). The runtime never stores a value; it makes one with default(T). Any field, constructor logic or disposal would be silently skipped or zero.",
+        helpLinkUri: HelpLink("KOPS0011"));
+
+    /// <summary>KOPS0012: one type carries two table kinds.</summary>
+    public static readonly DiagnosticDescriptor MultipleKinds = new(
+        id: "KOPS0012",
+        title: "One handler type carries two table kinds",
+        messageFormat: "'{0}' carries {1}; each kind would generate its own 'Table' member, so no table is generated. Use one type per kind.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A handler type has exactly one generated Table. Two kinds on one type would also share one set of handler attributes, so which slot of which table [Read] fills would be a guess.",
+        helpLinkUri: HelpLink("KOPS0012"));
+
+    /// <summary>KOPS0013: the explicit declaration of a kind attribute differs from what is implemented.</summary>
+    public static readonly DiagnosticDescriptor DeclaredOpsMismatch = new(
+        id: "KOPS0013",
+        title: "Declared ops differ from implemented ops",
+        messageFormat: "'{0}': {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The /dev/printerfact bug: read was written but not declared, and the kernel answered EINVAL. When a kind attribute states its slots explicitly (Ops = [...]), that list must equal the slots the methods implement.",
+        helpLinkUri: HelpLink("KOPS0013"));
+
+    /// <summary>KOPS0014: a seekable file with no lseek handler.</summary>
+    public static readonly DiagnosticDescriptor SeekableWithoutLseek = new(
+        id: "KOPS0014",
+        title: "Seekable file has no lseek handler",
+        messageFormat: "'{0}' leaves {1} slot '{2}' null without declaring the file non-seekable; lseek will fail with ESPIPE. Implement [Lseek], call file.NonseekableOpen()/StreamOpen() in open, or set {3}.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "include/linux/proc_fs.h calls proc_lseek 'mandatory unless nonseekable_open()'. Since Linux 6.0 a null slot clears FMODE_LSEEK and lseek answers ESPIPE, which is safe but rarely intended: say it on purpose.",
+        helpLinkUri: HelpLink("KOPS0014"));
+
+    /// <summary>Every descriptor, in id order.</summary>
+    public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
+        SignatureMismatch, NotStatic, InvalidHandlerType, DuplicateSlot, NoSuchSlot, UnsafeNotAllowed,
+        HandlerCapturesState, AsyncHandler, BlocksOnTask, UnsynchronizedStaticWrite, StatefulMaterializedCallback,
+        MultipleKinds, DeclaredOpsMismatch, SeekableWithoutLseek);
 
     /// <summary>The descriptor reporting <paramref name="kind"/>.</summary>
     public static DiagnosticDescriptor For(ProblemKind kind) => kind switch

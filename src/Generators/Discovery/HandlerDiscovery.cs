@@ -115,7 +115,8 @@ internal static class HandlerDiscovery
         }
 
         HandlerTypeModel? model = null;
-        if (typeReason is null && unsafeAllowed && HasWellFormedNames(type) && compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
+        // A type carrying two kinds would get two generated 'Table' members: generate neither (KOPS0012).
+        if (typeReason is null && unsafeAllowed && KindAttributesOf(type).Length == 1 && HasWellFormedNames(type) && compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
             compilation.GetTypeByMetadataName(KnownTypeNames.UnmanagedCallersOnlyAttribute) is not null)
         {
             model = CreateModel(type, kind, kindAttribute, slotModels);
@@ -144,6 +145,15 @@ internal static class HandlerDiscovery
         }
         return problems.ToImmutable();
     }
+
+    /// <summary>
+    /// Every attribute on <paramref name="type"/> whose class is marked <c>[OpsTableKind]</c>, whether
+    /// or not <see cref="TableKinds"/> lists it: each would give the type its own <c>Table</c>.
+    /// </summary>
+    public static ImmutableArray<AttributeData> KindAttributesOf(INamedTypeSymbol type) =>
+        type.GetAttributes()
+            .Where(a => a.AttributeClass?.GetAttributes().Any(m => m.AttributeClass?.ToDisplayString() == KnownTypeNames.OpsTableKindAttribute) == true)
+            .ToImmutableArray();
 
     /// <summary>True when <paramref name="type"/> has a kind attribute that <paramref name="catalog"/> knows.</summary>
     public static bool HasKindAttribute(INamedTypeSymbol type, KindCatalog catalog) =>

@@ -15,6 +15,21 @@ public sealed class ProcOpsAttribute : Attribute
 {
     /// <summary>The table's <c>proc_flags</c>.</summary>
     public ProcOpsFlags Flags { get; set; }
+
+    /// <summary>
+    /// Optional: the slots this type implements, by C field name (<c>Ops = ["proc_open", "proc_read"]</c>).
+    /// Generation does not use it; the analyzer proves it equal to the implemented slots (KOPS0013),
+    /// so a read written but not declared (the /dev/printerfact bug) cannot ship.
+    /// </summary>
+    [DeclaredSlots]
+    public string[]? Ops { get; set; }
+
+    /// <summary>
+    /// Declares the file not seekable: with no <c>proc_lseek</c>, lseek answers ESPIPE (Linux 6.0+).
+    /// Says so on purpose instead of by omission (KOPS0014); contradicts an <c>[Lseek]</c> handler (KOPS0013).
+    /// </summary>
+    [DeclaredNonSeekable]
+    public bool NonSeekable { get; set; }
 }
 
 /// <summary><c>proc_ops.proc_flags</c> bits (include/linux/proc_fs.h).</summary>

@@ -1,0 +1,40 @@
+using System;
+
+namespace KernelOps.Abi;
+
+// Markers the analyzers read, in the same data-driven style as OpsTableKind/OpsSlot: a kind
+// attribute opts into an explicit declaration by marking one of its own properties, so a new kind
+// (file_operations, debugfs files, ...) gets the checks by adding a property, not analyzer code.
+
+/// <summary>
+/// Marks a <c>string[]</c> property of a kind attribute (such as <see cref="ProcOpsAttribute.Ops"/>)
+/// as the handler type's explicit list of implemented slots, by C field name (<c>"proc_read"</c>).
+/// When set, the analyzers prove it equal to the slots the type's methods implement (KOPS0013):
+/// a slot written but not declared, declared but not written, or not an <see cref="OpsSlotAttribute"/>
+/// field of the kind's struct is an error. When not set, the implemented slots are the declaration.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class DeclaredSlotsAttribute : Attribute;
+
+/// <summary>
+/// Marks a <c>bool</c> property of a kind attribute (such as <see cref="ProcOpsAttribute.NonSeekable"/>)
+/// whose <c>true</c> declares that the type's files are not seekable: lseek answers ESPIPE. It
+/// satisfies KOPS0014 and contradicts an implemented lseek slot (KOPS0013).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class DeclaredNonSeekableAttribute : Attribute;
+
+/// <summary>
+/// Marks an interface whose implementers the runtime creates from nothing, with <c>default(T)</c>,
+/// to call their static or instance members: the C# rendering of Rust-for-Linux debugfs's
+/// <c>materialize_zst&lt;F&gt;()</c>, where a callback's identity travels in its type and no value is
+/// ever stored. Every implementer must therefore be a <c>readonly struct</c> with no instance fields,
+/// no explicit constructors or field initializers, and no disposal (KOPS0011): whatever such a value
+/// "carries" would silently be zero when the runtime makes it.
+/// </summary>
+/// <remarks>
+/// For the debugfs work: put this on the callback interface (e.g. <c>IDebugFsReadCallback</c>) and
+/// constrain the generic registration method with <c>where T : struct, IThatInterface</c>.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Interface, Inherited = false)]
+public sealed class MaterializedFromNothingAttribute : Attribute;

@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using KernelOps.Analyzers.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using static KernelOps.Analyzers.Tests.Infrastructure.DotNet;
+
+namespace KernelOps.Analyzers.Tests;
+
+/// <summary>The rule catalogue as users see it: every analyzer's rules, from the analyzer assembly.</summary>
+internal static class Catalogue
+{
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = typeof(HandlerDeclarationAnalyzer).Assembly.GetTypes()
+        .Where(t => t.IsSubclassOf(typeof(DiagnosticAnalyzer)) && !t.IsAbstract)
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
+
+    public static ImmutableArray<DiagnosticDescriptor> Rules { get; } = Analyzers
+        .SelectMany(a => a.SupportedDiagnostics)
+        .OrderBy(d => d.Id, StringComparer.Ordinal)
+        .ToImmutableArray();
+}
+
+/// <summary>Each rule has a stable id, a page, a release-tracking line and a README row, all in sync.</summary>
+public class CatalogueTests
+{
+    private static string Root => RepositoryRoot();
+
+    [Test]
+    public void IdsAreDenseUniqueAndMatchTheDescriptorList()
+    {
+        Assert.That(Catalogue.Rules.Select(r => r.Id), Is.EqualTo(Enumerable.Range(1, Catalogue.Rules.Length).Select(i => $"KOPS{i:0000}")));
+        Assert.That(Catalogue.Rules, Is.EquivalentTo(DiagnosticDescriptors.All));
+    }
+
+    [Test]
+    public void UnsoundRulesAreErrorsAndHeuristicsWarnings()
+    {
+        string[] warnings = ["KOPS0009", "KOPS0010", "KOPS0014"];
+        foreach (DiagnosticDescriptor rule in Catalogue.Rules)
+        {
+            Assert.That(rule.DefaultSeverity, Is.EqualTo(warnings.Contains(rule.Id) ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error), rule.Id);
+            Assert.That(rule.IsEnabledByDefault, Is.True, rule.Id);
+            Assert.That(rule.Category, Is.EqualTo("KernelOps"), rule.Id);
+        }
+    }
+
+    [Test]
+    public void EveryRuleHasAPageWithWhatWhyBadAndGood()
+    {
+        foreach (DiagnosticDescriptor rule in Catalogue.Rules)
+        {
+            Assert.That(rule.HelpLinkUri, Is.EqualTo($"https://github.com/kernelops/kernelops/blob/main/docs/diagnostics/{rule.Id}.md"));
+            string page = Path.Combine(Root, "docs", "diagnostics", rule.Id + ".md");
+            Assert.That(File.Exists(page), Is.True, page);
+            string text = File.ReadAllText(page);
+            Assert.That(text, Does.StartWith($"# {rule.Id}: {rule.Title}"), rule.Id);
+            Assert.That(text, Does.Contain($"**Severity:** {rule.DefaultSeverity}"), rule.Id);
+            foreach (string section in new[] { "## What", "## Why", "## Bad", "## Good" })
+            {
+                Assert.That(text, Does.Contain(section), $"{rule.Id} lacks {section}");
+            }
+        }
+    }
+
+    [Test]
+    public void EveryRuleIsTrackedInTheReleaseFiles()
+    {
+        string tracked = File.ReadAllText(Path.Combine(Root, "src", "Analyzers", "AnalyzerReleases.Shipped.md")) +
+                         File.ReadAllText(Path.Combine(Root, "src", "Analyzers", "AnalyzerReleases.Unshipped.md"));
+        foreach (DiagnosticDescriptor rule in Catalogue.Rules)
+        {
+            Assert.That(tracked, Does.Contain($"{rule.Id} | KernelOps | {rule.DefaultSeverity} |"), rule.Id);
+        }
+    }
+
+    [Test]
+    public void ReadmeDiagnosticsTableHasARowPerRule()
+    {
+        string readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        string[] rows = Regex.Matches(readme, @"^\| \[(KOPS\d{4})\]\(docs/diagnostics/\1\.md\) \| (\w+) \| (.+?) \|$", RegexOptions.Multiline)
+            .Select(m => $"{m.Groups[1].Value}|{m.Groups[2].Value}|{m.Groups[3].Value}")
+            .ToArray();
+        Assert.That(rows, Is.EqualTo(Catalogue.Rules.Select(r => $"{r.Id}|{r.DefaultSeverity}|{r.Title}")));
+    }
+}
