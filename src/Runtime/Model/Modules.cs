@@ -252,7 +252,7 @@ public sealed class ModuleRegistry
             var loaded = new LoadedModule(module, name) { State = ModuleState.Coming };
             var context = new ModuleContext(_kernel, loaded);
             KResult result;
-            using (CurrentTask.Enter(null, _kernel.Log))
+            using (CurrentTask.Enter(null, _kernel.Log, null, _kernel))
             {
                 try
                 {
@@ -296,7 +296,7 @@ public sealed class ModuleRegistry
             loaded.State = ModuleState.Going;
             try
             {
-                using (CurrentTask.Enter(null, _kernel.Log)) loaded.Module.Exit();
+                using (CurrentTask.Enter(null, _kernel.Log, null, _kernel)) loaded.Module.Exit();
             }
             finally
             {
@@ -319,7 +319,7 @@ public sealed class ModuleRegistry
                 loaded.State = ModuleState.Going;
                 try
                 {
-                    using (CurrentTask.Enter(null, _kernel.Log)) loaded.Module.Exit();
+                    using (CurrentTask.Enter(null, _kernel.Log, null, _kernel)) loaded.Module.Exit();
                 }
                 catch (Exception e)
                 {
