@@ -418,6 +418,12 @@ public sealed unsafe class UserProcess : IDisposable
         return mask & filter;
     }
 
+    /// <summary>The open file behind <paramref name="fd"/>, for model tests (no reference taken).</summary>
+    internal OpenFile? FileForTests(int fd)
+    {
+        lock (_fdLock) return (uint)fd < MaxOpenFiles ? _fds[fd] : null;
+    }
+
     // ---- signals --------------------------------------------------------------------------
 
     private readonly Lock _sleepersLock = new();
