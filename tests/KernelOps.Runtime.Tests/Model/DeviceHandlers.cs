@@ -151,3 +151,38 @@ internal sealed class DeviceModule(string name, Func<ModuleContext, IDisposable>
 
     public void Exit() => Device?.Dispose();
 }
+
+/// <summary>A stateless device using the plain (non-state) forms of the new slots.</summary>
+[FileOperations]
+internal static partial class StatelessDevice
+{
+    public static int Flushes, Fsyncs;
+
+    [Write]
+    private static KResult<nuint> Write(FileRef file, UserSliceReader source, ref long position)
+    {
+        position += (long)source.Length;
+        return source.Length;
+    }
+
+    [Poll]
+    private static PollEvents Poll(FileRef file, PollTable table) =>
+        table.RequestedEvents == (PollEvents)~0u ? PollEvents.Pri : PollEvents.Out;
+
+    [Flush]
+    private static KResult Flush(FileRef file)
+    {
+        Interlocked.Increment(ref Flushes);
+        return file.CanWrite ? KResult.Ok : Errno.EIO;
+    }
+
+    [Fsync]
+    private static KResult Fsync(FileRef file, long start, long end, bool dataSync)
+    {
+        Interlocked.Increment(ref Fsyncs);
+        return dataSync ? Errno.EROFS : KResult.Ok;
+    }
+
+    [Lseek]
+    private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Llseek.DefaultLlseek(file, offset, whence, 100);
+}
