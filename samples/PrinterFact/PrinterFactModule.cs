@@ -40,7 +40,7 @@ public sealed class PrinterFactModule(PrinterFactRegistration registration = Pri
         }
         else
         {
-            _region = context.Devices.RegisterRegion(0, 0, 2, "printerfact"); // alloc_chrdev_region
+            _region = context.Devices.AllocRegion(0, 2, "printerfact");
             _cdev = context.Devices.AddCdev(PrinterFactFile.Table, _region.Dev, 2);
         }
         return KResult.Ok;

@@ -233,7 +233,8 @@ public sealed unsafe class CharDeviceRegistry
     /// <summary>
     /// register_chrdev_region(MKDEV(major, baseMinor), count, name) for a fixed major, or
     /// alloc_chrdev_region when <paramref name="major"/> is 0 (the major is then chosen as
-    /// fs/char_dev.c:find_dynamic_major does: 254 down to 234, then 511 down to 384).
+    /// fs/char_dev.c:find_dynamic_major does: 254 down to 234, then 511 down to 384). Unlike
+    /// register_chrdev_region, a range may not run on into the next major (EINVAL).
     /// </summary>
     /// <exception cref="KernelErrorException">EINVAL for a major of 512 or more or a range past the last minor; EBUSY when it overlaps a registered range or no dynamic major is free.</exception>
     public ChrdevRegion RegisterRegion(uint major, uint baseMinor, uint count, string name)
@@ -280,6 +281,10 @@ public sealed unsafe class CharDeviceRegistry
             return region;
         }
     }
+
+    /// <summary>alloc_chrdev_region(&amp;dev, baseMinor, count, name): <see cref="RegisterRegion"/> with a dynamic major.</summary>
+    /// <exception cref="KernelErrorException">As <see cref="RegisterRegion"/>.</exception>
+    public ChrdevRegion AllocRegion(uint baseMinor, uint count, string name) => RegisterRegion(0, baseMinor, count, name);
 
     /// <summary>
     /// cdev_init + cdev_add: from now on opening a node with a device number in

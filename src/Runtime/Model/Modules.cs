@@ -109,6 +109,9 @@ public sealed class ModuleCharDevices
     public ChrdevRegion RegisterRegion(uint major, uint baseMinor, uint count, string name) =>
         _module.Track(() => _registry.RegisterRegion(major, baseMinor, count, name), r => $"chrdev region {r.Major}:{r.BaseMinor} \"{r.Name}\"", r => r.IsReleased);
 
+    /// <summary>alloc_chrdev_region on behalf of the module.</summary>
+    public ChrdevRegion AllocRegion(uint baseMinor, uint count, string name) => RegisterRegion(0, baseMinor, count, name);
+
     /// <summary>cdev_init + cdev_add with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.AddCdev(OpsTable{KernelOps.Abi.FileOperations}, uint, uint, object?)"/>).</summary>
     public CharDevice AddCdev(OpsTable<KernelOps.Abi.FileOperations> fops, uint dev, uint count, object? data = null) =>
         _module.Track(() => _registry.AddCdev(fops, dev, count, data, _module), c => c.ToString(), c => c.IsRemoved);

@@ -310,20 +310,36 @@ internal sealed unsafe class CharDeviceTests : ModelTestBase
             Proc.Read(fd, buffer, 64);
             Assert.That(Proc.Close(fd), Is.Zero);
         }
+        KernelStatistics afterCycles = Kernel.Statistics;
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Kernel.Statistics, Is.EqualTo(baseline), $"after {N} opens and closes");
+            Assert.That(afterCycles, Is.EqualTo(baseline), $"after {N} opens and closes");
             Assert.That(data.Opens, Is.EqualTo(N));
             Assert.That(data.Releases, Is.EqualTo(N));
             Assert.That(data.LiveSessions, Is.Zero);
         }
 
-        // Files still open when the module is asked to go: rmmod refuses; shutting the kernel down
-        // closes them (release runs, states are freed) and leaves nothing behind.
+        // Files still open when the module is asked to go: rmmod refuses (EAGAIN) and nothing is
+        // freed under them; once they are closed the unload goes through and the kernel is back
+        // where it was before the module was loaded.
         const int Open = 50;
-        for (int i = 0; i < Open; i++) Assert.That(Proc.Open("/dev/st", OpenFlags.O_RDONLY), Is.GreaterThanOrEqualTo(0));
+        var fds = new int[Open];
+        for (int i = 0; i < Open; i++) Assert.That(fds[i] = Proc.Open("/dev/st", OpenFlags.O_RDONLY), Is.GreaterThanOrEqualTo(0));
         Assert.That(Kernel.Statistics.LiveGCHandles, Is.EqualTo(baseline.LiveGCHandles + 2 * Open));
         Assert.That(Kernel.Modules.Unload("leaky"), Is.EqualTo((KResult)Errno.EAGAIN));
+        Assert.That(ReadFdAt(fds[0]), Is.EqualTo("hello\n"), "files keep working after the refused unload");
+        foreach (int fd in fds) Assert.That(Proc.Close(fd), Is.Zero);
+        Assert.That(Kernel.Modules.Unload("leaky"), Is.EqualTo(KResult.Ok));
+        KernelStatistics afterUnload = Kernel.Statistics;
+        Assert.That(afterUnload.LiveGCHandles, Is.EqualTo(baseline.LiveGCHandles - 1), "the device's data handle went with misc_deregister");
+        Assert.That(afterUnload.LiveFiles, Is.Zero);
+
+        // And a kernel shut down with files still open on a loaded module: release runs for each,
+        // every state is freed, nothing is left.
+        Kernel.Modules.Load(module);
+        Assert.That(Proc.Unlink("/dev/st"), Is.Zero);
+        Assert.That(Mknod("/dev/st", 10, ((MiscDevice)module.Device!).Minor), Is.Zero);
+        for (int i = 0; i < Open; i++) Assert.That(Proc.Open("/dev/st", OpenFlags.O_RDONLY), Is.GreaterThanOrEqualTo(0));
         WeakReference weak = OpenAndForget();
         Proc.Dispose();
         Kernel.Dispose();
@@ -332,12 +348,15 @@ internal sealed unsafe class CharDeviceTests : ModelTestBase
         using (Assert.EnterMultipleScope())
         {
             Assert.That(Kernel.Statistics, Is.EqualTo(new KernelStatistics(0, 0, 0, 0)));
-            Assert.That(data.Releases, Is.EqualTo(N + Open + 1));
+            Assert.That(data.Releases, Is.EqualTo(N + 2 * Open + 1));
             Assert.That(data.LiveSessions, Is.Zero);
             Assert.That(weak.IsAlive, Is.False, "the state object is collectable: its GCHandle was freed");
         }
-        TestContext.Out.WriteLine($"leak check: {N} open/close cycles, then {Open + 1} files open at unload+shutdown: statistics {Kernel.Statistics}");
+        TestContext.Out.WriteLine($"leak check: {N} open/close cycles -> {afterCycles} (baseline {baseline}); " +
+            $"{Open} files open at a refused rmmod, closed, unloaded -> {afterUnload}; {Open + 1} files open at shutdown -> all zero");
     }
+
+    private string ReadFdAt(int fd) => ReadFd(fd);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private WeakReference OpenAndForget()
