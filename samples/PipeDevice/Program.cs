@@ -39,8 +39,16 @@ Console.WriteLine($"writer: write(\"hello, pipe\\n\") -> {Describe(writer.Write(
 thread.Join(5000);
 Console.Write($"reader: woke up and read \"{got.TrimEnd()}\"\n");
 
-var fds = new[] { new PollFd(rfd, PollEvents.In), new PollFd(wfd, PollEvents.Out) };
-Console.WriteLine($"poll(reader IN, writer OUT, 0 ms) -> {reader.Poll(fds.AsSpan(0, 1), 0)} {fds[0].ReturnedEvents}; {writer.Poll(fds.AsSpan(1, 1), 0)} {fds[1].ReturnedEvents}");
+var readable = new[] { new PollFd(rfd, PollEvents.In) };
+Console.WriteLine($"reader: poll(IN, 0 ms) on the empty pipe -> {reader.Poll(readable, 0)} [{readable[0].ReturnedEvents}]");
+int polled = -1;
+var pollThread = new Thread(() => polled = reader.Poll(readable, 5000));
+pollThread.Start();
+SpinWait.SpinUntil(() => module.Pipe.ReadQueue.WaiterCount == 1, 5000);
+writer.Memory.CopyToUser(wbuf.Address, "ping\n"u8);
+Console.WriteLine($"writer: write(\"ping\\n\") while the reader polls -> {Describe(writer.Write(wfd, wbuf.Address, 5))}");
+pollThread.Join(5000);
+Console.WriteLine($"reader: poll(IN, 5000 ms) woke -> {polled} [{readable[0].ReturnedEvents}]");
 
 UserMapping arg = writer.Memory.Map(16);
 writer.Ioctl(wfd, PipeIoctl.GetInfo, arg.Address);
