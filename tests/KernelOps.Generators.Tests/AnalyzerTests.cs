@@ -35,6 +35,56 @@ public class AnalyzerTests
         Assert.That(diagnostics, Is.Empty);
     }
 
+    [Test]
+    public async Task Kops0001_StatefulOpWithoutStatefulOpen()
+    {
+        string source = Sources.Usings + Sources.StateClass + """
+
+            [FileOperations]
+            static partial class H
+            {
+                [Read] static KResult<nuint> Read(Session s, FileRef file, UserSliceWriter dst, ref long pos) => (nuint)0; /*!*/
+            }
+            """;
+        ImmutableArray<Diagnostic> diagnostics = await Analyze(source);
+        AssertSingle(diagnostics, "KOPS0001", source);
+        Assert.That(diagnostics[0].GetMessage(), Does.Contain("needs an open handler that creates it"));
+    }
+
+    [Test]
+    public async Task Kops0001_StatefulOpWithAnotherStateType()
+    {
+        string source = Sources.Usings + Sources.StateClass + """
+
+            internal sealed class Other { }
+
+            [FileOperations]
+            static partial class H
+            {
+                [Open] static OpenResult<Session> Open(Inode inode, FileRef file) => new Session();
+                [Read] static KResult<nuint> Read(Other s, FileRef file, UserSliceWriter dst, ref long pos) => (nuint)0; /*!*/
+            }
+            """;
+        ImmutableArray<Diagnostic> diagnostics = await Analyze(source);
+        AssertSingle(diagnostics, "KOPS0001", source);
+        Assert.That(diagnostics[0].GetMessage(), Does.Contain("the per-open state is 'Session'"));
+    }
+
+    [Test]
+    public async Task Kops0003_TwoKindsOnOneType()
+    {
+        string source = Sources.Usings + """
+            [ProcOps, FileOperations]
+            static partial class H /*!*/
+            {
+                [Read] static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos) => (nuint)0;
+            }
+            """;
+        ImmutableArray<Diagnostic> diagnostics = await Analyze(source);
+        Assert.That(diagnostics.Select(d => d.Id).Distinct(), Is.EqualTo(new[] { "KOPS0003" }));
+        Assert.That(diagnostics[0].GetMessage(), Does.Contain("fills exactly one table"));
+    }
+
     // ---- KOPS0002 -------------------------------------------------------------------------------
 
     [Test]

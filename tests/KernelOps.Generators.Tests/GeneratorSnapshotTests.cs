@@ -99,6 +99,57 @@ public class GeneratorSnapshotTests
         }
         """);
 
+    [Test]
+    public void FileOperationsHandler() => VerifyGenerated(Sources.Usings + $$"""
+        namespace Samples;
+
+        [FileOperations]
+        internal static partial class Device
+        {
+            {{Sources.Open}}
+            {{Sources.Read}}
+            {{Sources.Write}}
+            {{Sources.Lseek}}
+            {{Sources.Poll}}
+            {{Sources.Ioctl}}
+            {{Sources.Flush}}
+            {{Sources.Release}}
+            {{Sources.Fsync}}
+        }
+        """);
+
+    [Test]
+    public void FileOperationsWithPerOpenState() => VerifyGenerated(Sources.Usings + $$"""
+        namespace Samples;
+
+        {{Sources.StateClass}}
+
+        [FileOperations(Flags = FopFlags.UnsignedOffset)]
+        internal static partial class StatefulDevice
+        {
+            {{Sources.StatefulOpen}}
+            {{Sources.StatefulRead}}
+            {{Sources.Write}}
+            {{Sources.StatefulPoll}}
+            {{Sources.StatefulIoctl}}
+            {{Sources.StatefulRelease}}
+        }
+        """);
+
+    [Test]
+    public void FileOperationsWithPerOpenStateAndNoRelease() => VerifyGenerated(Sources.Usings + $$"""
+        namespace Samples;
+
+        {{Sources.StateClass}}
+
+        [FileOperations]
+        internal static partial class NoRelease
+        {
+            {{Sources.StatefulOpen}}
+            {{Sources.StatefulRead}}
+        }
+        """);
+
     [TestCase("namespace N; [ProcOps] partial record Rec { READ }", TestName = "record handler")]
     [TestCase("namespace N; [ProcOps] partial record struct Rec { READ }", TestName = "record struct handler")]
     [TestCase("namespace N; [ProcOps] ref partial struct Ref { READ }", TestName = "ref struct handler")]

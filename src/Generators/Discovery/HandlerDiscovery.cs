@@ -37,6 +37,12 @@ internal static class HandlerDiscovery
         Location typeLocation = type.Locations.FirstOrDefault() ?? Location.None;
 
         string? typeReason = InvalidTypeReason(type);
+        INamedTypeSymbol[] kindsOnType = type.GetAttributes().Select(a => catalog.FindKind(a.AttributeClass)).Where(k => k is not null).Select(k => k!.KindAttribute)
+            .Distinct<INamedTypeSymbol>(SymbolEqualityComparer.Default).ToArray();
+        if (typeReason is null && kindsOnType.Length > 1)
+        {
+            typeReason = $"it carries {string.Join(" and ", kindsOnType.Select(k => "[" + AttributeName(k) + "]"))}, and a handler type fills exactly one table";
+        }
         if (typeReason is not null)
         {
             problems.Add(new HandlerProblem(ProblemKind.InvalidHandlerType, typeLocation, type.ToPlainName(), kind.KindName, typeReason));
@@ -82,9 +88,11 @@ internal static class HandlerDiscovery
             }
         }
 
-        var slotModels = new List<SlotModel>();
-        foreach (SlotDescription slot in kind.Slots)
+        var slotModels = new List<(int Index, SlotModel Model)>();
+        var stateful = new List<(int Index, SlotDescription Slot, IMethodSymbol Handler, ITypeSymbol State)>();
+        for (int index = 0; index < kind.Slots.Length; index++)
         {
+            SlotDescription slot = kind.Slots[index];
             if (!claims.TryGetValue(slot.Field, out List<IMethodSymbol>? methods)) continue;
 
             if (methods.Count > 1)
@@ -104,22 +112,66 @@ internal static class HandlerDiscovery
                 continue;
             }
 
-            if (handler.IsGenericMethod || !SignatureMatches(handler, slot.Invoke))
+            if (!handler.IsGenericMethod && SignatureMatches(handler, slot.Invoke))
             {
-                problems.Add(new HandlerProblem(ProblemKind.SignatureMismatch, MethodLocation(handler), handler.ToPlainName(), kind.KindName, slot.Field.Name,
-                    slot.Invoke.ToSignatureText(handler.Name)));
+                slotModels.Add((index, CreateSlotModel(slot, type, handler)));
                 continue;
             }
 
-            slotModels.Add(CreateSlotModel(slot, type, handler));
+            // The per-open-state form: the same slot with the handler's state type handed in (or, for
+            // open, handed out). Which state type is checked below, once all slots are known.
+            if (!handler.IsGenericMethod && slot.Stateful is { } variant && variant.InferState(handler) is { } state &&
+                SignatureMatches(handler, variant.Bind(state).Invoke))
+            {
+                stateful.Add((index, slot, handler, state));
+                continue;
+            }
+
+            problems.Add(new HandlerProblem(ProblemKind.SignatureMismatch, MethodLocation(handler), handler.ToPlainName(), kind.KindName, slot.Field.Name,
+                ExpectedSignatures(slot, handler.Name)));
         }
+
+        // One state type per handler type: the one its creating (open) handler returns.
+        ITypeSymbol? stateType = stateful.FirstOrDefault(s => s.Slot.Stateful!.Role == StatefulVariant.RoleCreate).State;
+        foreach (var (index, slot, handler, state) in stateful)
+        {
+            if (stateType is null)
+            {
+                problems.Add(new HandlerProblem(ProblemKind.SignatureMismatch, MethodLocation(handler), handler.ToPlainName(), kind.KindName, slot.Field.Name,
+                    slot.Invoke.ToSignatureText(handler.Name) + " (a handler taking per-open state needs an open handler that creates it)"));
+            }
+            else if (!SymbolEqualityComparer.Default.Equals(state, stateType))
+            {
+                problems.Add(new HandlerProblem(ProblemKind.SignatureMismatch, MethodLocation(handler), handler.ToPlainName(), kind.KindName, slot.Field.Name,
+                    slot.Stateful!.Bind(stateType).Invoke.ToSignatureText(handler.Name) + $" (the per-open state is '{stateType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}', created by open)"));
+            }
+            else
+            {
+                slotModels.Add((index, CreateStatefulSlotModel(slot, type, handler, stateType)));
+            }
+        }
+
+        if (stateType is not null)
+        {
+            // Slots the handler does not implement but a stateful type must fill (release frees the state).
+            for (int index = 0; index < kind.Slots.Length; index++)
+            {
+                SlotDescription slot = kind.Slots[index];
+                if (slot.Stateful?.DefaultOperation is { } defaultOperation && !claims.ContainsKey(slot.Field))
+                {
+                    slotModels.Add((index, CreateDefaultSlotModel(slot, defaultOperation, stateType)));
+                }
+            }
+        }
+
+        slotModels.Sort((a, b) => a.Index.CompareTo(b.Index));
 
         HandlerTypeModel? model = null;
         // A type carrying two kinds would get two generated 'Table' members: generate neither (KOPS0012).
         if (typeReason is null && unsafeAllowed && KindAttributesOf(type).Length == 1 && HasWellFormedNames(type) && compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
             compilation.GetTypeByMetadataName(KnownTypeNames.UnmanagedCallersOnlyAttribute) is not null)
         {
-            model = CreateModel(type, kind, kindAttribute, slotModels);
+            model = CreateModel(type, kind, kindAttribute, slotModels.Select(s => s.Model).ToList());
         }
 
         return new DiscoveryResult(model, problems.ToImmutable());
@@ -217,6 +269,63 @@ internal static class HandlerDiscovery
             }
         }
         return true;
+    }
+
+    private static string ExpectedSignatures(SlotDescription slot, string name)
+    {
+        string plain = slot.Invoke.ToSignatureText(name);
+        if (slot.Stateful is not { } variant) return plain;
+        string stateful = variant.Invoke.ToSignatureText(name).Replace(variant.Definition.TypeParameters[0].Name, "TState");
+        return $"{plain} or, with per-open state, {stateful}";
+    }
+
+    private static SlotModel CreateStatefulSlotModel(SlotDescription slot, INamedTypeSymbol type, IMethodSymbol handler, ITypeSymbol state)
+    {
+        StatefulVariant variant = slot.Stateful!;
+        (INamedTypeSymbol operation, IMethodSymbol invoke) = variant.Bind(state);
+        ParameterModel[] thunkParameters = slot.Signature.Parameters
+            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(variant.Adapter.Parameters[i].Name)))
+            .ToArray();
+        ParameterModel[] invokeParameters = invoke.Parameters
+            .Select(p => new ParameterModel(ParameterModifier(p), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(p.Name)))
+            .ToArray();
+        return new SlotModel(
+            FieldName: slot.Field.Name,
+            CallConvs: CallConvs(slot.Signature),
+            ThunkReturnType: slot.Signature.ReturnType.ToFullyQualified(),
+            ThunkParameters: thunkParameters.ToEquatableArray(),
+            Adapter: variant.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(variant.Adapter.Name),
+            Operation: operation.ToFullyQualified(),
+            InvokeReturnType: invoke.ReturnType.ToFullyQualified(),
+            InvokeParameters: invokeParameters.ToEquatableArray(),
+            HandlerName: type.ToPlainName() + "." + handler.Name,
+            HandlerCall: type.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(handler.Name))
+        {
+            StateType = state.ToFullyQualified(),
+        };
+    }
+
+    private static SlotModel CreateDefaultSlotModel(SlotDescription slot, INamedTypeSymbol defaultOperation, ITypeSymbol state)
+    {
+        StatefulVariant variant = slot.Stateful!;
+        ParameterModel[] thunkParameters = slot.Signature.Parameters
+            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(variant.Adapter.Parameters[i].Name)))
+            .ToArray();
+        return new SlotModel(
+            FieldName: slot.Field.Name,
+            CallConvs: CallConvs(slot.Signature),
+            ThunkReturnType: slot.Signature.ReturnType.ToFullyQualified(),
+            ThunkParameters: thunkParameters.ToEquatableArray(),
+            Adapter: variant.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(variant.Adapter.Name),
+            Operation: string.Empty,
+            InvokeReturnType: string.Empty,
+            InvokeParameters: EquatableArray<ParameterModel>.Empty,
+            HandlerName: string.Empty,
+            HandlerCall: string.Empty)
+        {
+            StateType = state.ToFullyQualified(),
+            DefaultOperation = defaultOperation.Construct(state).ToFullyQualified(),
+        };
     }
 
     private static SlotModel CreateSlotModel(SlotDescription slot, INamedTypeSymbol type, IMethodSymbol handler)

@@ -52,6 +52,7 @@ internal sealed class KindDescription
         INamedTypeSymbol? slotMarker = compilation.GetTypeByMetadataName(KnownTypeNames.OpsSlotAttribute);
         INamedTypeSymbol? settingMarker = compilation.GetTypeByMetadataName(KnownTypeNames.OpsTableSettingAttribute);
         INamedTypeSymbol? adapterMarker = compilation.GetTypeByMetadataName(KnownTypeNames.OperationAdapterAttribute);
+        INamedTypeSymbol? stateMarker = compilation.GetTypeByMetadataName(KnownTypeNames.PerOpenStateAttribute);
         if (kindMarker is null || slotMarker is null || settingMarker is null || adapterMarker is null || !kindAttribute.IsUsable())
         {
             return null;
@@ -81,6 +82,13 @@ internal sealed class KindDescription
                 if (slotData.ConstructorArguments[1].Value is INamedTypeSymbol operation &&
                     SlotDescription.TryCreate(field, handlerAttribute, operation, adapterMarker) is { } slot)
                 {
+                    foreach (KeyValuePair<string, TypedConstant> named in slotData.NamedArguments)
+                    {
+                        if (named.Key == "Stateful" && named.Value.Value is INamedTypeSymbol variant && stateMarker is not null)
+                        {
+                            slot.Stateful = StatefulVariant.TryCreate(variant.OriginalDefinition, slot.Signature, adapterMarker, stateMarker);
+                        }
+                    }
                     slots.Add(slot);
                 }
                 continue;
@@ -148,6 +156,9 @@ internal sealed class SlotDescription
 
     public IMethodSymbol Adapter { get; }
 
+    /// <summary>The per-open-state variant of the slot, if the Runtime describes a usable one.</summary>
+    public StatefulVariant? Stateful { get; set; }
+
     public static SlotDescription? TryCreate(IFieldSymbol field, INamedTypeSymbol handlerAttribute, INamedTypeSymbol operation, INamedTypeSymbol adapterMarker)
     {
         if (field.Type is not IFunctionPointerTypeSymbol { Signature: var signature } ||
@@ -188,5 +199,115 @@ internal sealed class SlotDescription
         }
 
         return new SlotDescription(field, signature, handlerAttribute, operation, invokes[0], adapter);
+    }
+}
+
+/// <summary>
+/// A slot's per-open-state variant: an open generic interface <c>IOp&lt;TState&gt;</c> with a static
+/// abstract <c>Invoke</c>, its role (create, borrow, take), an optional default operation (an open
+/// generic struct) and its adapter <c>static TRet M&lt;T, TState&gt;(C parameters) where T : IOp&lt;TState&gt;</c>.
+/// </summary>
+internal sealed class StatefulVariant
+{
+    /// <summary>PerOpenStateRole.Create, Borrow, Take as the Runtime numbers them.</summary>
+    public const int RoleCreate = 0, RoleBorrow = 1, RoleTake = 2;
+
+    private StatefulVariant(INamedTypeSymbol definition, int role, IMethodSymbol invoke, IMethodSymbol adapter, INamedTypeSymbol? defaultOperation)
+    {
+        Definition = definition;
+        Role = role;
+        Invoke = invoke;
+        Adapter = adapter;
+        DefaultOperation = defaultOperation;
+    }
+
+    public INamedTypeSymbol Definition { get; }
+
+    public int Role { get; }
+
+    /// <summary>Invoke on the open definition (mentions the type parameter).</summary>
+    public IMethodSymbol Invoke { get; }
+
+    public IMethodSymbol Adapter { get; }
+
+    public INamedTypeSymbol? DefaultOperation { get; }
+
+    public static StatefulVariant? TryCreate(INamedTypeSymbol definition, IMethodSymbol signature, INamedTypeSymbol adapterMarker, INamedTypeSymbol stateMarker)
+    {
+        if (definition.TypeKind != TypeKind.Interface || definition.TypeParameters.Length != 1) return null;
+
+        AttributeData? stateData = KindDescription.FindAttribute(definition, stateMarker);
+        if (stateData is not { ConstructorArguments.Length: 1 } || stateData.ConstructorArguments[0].Value is not int role) return null;
+        INamedTypeSymbol? defaultOperation = null;
+        foreach (KeyValuePair<string, TypedConstant> named in stateData.NamedArguments)
+        {
+            if (named.Key == "DefaultOperation" && named.Value.Value is INamedTypeSymbol d &&
+                d.OriginalDefinition is { TypeKind: TypeKind.Struct, TypeParameters.Length: 1 } dd)
+            {
+                defaultOperation = dd;
+            }
+        }
+
+        IMethodSymbol[] invokes = definition.GetMembers("Invoke").OfType<IMethodSymbol>().Where(m => m.IsStatic && m.IsAbstract).ToArray();
+        if (invokes.Length != 1 || invokes[0].IsGenericMethod || invokes[0].ReturnsByRef || invokes[0].ReturnsByRefReadonly ||
+            invokes[0].ReturnType.ContainsErrorType() || invokes[0].Parameters.Any(p => p.Type.ContainsErrorType()))
+        {
+            return null;
+        }
+
+        AttributeData? adapterData = KindDescription.FindAttribute(definition, adapterMarker);
+        if (adapterData is not { ConstructorArguments.Length: 2 } ||
+            adapterData.ConstructorArguments[0].Value is not INamedTypeSymbol adapterType ||
+            adapterData.ConstructorArguments[1].Value is not string adapterName)
+        {
+            return null;
+        }
+
+        IMethodSymbol? adapter = adapterType.GetMembers(adapterName).OfType<IMethodSymbol>().FirstOrDefault(m =>
+            m.IsStatic &&
+            m.TypeParameters.Length == 2 &&
+            m.TypeParameters[0].ConstraintTypes.Any(c => SymbolEqualityComparer.Default.Equals(c.OriginalDefinition, definition)) &&
+            SymbolEqualityComparer.Default.Equals(m.ReturnType, signature.ReturnType) &&
+            m.RefKind == signature.RefKind &&
+            m.Parameters.Length == signature.Parameters.Length &&
+            m.Parameters.Zip(signature.Parameters, (a, c) => a.RefKind == c.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, c.Type)).All(x => x));
+        return adapter is null ? null : new StatefulVariant(definition, role, invokes[0], adapter, defaultOperation);
+    }
+
+    /// <summary>
+    /// Finds the state type <paramref name="handler"/>'s signature implies: the type it has where
+    /// Invoke has the type parameter (a parameter, or a type argument of the return type). Null
+    /// when there is none or it is not a usable class type.
+    /// </summary>
+    public ITypeSymbol? InferState(IMethodSymbol handler)
+    {
+        ITypeParameterSymbol tp = Definition.TypeParameters[0];
+        ITypeSymbol? state = null;
+        if (handler.Parameters.Length == Invoke.Parameters.Length)
+        {
+            for (int i = 0; i < Invoke.Parameters.Length && state is null; i++)
+            {
+                if (SymbolEqualityComparer.Default.Equals(Invoke.Parameters[i].Type, tp)) state = handler.Parameters[i].Type;
+            }
+        }
+        if (state is null && Invoke.ReturnType is INamedTypeSymbol { IsGenericType: true } ret &&
+            handler.ReturnType is INamedTypeSymbol { IsGenericType: true } actual &&
+            SymbolEqualityComparer.Default.Equals(ret.OriginalDefinition, actual.OriginalDefinition))
+        {
+            for (int i = 0; i < ret.TypeArguments.Length && state is null; i++)
+            {
+                if (SymbolEqualityComparer.Default.Equals(ret.TypeArguments[i], tp)) state = actual.TypeArguments[i];
+            }
+        }
+        if (state is null || state.ContainsErrorType() || !state.IsReferenceType || state is ITypeParameterSymbol || state.TypeKind == TypeKind.Dynamic) return null;
+        return state;
+    }
+
+    /// <summary>The variant constructed for <paramref name="state"/>, and its Invoke.</summary>
+    public (INamedTypeSymbol Operation, IMethodSymbol Invoke) Bind(ITypeSymbol state)
+    {
+        INamedTypeSymbol operation = Definition.Construct(state);
+        IMethodSymbol invoke = operation.GetMembers("Invoke").OfType<IMethodSymbol>().First(m => m.IsStatic && m.IsAbstract);
+        return (operation, invoke);
     }
 }

@@ -8,9 +8,10 @@ namespace KernelOps.Generators.Discovery;
 /// </summary>
 internal static class TableKinds
 {
-    /// <summary>Metadata names of the kind attributes (file_operations comes next).</summary>
+    /// <summary>Metadata names of the kind attributes.</summary>
     public static readonly ImmutableArray<string> KindAttributeMetadataNames = ImmutableArray.Create(
-        "KernelOps.ProcOpsAttribute");
+        "KernelOps.ProcOpsAttribute",
+        "KernelOps.FileOperationsAttribute");
 }
 
 /// <summary>Metadata names of the Runtime types the generator reads or emits.</summary>
@@ -20,6 +21,7 @@ internal static class KnownTypeNames
     public const string OpsSlotAttribute = "KernelOps.Abi.OpsSlotAttribute";
     public const string OpsTableSettingAttribute = "KernelOps.Abi.OpsTableSettingAttribute";
     public const string OperationAdapterAttribute = "KernelOps.Abi.OperationAdapterAttribute";
+    public const string PerOpenStateAttribute = "KernelOps.Abi.PerOpenStateAttribute";
     public const string OpsTable = "KernelOps.OpsTable`1";
     public const string UnmanagedCallersOnlyAttribute = "System.Runtime.InteropServices.UnmanagedCallersOnlyAttribute";
 }

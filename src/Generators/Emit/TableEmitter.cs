@@ -89,10 +89,26 @@ internal static class TableEmitter
             ? "[global::System.Runtime.InteropServices.UnmanagedCallersOnly]"
             : $"[global::System.Runtime.InteropServices.UnmanagedCallersOnly({slot.CallConvs})]";
 
-        w.Line($"/// <summary>The C entry point of <c>{slot.FieldName}</c>: validation, exception and errno handling are in the adapter.</summary>");
+        bool isDefault = slot.DefaultOperation.Length > 0;
+        string operation = isDefault ? slot.DefaultOperation : OperationName(slot);
+        string typeArguments = slot.StateType.Length == 0 ? operation : $"{operation}, {slot.StateType}";
+
+        if (isDefault)
+        {
+            w.Line($"/// <summary>The C entry point of <c>{slot.FieldName}</c>, which this type does not implement: it only takes back and frees the per-open state.</summary>");
+        }
+        else if (slot.StateType.Length > 0)
+        {
+            w.Line($"/// <summary>The C entry point of <c>{slot.FieldName}</c>: validation, the per-open state in private_data, exception and errno handling are in the adapter.</summary>");
+        }
+        else
+        {
+            w.Line($"/// <summary>The C entry point of <c>{slot.FieldName}</c>: validation, exception and errno handling are in the adapter.</summary>");
+        }
         w.Line(callersOnly);
         w.Line($"private static {slot.ThunkReturnType} {ThunkName(slot)}({thunkParameters})");
-        w.Indent().Line($"=> {slot.Adapter}<{OperationName(slot)}>({thunkArguments});").Outdent();
+        w.Indent().Line($"=> {slot.Adapter}<{typeArguments}>({thunkArguments});").Outdent();
+        if (isDefault) return;
         w.Line();
 
         string invokeParameters = string.Join(", ", slot.InvokeParameters.Select(p => $"{p.Modifier}{p.Type} {p.Name}"));

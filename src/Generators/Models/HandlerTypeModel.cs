@@ -54,7 +54,17 @@ internal sealed record SlotModel(
     string InvokeReturnType,
     EquatableArray<ParameterModel> InvokeParameters,
     string HandlerName,
-    string HandlerCall);
+    string HandlerCall)
+{
+    /// <summary>The per-open state type (the adapter's second type argument), or empty for a stateless slot.</summary>
+    public string StateType { get; init; } = string.Empty;
+
+    /// <summary>
+    /// For a slot the handler type does not implement but its state requires (release), the
+    /// Runtime's default operation constructed for the state; empty when a user handler fills it.
+    /// </summary>
+    public string DefaultOperation { get; init; } = string.Empty;
+}
 
 /// <summary>A parameter: <paramref name="Modifier"/> is <c>ref </c>, <c>in </c>, <c>out </c>, <c>scoped ref </c> or empty.</summary>
 internal sealed record ParameterModel(string Modifier, string Type, string Name);

@@ -24,6 +24,14 @@ public unsafe struct NativeFile
     public nint private_data;
     /// <summary>Model-private: a GCHandle to the managed open-file record. Never touched by handlers.</summary>
     public nint f_model;
+    /// <summary>
+    /// Model-private: the registration data of the character or misc device the file was opened on
+    /// (a GCHandle word kept alive by the file's device reference), read through
+    /// <see cref="FileRef.DeviceData{T}"/>. Linux drivers reach the same object through
+    /// <c>inode-&gt;i_cdev</c> or misc_open's <c>private_data</c>; the model keeps private_data free for
+    /// the handler's per-open state.
+    /// </summary>
+    public nint f_device;
 }
 
 /// <summary>

@@ -61,3 +61,140 @@ public interface IIoctlOperation : IHandlerOperation
     /// <summary>Calls the handler.</summary>
     static abstract KResult<long> Invoke(FileRef file, uint command, nuint argument);
 }
+
+/// <summary>poll: <c>__poll_t (*)(struct file *, struct poll_table_struct *)</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[OperationAdapter(typeof(ThunkAdapters), nameof(ThunkAdapters.Poll))]
+public interface IPollOperation : IHandlerOperation
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract PollEvents Invoke(FileRef file, PollTable table);
+}
+
+/// <summary>flush: <c>int (*)(struct file *, fl_owner_t)</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[OperationAdapter(typeof(ThunkAdapters), nameof(ThunkAdapters.Flush))]
+public interface IFlushOperation : IHandlerOperation
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult Invoke(FileRef file);
+}
+
+/// <summary>fsync: <c>int (*)(struct file *, loff_t, loff_t, int datasync)</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[OperationAdapter(typeof(ThunkAdapters), nameof(ThunkAdapters.Fsync))]
+public interface IFsyncOperation : IHandlerOperation
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult Invoke(FileRef file, long start, long end, bool dataSync);
+}
+
+// Per-open-state variants (decision 3, "one word of private data"): the same C shapes, with the
+// handler's state object handed in typed. open creates it (the adapter stores one GCHandle word in
+// file->private_data, as rust/kernel/miscdevice.rs stores ForeignOwnable::into_foreign), every other
+// operation borrows it, release takes it back exactly once and frees the handle. The generator picks
+// a variant when the handler's signature matches it for some class TState.
+
+/// <summary>Stateful open: <c>int (*)(struct inode *, struct file *)</c> that creates the per-open state.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Create)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Open))]
+public interface IOpenOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract OpenResult<TState> Invoke(Inode inode, FileRef file);
+}
+
+/// <summary>Stateful release: takes the per-open state back, once.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Take, DefaultOperation = typeof(DropState<>))]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Release))]
+public interface IReleaseOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult Invoke(TState state, Inode inode, FileRef file);
+}
+
+/// <summary>Stateful read.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Borrow)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Read))]
+public interface IReadOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult<nuint> Invoke(TState state, FileRef file, UserSliceWriter destination, ref long position);
+}
+
+/// <summary>Stateful write.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Borrow)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Write))]
+public interface IWriteOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult<nuint> Invoke(TState state, FileRef file, UserSliceReader source, ref long position);
+}
+
+/// <summary>Stateful llseek.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Borrow)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Lseek))]
+public interface ILseekOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult<long> Invoke(TState state, FileRef file, long offset, Whence whence);
+}
+
+/// <summary>Stateful ioctl and compat_ioctl.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Borrow)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Ioctl))]
+public interface IIoctlOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult<long> Invoke(TState state, FileRef file, uint command, nuint argument);
+}
+
+/// <summary>Stateful poll.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Borrow)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Poll))]
+public interface IPollOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract PollEvents Invoke(TState state, FileRef file, PollTable table);
+}
+
+/// <summary>Stateful flush.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Borrow)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Flush))]
+public interface IFlushOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult Invoke(TState state, FileRef file);
+}
+
+/// <summary>Stateful fsync.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[PerOpenState(PerOpenStateRole.Borrow)]
+[OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Fsync))]
+public interface IFsyncOperation<TState> : IHandlerOperation where TState : class
+{
+    /// <summary>Calls the handler.</summary>
+    static abstract KResult Invoke(TState state, FileRef file, long start, long end, bool dataSync);
+}
+
+/// <summary>
+/// The release a stateful handler type gets when it declares none: it only drops the state (the
+/// adapter then disposes it if it is <see cref="System.IDisposable"/> and frees the handle).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct DropState<TState> : IReleaseOperation<TState> where TState : class
+{
+    /// <inheritdoc/>
+    public static string HandlerName => "(default release of " + typeof(TState).FullName + ")";
+
+    /// <inheritdoc/>
+    public static KResult Invoke(TState state, Inode inode, FileRef file) => KResult.Ok;
+}

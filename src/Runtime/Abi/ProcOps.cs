@@ -38,7 +38,7 @@ public unsafe struct ProcOps
     public delegate* unmanaged<NativeInode*, NativeFile*, int> proc_release;
 
     /// <summary><c>__poll_t (*proc_poll)(struct file *, struct poll_table_struct *)</c> (offset 56). Not modelled yet: always null.</summary>
-    public delegate* unmanaged<NativeFile*, void*, uint> proc_poll;
+    public delegate* unmanaged<NativeFile*, NativePollTable*, uint> proc_poll;
 
     /// <summary><c>long (*proc_ioctl)(struct file *, unsigned int, unsigned long)</c> (offset 64).</summary>
     [OpsSlot(typeof(IoctlAttribute), typeof(IIoctlOperation))]

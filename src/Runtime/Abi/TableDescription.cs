@@ -32,6 +32,43 @@ public sealed class OpsSlotAttribute(Type handlerAttribute, Type operation) : At
 
     /// <summary>The operation interface giving the safe signature and the adapter.</summary>
     public Type Operation { get; } = operation;
+
+    /// <summary>
+    /// The slot's per-open-state variant: an open generic interface (<c>IReadOperation&lt;TState&gt;</c>)
+    /// carrying <see cref="PerOpenStateAttribute"/> and its own <see cref="OperationAdapterAttribute"/>
+    /// (an adapter <c>static TRet M&lt;T, TState&gt;(C parameters)</c>). A handler whose signature matches
+    /// the variant for some class <c>TState</c> fills the slot through it; null when the slot has none.
+    /// </summary>
+    public Type? Stateful { get; set; }
+}
+
+/// <summary>How a per-open-state variant of an operation treats the state in <c>file-&gt;private_data</c>.</summary>
+public enum PerOpenStateRole
+{
+    /// <summary>The operation creates the state (open): the adapter stores it in private_data as one GCHandle word.</summary>
+    Create,
+    /// <summary>The operation borrows the state (read, write, ...): the adapter hands it in typed.</summary>
+    Borrow,
+    /// <summary>The operation takes the state back (release): the adapter clears private_data and frees the handle, once.</summary>
+    Take,
+}
+
+/// <summary>
+/// Marks an open generic operation interface (one type parameter, the state) as a per-open-state
+/// variant. A handler type's state type is the one its <see cref="PerOpenStateRole.Create"/> handler
+/// produces; every other stateful handler must use the same type. <see cref="DefaultOperation"/>,
+/// when set, is an open generic struct implementing the variant that the generator uses for a
+/// stateful handler type that does not implement the slot (release must free the state even when
+/// the user wrote no release).
+/// </summary>
+[AttributeUsage(AttributeTargets.Interface, Inherited = false)]
+public sealed class PerOpenStateAttribute(PerOpenStateRole role) : Attribute
+{
+    /// <summary>What the operation does with the state.</summary>
+    public PerOpenStateRole Role { get; } = role;
+
+    /// <summary>An open generic struct implementing the variant, used when the handler type lacks the slot.</summary>
+    public Type? DefaultOperation { get; set; }
 }
 
 /// <summary>

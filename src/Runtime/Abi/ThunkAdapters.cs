@@ -121,34 +121,86 @@ public static unsafe class ThunkAdapters
         }
     }
 
+    /// <summary>poll: <c>__poll_t (*)(struct file *, struct poll_table_struct *)</c>. A poll cannot return an errno: bad input and failures answer EPOLLERR.</summary>
+    public static uint Poll<T>(NativeFile* file, NativePollTable* table) where T : IPollOperation
+    {
+        if (file == null) return (uint)PollEvents.Err;
+        try
+        {
+            // SAFETY: file is non-null and live for the call; table is null or the caller's poll_table
+            // for the duration of the call (PollTable treats null as "queue nothing").
+            return (uint)T.Invoke(new FileRef(file), new PollTable(table));
+        }
+        catch (Exception e)
+        {
+            HandlerThrew<T>(e);
+            return (uint)PollEvents.Err;
+        }
+    }
+
+    /// <summary>flush: <c>int (*)(struct file *, fl_owner_t)</c>.</summary>
+    public static int Flush<T>(NativeFile* file, void* owner) where T : IFlushOperation
+    {
+        if (file == null) return -(int)Errno.EBADF;
+        _ = owner; // the files_struct closing the fd; not handed to handlers
+        try
+        {
+            // SAFETY: file is non-null and live for the call (filp_flush holds the fd's reference).
+            KResult result = T.Invoke(new FileRef(file));
+            return result.IsOk ? 0 : (int)ErrorReturn<T>(result.Error);
+        }
+        catch (Exception e)
+        {
+            return (int)HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>fsync: <c>int (*)(struct file *, loff_t start, loff_t end, int datasync)</c>.</summary>
+    public static int Fsync<T>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation
+    {
+        if (file == null) return -(int)Errno.EBADF;
+        // mirrors fs/sync.c:ksys_sync_file_range's range checks: offsets are non-negative, end >= start
+        if (start < 0 || end < start) return -(int)Errno.EINVAL;
+        try
+        {
+            // SAFETY: file is non-null and live for the call.
+            KResult result = T.Invoke(new FileRef(file), start, end, datasync != 0);
+            return result.IsOk ? 0 : (int)ErrorReturn<T>(result.Error);
+        }
+        catch (Exception e)
+        {
+            return (int)HandlerThrew<T>(e);
+        }
+    }
+
     /// <summary>mirrors fs/read_write.c:rw_verify_area: pos must be non-negative and pos + count must not overflow loff_t.</summary>
-    private static bool PositionRangeValid(long position, nuint count) =>
+    internal static bool PositionRangeValid(long position, nuint count) =>
         position >= 0 && (ulong)position + count <= long.MaxValue;
 
-    private static nint ErrorReturn<T>(Errno error) where T : IHandlerOperation =>
+    internal static nint ErrorReturn<T>(Errno error) where T : IHandlerOperation =>
         error is > 0 and <= (Errno)MaxErrno
             ? -(nint)error
             : Misbehaved<T>($"failed with {(int)error}, which is not an errno (1..{MaxErrno})");
 
-    private static nint Misbehaved<T>(string what) where T : IHandlerOperation
+    internal static nint Misbehaved<T>(string what) where T : IHandlerOperation
     {
         Log($"kernelops: {SafeName<T>()} {what}; returning -EIO");
         return -(nint)Errno.EIO;
     }
 
-    private static nint HandlerThrew<T>(Exception e) where T : IHandlerOperation
+    internal static nint HandlerThrew<T>(Exception e) where T : IHandlerOperation
     {
         Log($"kernelops: {SafeName<T>()} threw {e.GetType().FullName}: {e.Message}; returning -EIO");
         return -(nint)Errno.EIO;
     }
 
-    private static string SafeName<T>() where T : IHandlerOperation
+    internal static string SafeName<T>() where T : IHandlerOperation
     {
         try { return T.HandlerName; }
         catch { return typeof(T).FullName ?? typeof(T).Name; }
     }
 
-    private static void Log(string line)
+    internal static void Log(string line)
     {
         // Logging is on the error path of an unmanaged entry point: it must not throw either.
         try { CurrentTask.Printk(line); }

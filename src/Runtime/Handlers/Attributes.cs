@@ -86,3 +86,61 @@ public sealed class IoctlAttribute : Attribute;
 /// <summary>The method is the table's 32-bit compat ioctl handler (same signature as <see cref="IoctlAttribute"/>).</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class CompatIoctlAttribute : Attribute;
+
+/// <summary>
+/// Generates a <c>struct file_operations</c> table for a static partial class: a <c>Table</c> property
+/// (an <see cref="OpsTable{T}"/> of <see cref="FileOperations"/>) whose slots point at generated
+/// thunks for the methods marked <see cref="OpenAttribute"/>, <see cref="ReadAttribute"/>,
+/// <see cref="PollAttribute"/>, ... and are null for every other slot. <c>owner</c> stays null: the
+/// kernel model pins the module that registers the device instead.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, Inherited = false)]
+[OpsTableKind(typeof(FileOperations))]
+public sealed class FileOperationsAttribute : Attribute
+{
+    /// <summary>The table's <c>fop_flags</c>.</summary>
+    public FopFlags Flags { get; set; }
+}
+
+/// <summary><c>file_operations.fop_flags</c> bits (include/linux/fs.h, Linux 6.18).</summary>
+[Flags]
+public enum FopFlags : uint
+{
+    /// <summary>No flags.</summary>
+    None = 0,
+    /// <summary>FOP_BUFFER_RASYNC: supports asynchronous buffered reads.</summary>
+    BufferReadAsync = 1u << 0,
+    /// <summary>FOP_BUFFER_WASYNC: supports asynchronous buffered writes.</summary>
+    BufferWriteAsync = 1u << 1,
+    /// <summary>FOP_MMAP_SYNC: supports MAP_SYNC.</summary>
+    MmapSync = 1u << 2,
+    /// <summary>FOP_DIO_PARALLEL_WRITE: supports non-exclusive O_DIRECT writes.</summary>
+    DioParallelWrite = 1u << 3,
+    /// <summary>FOP_HUGE_PAGES: supports huge pages.</summary>
+    HugePages = 1u << 4,
+    /// <summary>FOP_UNSIGNED_OFFSET: the file uses unsigned offsets.</summary>
+    UnsignedOffset = 1u << 5,
+    /// <summary>FOP_ASYNC_LOCK: supports asynchronous locks.</summary>
+    AsyncLock = 1u << 6,
+    /// <summary>FOP_DONTCACHE: supports uncached reads and writes.</summary>
+    DontCache = 1u << 7,
+}
+
+/// <summary>
+/// The method is the table's poll handler: <c>static PollEvents M(FileRef file, PollTable table)</c>;
+/// it calls <see cref="PollTable.Wait"/> on every wait queue that can signal readiness, then
+/// returns the events ready now.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class PollAttribute : Attribute;
+
+/// <summary>The method is the table's flush handler, run by every close(2): <c>static KResult M(FileRef file)</c>.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class FlushAttribute : Attribute;
+
+/// <summary>
+/// The method is the table's fsync handler:
+/// <c>static KResult M(FileRef file, long start, long end, bool dataSync)</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class FsyncAttribute : Attribute;

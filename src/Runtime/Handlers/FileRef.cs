@@ -79,6 +79,19 @@ public readonly unsafe struct FileRef : IEquatable<FileRef>
         set => Volatile.Write(ref _file->private_data, value);
     }
 
+    /// <summary>
+    /// The data given when the character or misc device this file was opened on was registered,
+    /// or null (none given, another type, or not a device file). It stays valid while the file is
+    /// open, even after the device is unregistered.
+    /// </summary>
+    public T? DeviceData<T>() where T : class
+    {
+        nint word = Volatile.Read(ref _file->f_device);
+        // SAFETY: f_device is 0 or a GCHandle owned by the device registration, which the open file
+        // holds a reference to until its last fput; the handle is freed only after that.
+        return word == 0 ? null : GCHandle.FromIntPtr(word).Target as T;
+    }
+
     /// <summary>The inode this file was opened on (<c>file_inode(file)</c>).</summary>
     public Inode Inode => new(_file->f_inode);
 

@@ -12,6 +12,8 @@ internal static class CurrentTask
 {
     [ThreadStatic] private static UserMemory? t_memory;
     [ThreadStatic] private static KernelLog? t_log;
+    [ThreadStatic] private static UserProcess? t_process;
+    [ThreadStatic] private static Kernel? t_kernel;
 
     /// <summary>The calling task's address space, or null outside any task.</summary>
     public static UserMemory? Memory => t_memory;
@@ -19,12 +21,20 @@ internal static class CurrentTask
     /// <summary>The calling task's kernel log, or null outside any task.</summary>
     public static KernelLog? Log => t_log;
 
+    /// <summary>The calling task's process (for signals), or null for kernel threads and outside any task.</summary>
+    public static UserProcess? Process => t_process;
+
+    /// <summary>The kernel the calling task runs on, or null outside any task.</summary>
+    public static Kernel? Kernel => t_kernel;
+
     /// <summary>Makes the calling thread work for a task until the returned scope is disposed.</summary>
-    public static Scope Enter(UserMemory? memory, KernelLog? log)
+    public static Scope Enter(UserMemory? memory, KernelLog? log, UserProcess? process = null, Kernel? kernel = null)
     {
-        var scope = new Scope(t_memory, t_log);
+        var scope = new Scope(t_memory, t_log, t_process, t_kernel);
         t_memory = memory;
         t_log = log;
+        t_process = process;
+        t_kernel = kernel;
         return scope;
     }
 
@@ -33,17 +43,23 @@ internal static class CurrentTask
     {
         private readonly UserMemory? _memory;
         private readonly KernelLog? _log;
+        private readonly UserProcess? _process;
+        private readonly Kernel? _kernel;
 
-        internal Scope(UserMemory? memory, KernelLog? log)
+        internal Scope(UserMemory? memory, KernelLog? log, UserProcess? process, Kernel? kernel)
         {
             _memory = memory;
             _log = log;
+            _process = process;
+            _kernel = kernel;
         }
 
         public void Dispose()
         {
             t_memory = _memory;
             t_log = _log;
+            t_process = _process;
+            t_kernel = _kernel;
         }
     }
 

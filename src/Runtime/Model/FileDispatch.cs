@@ -56,6 +56,59 @@ internal abstract unsafe class FileDispatch
 
     /// <summary><c>f_op-&gt;release</c>, called once by __fput for a file whose open succeeded.</summary>
     public abstract int Release(NativeInode* inode, NativeFile* file);
+
+    /// <summary>mirrors include/linux/poll.h:vfs_poll: <c>f_op-&gt;poll</c>, or DEFAULT_POLLMASK without one.</summary>
+    public virtual uint Poll(NativeFile* file, NativePollTable* table) => (uint)PollMasks.Default;
+
+    /// <summary>mirrors fs/open.c:filp_flush: <c>f_op-&gt;flush</c>, or 0 without one.</summary>
+    public virtual int Flush(NativeFile* file, void* owner) => 0;
+
+    /// <summary>mirrors fs/sync.c:vfs_fsync_range: <c>f_op-&gt;fsync</c>, or -EINVAL without one.</summary>
+    public virtual int Fsync(NativeFile* file, long start, long end, int datasync) => -(int)Errno.EINVAL;
+}
+
+/// <summary>
+/// A device's own <c>struct file_operations</c> (what replace_fops installs): every call goes
+/// straight through the table's function pointers, and a null slot behaves as the VFS makes it
+/// behave (no read: EINVAL via FMODE_CAN_READ; no llseek: ESPIPE via FMODE_LSEEK; no ioctl:
+/// ENOTTY; no poll: DEFAULT_POLLMASK; no flush: 0; no fsync: EINVAL). The owner is the module that
+/// registered the device, never <c>fops-&gt;owner</c>: one static table may serve several modules.
+/// </summary>
+internal sealed unsafe class FopsDispatch(OpsTable<FileOperations> table, LoadedModule? owner) : FileDispatch
+{
+    // SAFETY (every member): an OpsTable outlives every registration that uses it, and a
+    // registration's dispatcher outlives every file opened through it, so the table is readable.
+    private FileOperations* T => table.Pointer;
+
+    public override void* Ops => table.Pointer;
+    public override bool HasRead => T->read != null;
+    public override bool HasWrite => T->write != null;
+    public override bool HasLlseek => T->llseek != null;
+    public override bool HasIoctl => T->unlocked_ioctl != null;
+    public override LoadedModule? Owner => owner;
+
+    public override int Open(NativeInode* inode, NativeFile* file) => T->open != null ? T->open(inode, file) : 0;
+
+    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) =>
+        T->read != null ? T->read(file, buffer, count, position) : -(nint)Errno.EINVAL;
+
+    public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) =>
+        T->write != null ? T->write(file, buffer, count, position) : -(nint)Errno.EINVAL;
+
+    public override long Llseek(NativeFile* file, long offset, int whence) =>
+        T->llseek != null ? T->llseek(file, offset, whence) : -(long)Errno.ESPIPE;
+
+    public override nint Ioctl(NativeFile* file, uint command, nuint argument) =>
+        T->unlocked_ioctl != null ? T->unlocked_ioctl(file, command, argument) : -(nint)Errno.ENOTTY;
+
+    public override int Release(NativeInode* inode, NativeFile* file) => T->release != null ? T->release(inode, file) : 0;
+
+    public override uint Poll(NativeFile* file, NativePollTable* pt) => T->poll != null ? T->poll(file, pt) : (uint)PollMasks.Default;
+
+    public override int Flush(NativeFile* file, void* id) => T->flush != null ? T->flush(file, id) : 0;
+
+    public override int Fsync(NativeFile* file, long start, long end, int datasync) =>
+        T->fsync != null ? T->fsync(file, start, end, datasync) : -(int)Errno.EINVAL;
 }
 
 /// <summary>

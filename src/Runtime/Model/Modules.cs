@@ -43,7 +43,11 @@ public sealed class ModuleContext
         Kernel = kernel;
         Module = module;
         Proc = new ModuleProcFs(kernel.Proc, module);
+        Devices = new ModuleCharDevices(kernel.CharDevices, module);
     }
+
+    /// <summary>Character and misc device registration owned by this module: opens pin it; what Exit leaves behind is removed at unload.</summary>
+    public ModuleCharDevices Devices { get; }
 
     /// <summary>The kernel the module is loaded into.</summary>
     public Kernel Kernel { get; }
@@ -86,6 +90,38 @@ public sealed class ModuleProcFs
 }
 
 /// <summary>
+/// The character-device API as a module sees it (THIS_MODULE as owner): every open of a device it
+/// registers pins the module until the file's last close, and whatever it leaves registered is
+/// removed, with a log line, at unload.
+/// </summary>
+public sealed class ModuleCharDevices
+{
+    private readonly CharDeviceRegistry _registry;
+    private readonly LoadedModule _module;
+
+    internal ModuleCharDevices(CharDeviceRegistry registry, LoadedModule module)
+    {
+        _registry = registry;
+        _module = module;
+    }
+
+    /// <summary>register_chrdev_region / alloc_chrdev_region (major 0) on behalf of the module (see <see cref="CharDeviceRegistry.RegisterRegion"/>).</summary>
+    public ChrdevRegion RegisterRegion(uint major, uint baseMinor, uint count, string name) =>
+        _module.Track(() => _registry.RegisterRegion(major, baseMinor, count, name), r => $"chrdev region {r.Major}:{r.BaseMinor} \"{r.Name}\"", r => r.IsReleased);
+
+    /// <summary>alloc_chrdev_region on behalf of the module.</summary>
+    public ChrdevRegion AllocRegion(uint baseMinor, uint count, string name) => RegisterRegion(0, baseMinor, count, name);
+
+    /// <summary>cdev_init + cdev_add with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.AddCdev(OpsTable{KernelOps.Abi.FileOperations}, uint, uint, object?)"/>).</summary>
+    public CharDevice AddCdev(OpsTable<KernelOps.Abi.FileOperations> fops, uint dev, uint count, object? data = null) =>
+        _module.Track(() => _registry.AddCdev(fops, dev, count, data, _module), c => c.ToString(), c => c.IsRemoved);
+
+    /// <summary>misc_register with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.RegisterMisc(string, OpsTable{KernelOps.Abi.FileOperations}, uint, object?)"/>).</summary>
+    public MiscDevice RegisterMisc(string name, OpsTable<KernelOps.Abi.FileOperations> fops, uint minor = CharDeviceRegistry.MiscDynamicMinor, object? data = null) =>
+        _module.Track(() => _registry.RegisterMisc(name, fops, minor, data, _module), m => m.ToString(), m => m.IsRemoved);
+}
+
+/// <summary>
 /// A module known to the <see cref="ModuleRegistry"/> (<c>struct module</c>): its state, its
 /// refcount (try_module_get/module_put, which a file_operations table's <c>.owner</c> pins from
 /// open to the last close), and what it registered.
@@ -96,6 +132,7 @@ public sealed class LoadedModule
     private int _refs = RefBase;
     private readonly Lock _ownedLock = new();
     private readonly List<ProcEntry> _owned = new();
+    private readonly List<(IDisposable Resource, Func<string> Describe, Func<bool> IsGone)> _ownedResources = new();
     private int _pruneAt = 16;
     private bool _cleaned;
     private int _state;
@@ -179,15 +216,37 @@ public sealed class LoadedModule
         }
     }
 
+    internal T Track<T>(Func<T> register, Func<T, string> describe, Func<T, bool> isGone) where T : class, IDisposable
+    {
+        lock (_ownedLock)
+        {
+            if (_cleaned || State is ModuleState.Gone)
+                throw new InvalidOperationException($"module {Name} is unloaded; it cannot register anything");
+            T resource = register();
+            _ownedResources.RemoveAll(r => r.IsGone());
+            _ownedResources.Add((resource, () => describe(resource), () => isGone(resource)));
+            return resource;
+        }
+    }
+
     /// <summary>Removes whatever the module registered and did not remove, newest first, logging each.</summary>
     internal void RemoveLeftovers(KernelLog log, string when)
     {
         ProcEntry[] owned;
+        (IDisposable Resource, Func<string> Describe, Func<bool> IsGone)[] resources;
         lock (_ownedLock)
         {
             _cleaned = true;
             owned = _owned.ToArray();
             _owned.Clear();
+            resources = _ownedResources.ToArray();
+            _ownedResources.Clear();
+        }
+        for (int i = resources.Length - 1; i >= 0; i--)
+        {
+            if (resources[i].IsGone()) continue;
+            log.Printk($"kernelops: module '{Name}' left {resources[i].Describe()} registered {when}; removing it");
+            resources[i].Resource.Dispose();
         }
         for (int i = owned.Length - 1; i >= 0; i--)
         {
@@ -252,7 +311,7 @@ public sealed class ModuleRegistry
             var loaded = new LoadedModule(module, name) { State = ModuleState.Coming };
             var context = new ModuleContext(_kernel, loaded);
             KResult result;
-            using (CurrentTask.Enter(null, _kernel.Log))
+            using (CurrentTask.Enter(null, _kernel.Log, null, _kernel))
             {
                 try
                 {
@@ -296,7 +355,7 @@ public sealed class ModuleRegistry
             loaded.State = ModuleState.Going;
             try
             {
-                using (CurrentTask.Enter(null, _kernel.Log)) loaded.Module.Exit();
+                using (CurrentTask.Enter(null, _kernel.Log, null, _kernel)) loaded.Module.Exit();
             }
             finally
             {
@@ -319,7 +378,7 @@ public sealed class ModuleRegistry
                 loaded.State = ModuleState.Going;
                 try
                 {
-                    using (CurrentTask.Enter(null, _kernel.Log)) loaded.Module.Exit();
+                    using (CurrentTask.Enter(null, _kernel.Log, null, _kernel)) loaded.Module.Exit();
                 }
                 catch (Exception e)
                 {

@@ -78,6 +78,9 @@ internal sealed unsafe class OpenFile
         _fileCount = 1;
     }
 
+    /// <summary>The kernel's leak counters (per-open state handles are counted here too).</summary>
+    public KernelCounters Counters => _counters;
+
     /// <summary>The native <c>struct file</c>.</summary>
     public NativeFile* File { get; private set; }
 
@@ -85,7 +88,10 @@ internal sealed unsafe class OpenFile
     public IVfsNode Node { get; }
 
     /// <summary>How the VFS calls this file's ops.</summary>
-    public FileDispatch Dispatch { get; }
+    public FileDispatch Dispatch { get; set; }
+
+    /// <summary>The character device the file was opened on (chrdev_open's cdev_get), put by __fput after fops_put.</summary>
+    public DeviceRegistration? Cdev { get; set; }
 
     /// <summary><c>file-&gt;f_pos_lock</c>.</summary>
     public Lock PosLock { get; } = new();
@@ -162,6 +168,8 @@ internal sealed unsafe class OpenFile
         {
             PinnedOwner?.Put(); // fops_put -> module_put(fops->owner)
             PinnedOwner = null;
+            Cdev?.Put(); // cdev_put(inode->i_cdev)
+            Cdev = null;
             file->f_model = 0;
             _self.Free();
             Interlocked.Decrement(ref _counters.Handles);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using KernelOps.Abi;
@@ -78,7 +79,7 @@ public sealed unsafe partial class UserProcess : IDisposable
     /// thunks then copy to and from <see cref="Memory"/> and printk to <see cref="Kernel"/>'s log.
     /// Every syscall enters it for its own duration.
     /// </summary>
-    public TaskScope EnterTask() => new(CurrentTask.Enter(Memory, Kernel.Log));
+    public TaskScope EnterTask() => new(CurrentTask.Enter(Memory, Kernel.Log, this, Kernel));
 
     // ---- syscalls ---------------------------------------------------------------------------
 
@@ -94,13 +95,13 @@ public sealed unsafe partial class UserProcess : IDisposable
         // mirrors fs/open.c:do_sys_openat2: get_unused_fd_flags, do_filp_open, fd_install
         int fd = AllocFd();
         if (fd < 0) return fd;
-        int error = Kernel.Proc.LookupForOpen(path, flags, out ProcEntry? node);
+        int error = Kernel.LookupForOpen(path, flags, out IVfsNode? node);
         OpenFile? file = null;
         if (error == 0) error = Vfs.DentryOpen(Kernel.Counters, node!, flags, out file);
         if (error != 0)
         {
             PutUnusedFd(fd);
-            return error;
+            return (int)SyscallReturn(error);
         }
         if (!FdInstall(fd, file!))
         {
@@ -122,8 +123,10 @@ public sealed unsafe partial class UserProcess : IDisposable
             if (fd < _nextFd) _nextFd = fd;
         }
         Interlocked.Decrement(ref Kernel.Counters.Descriptors);
+        // mirrors fs/open.c:filp_close -> filp_flush: ->flush on every close, its result is close's
+        int retval = file.Dispatch.Flush(file.File, null);
         file.PutFileCount();
-        return 0;
+        return (int)SyscallReturn(retval);
     }
 
     /// <summary>dup(2) (fs/file.c:ksys_dup): the new fd shares the struct file, so f_pos and f_count.</summary>
@@ -158,7 +161,7 @@ public sealed unsafe partial class UserProcess : IDisposable
         long pos = stream ? 0 : Volatile.Read(ref file->f_pos); // file_ppos()
         nint ret = Vfs.Read(f.File, buf, count, stream ? null : &pos);
         if (ret >= 0 && !stream) Volatile.Write(ref file->f_pos, pos);
-        return ret;
+        return SyscallReturn(ret);
     }
 
     /// <summary>write(2).</summary>
@@ -174,7 +177,7 @@ public sealed unsafe partial class UserProcess : IDisposable
         long pos = stream ? 0 : Volatile.Read(ref file->f_pos);
         nint ret = Vfs.Write(f.File, buf, count, stream ? null : &pos);
         if (ret >= 0 && !stream) Volatile.Write(ref file->f_pos, pos);
-        return ret;
+        return SyscallReturn(ret);
     }
 
     /// <summary>pread64(2): reads at <paramref name="pos"/> without using or moving f_pos.</summary>
@@ -218,7 +221,248 @@ public sealed unsafe partial class UserProcess : IDisposable
         using TaskScope task = EnterTask();
         using FileHandle f = FdGet(fd);
         if (f.File is null) return -(long)Errno.EBADF;
-        return Vfs.Ioctl(f.File, cmd, arg);
+        return SyscallReturn((nint)Vfs.Ioctl(f.File, cmd, arg));
+    }
+
+    /// <summary>fsync(2) (fs/sync.c:do_fsync → vfs_fsync_range(file, 0, LLONG_MAX, 0)): EINVAL when the file has no -&gt;fsync.</summary>
+    public int Fsync(int fd) => DoFsync(fd, datasync: 0);
+
+    /// <summary>fdatasync(2): as <see cref="Fsync"/> with datasync set.</summary>
+    public int Fdatasync(int fd) => DoFsync(fd, datasync: 1);
+
+    private int DoFsync(int fd, int datasync)
+    {
+        using TaskScope task = EnterTask();
+        using FileHandle f = FdGet(fd);
+        if (f.File is null) return -(int)Errno.EBADF;
+        return (int)SyscallReturn(f.File.Dispatch.Fsync(f.File.File, 0, long.MaxValue, datasync));
+    }
+
+    /// <summary>
+    /// mknod(2): creates a device node. Only <c>/dev/NAME</c> can hold nodes; <paramref name="mode"/>
+    /// must carry S_IFCHR (0x2000) or S_IFBLK (0x6000) plus permission bits; <paramref name="dev"/>
+    /// is the user-space dev_t (<see cref="DeviceNumber.MakeUser"/>, glibc's makedev). Returns 0 or
+    /// -errno (EEXIST, ENOENT, EPERM, EINVAL), as do_mknodat.
+    /// </summary>
+    public int Mknod(string path, uint mode, ulong dev)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using TaskScope task = EnterTask();
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) return -(int)Errno.EEXIST; // "/" exists
+        if (parts.Length != 2 || parts[0] != "dev")
+        {
+            // /proc has no ->mknod (vfs_mknod: EPERM); other directories do not exist.
+            int found = Kernel.LookupForOpen(path, OpenFlags.O_RDONLY, out IVfsNode? existing);
+            if (found == 0)
+            {
+                existing!.PutNode();
+                return -(int)Errno.EEXIST;
+            }
+            return parts[0] == "proc" && parts.Length == 2 ? -(int)Errno.EPERM : -(int)Errno.ENOENT;
+        }
+        return Kernel.Dev.Mknod(parts[1], mode, DeviceNumber.FromUser(dev));
+    }
+
+    /// <summary>unlink(2) of a node in /dev (others: EPERM for /proc, ENOENT elsewhere).</summary>
+    public int Unlink(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using TaskScope task = EnterTask();
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 2 && parts[0] == "dev") return Kernel.Dev.Unlink(parts[1]);
+        return parts.Length > 0 && parts[0] == "proc" ? -(int)Errno.EPERM : -(int)Errno.ENOENT;
+    }
+
+    /// <summary>stat(2) (fs/stat.c:vfs_statx → generic_fillattr). Returns 0 and the result, or -errno.</summary>
+    public int Stat(string path, out StatResult result)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        result = default;
+        using TaskScope task = EnterTask();
+        int error = Kernel.LookupForOpen(path, OpenFlags.O_RDONLY, out IVfsNode? node);
+        if (error != 0) return error;
+        try
+        {
+            // SAFETY: the lookup's reference keeps the inode alive until PutNode below.
+            NativeInode* inode = node!.Inode;
+            bool isDev = node is DevFs.DevNode;
+            uint type = inode->i_mode & ProcFs.S_IFMT;
+            result = new StatResult(
+                Device: isDev ? DevFs.SuperblockDevice : DeviceNumber.MakeUser(0, 22),
+                Inode: inode->i_ino,
+                Mode: inode->i_mode,
+                LinkCount: type == ProcFs.S_IFDIR ? 2u : 1u,
+                RDevice: type is StatResult.S_IFCHR or StatResult.S_IFBLK ? DeviceNumber.ToUser(inode->i_rdev) : 0,
+                Size: Volatile.Read(ref inode->i_size));
+            return 0;
+        }
+        finally
+        {
+            node!.PutNode();
+        }
+    }
+
+    /// <summary>
+    /// poll(2) (fs/select.c:do_sys_poll → do_poll): asks each file's -&gt;poll (vfs_poll) and sleeps
+    /// on the wait queues the handlers registered with poll_wait until one is ready, the timeout
+    /// passes or a signal arrives. <paramref name="timeoutMs"/> is in milliseconds, negative for
+    /// no limit, 0 to return at once. Returns the number of entries with non-zero revents, 0 on
+    /// timeout, or -errno (EINTR). Each entry's revents is filled as Linux does: the events asked
+    /// for plus POLLERR/POLLHUP, POLLNVAL for a closed fd, 0 for a negative fd.
+    /// </summary>
+    public int Poll(Span<PollFd> fds, int timeoutMs)
+    {
+        using TaskScope task = EnterTask();
+        if ((uint)fds.Length > MaxOpenFiles) return -(int)Errno.EINVAL; // RLIMIT_NOFILE
+        var table = new PollWaitQueues();
+        GCHandle handle = GCHandle.Alloc(table);
+        try
+        {
+            NativePollTable pt = new() { _qproc = GCHandle.ToIntPtr(handle) };
+            long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+            bool timedOut = timeoutMs == 0;
+            while (true)
+            {
+                table.Waiter.Arm(); // set_current_state(TASK_INTERRUPTIBLE) before looking
+                int count = 0;
+                for (int i = 0; i < fds.Length; i++)
+                {
+                    PollEvents revents = DoPollFd(ref fds[i], &pt);
+                    fds[i].ReturnedEvents = revents;
+                    if (revents != 0)
+                    {
+                        count++;
+                        pt._qproc = 0; // found something: no need to queue on the rest
+                    }
+                }
+                pt._qproc = 0; // queued (or not) once: later passes only re-check
+                if (count > 0 || timedOut) return count;
+                if (SignalPending) return (int)SyscallReturn(-(nint)Errno.ERESTARTSYS);
+                long left = deadline == long.MaxValue ? Timeout.Infinite : deadline - Environment.TickCount64;
+                if (left != Timeout.Infinite && left <= 0) { timedOut = true; continue; }
+                AddSleeper(table.Waiter);
+                try
+                {
+                    if (!SignalPending && !table.Waiter.Sleep(left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue)) &&
+                        deadline != long.MaxValue && Environment.TickCount64 >= deadline)
+                        timedOut = true;
+                }
+                finally { RemoveSleeper(table.Waiter); }
+            }
+        }
+        finally
+        {
+            table.FreeWait(); // poll_freewait
+            handle.Free();
+        }
+    }
+
+    /// <summary>
+    /// select(2) (fs/select.c:do_select) over fds below <paramref name="nfds"/>: each set is read
+    /// as the fds to watch and overwritten with the ready ones (null sets are ignored). Readable
+    /// means POLLIN_SET (IN|RDNORM|RDBAND|HUP|ERR), writable POLLOUT_SET (OUT|WRNORM|WRBAND|ERR),
+    /// exceptional POLLEX_SET (PRI). Returns the number of bits set, 0 on timeout, -EBADF for a
+    /// closed fd in a set, -EINVAL for a bad nfds, -EINTR.
+    /// </summary>
+    public int Select(int nfds, FdSet? readFds, FdSet? writeFds, FdSet? exceptFds, int timeoutMs)
+    {
+        if (nfds < 0 || nfds > MaxOpenFiles) return -(int)Errno.EINVAL;
+        var watched = new List<int>();
+        for (int fd = 0; fd < nfds; fd++)
+            if (readFds?.IsSet(fd) == true || writeFds?.IsSet(fd) == true || exceptFds?.IsSet(fd) == true) watched.Add(fd);
+        var pfds = new PollFd[watched.Count];
+        for (int i = 0; i < pfds.Length; i++)
+        {
+            int fd = watched[i];
+            PollEvents want = 0;
+            if (readFds?.IsSet(fd) == true) want |= PollInSet;
+            if (writeFds?.IsSet(fd) == true) want |= PollOutSet;
+            if (exceptFds?.IsSet(fd) == true) want |= PollExSet;
+            pfds[i] = new PollFd(fd, want);
+        }
+        // do_select's max_select_fd: a set naming a closed fd is EBADF before anything waits.
+        lock (_fdLock)
+            foreach (int fd in watched)
+                if (_fds[fd] is null) return -(int)Errno.EBADF;
+        int n = Poll(pfds, timeoutMs);
+        if (n < 0) return n;
+        readFds?.ClearAll();
+        writeFds?.ClearAll();
+        exceptFds?.ClearAll();
+        int bits = 0;
+        foreach (PollFd p in pfds)
+        {
+            if ((p.ReturnedEvents & PollEvents.Nval) != 0) return -(int)Errno.EBADF;
+            if ((p.Events & PollInSet) != 0 && (p.ReturnedEvents & PollInSet) != 0) { readFds!.Set(p.Fd); bits++; }
+            if ((p.Events & PollOutSet) != 0 && (p.ReturnedEvents & PollOutSet) != 0) { writeFds!.Set(p.Fd); bits++; }
+            if ((p.Events & PollExSet) != 0 && (p.ReturnedEvents & PollExSet) != 0) { exceptFds!.Set(p.Fd); bits++; }
+        }
+        return bits;
+    }
+
+    private const PollEvents PollInSet = PollEvents.RdNorm | PollEvents.RdBand | PollEvents.In | PollEvents.Hup | PollEvents.Err;
+    private const PollEvents PollOutSet = PollEvents.WrBand | PollEvents.WrNorm | PollEvents.Out | PollEvents.Err;
+    private const PollEvents PollExSet = PollEvents.Pri;
+
+    // mirrors fs/select.c:do_pollfd
+    private PollEvents DoPollFd(ref PollFd pollfd, NativePollTable* pt)
+    {
+        if (pollfd.Fd < 0) return 0;
+        using FileHandle f = FdGet(pollfd.Fd);
+        if (f.File is null) return PollEvents.Nval;
+        // userland can ask for only the events it wants, but always gets POLLERR and POLLHUP
+        PollEvents filter = pollfd.Events | PollEvents.Err | PollEvents.Hup;
+        pt->_key = (uint)filter;
+        var mask = (PollEvents)f.File.Dispatch.Poll(f.File.File, pt);
+        return mask & filter;
+    }
+
+    /// <summary>The open file behind <paramref name="fd"/>, for model tests (no reference taken).</summary>
+    internal OpenFile? FileForTests(int fd)
+    {
+        lock (_fdLock) return (uint)fd < MaxOpenFiles ? _fds[fd] : null;
+    }
+
+    // ---- signals --------------------------------------------------------------------------
+
+    private readonly Lock _sleepersLock = new();
+    private readonly List<TaskWaiter> _sleepers = new();
+    private int _signalPending;
+
+    /// <summary>True while a signal sent with <see cref="SendSignal"/> has not been delivered.</summary>
+    public bool SignalPending => Volatile.Read(ref _signalPending) != 0;
+
+    /// <summary>
+    /// Sends the process a signal (with no handler semantics beyond interrupting): every
+    /// interruptible sleep of its tasks (wait_event_interruptible, poll) ends, and the syscall that
+    /// was sleeping returns -EINTR, which delivers (clears) the signal.
+    /// </summary>
+    public void SendSignal()
+    {
+        Volatile.Write(ref _signalPending, 1);
+        TaskWaiter[] sleepers;
+        lock (_sleepersLock) sleepers = _sleepers.ToArray();
+        foreach (TaskWaiter w in sleepers) w.Wake();
+    }
+
+    internal void AddSleeper(TaskWaiter waiter)
+    {
+        lock (_sleepersLock) _sleepers.Add(waiter);
+    }
+
+    internal void RemoveSleeper(TaskWaiter waiter)
+    {
+        lock (_sleepersLock) _sleepers.Remove(waiter);
+    }
+
+    // Syscall exit: ERESTARTSYS (a sleep interrupted by a signal) reaches user space as EINTR
+    // (no SA_RESTART in the model) and the signal counts as delivered.
+    private nint SyscallReturn(nint value)
+    {
+        if (value != -(nint)Errno.ERESTARTSYS) return value;
+        Volatile.Write(ref _signalPending, 0);
+        return -(nint)Errno.EINTR;
     }
 
     // ---- conveniences -----------------------------------------------------------------------
@@ -322,7 +566,12 @@ public sealed unsafe partial class UserProcess : IDisposable
         Interlocked.Add(ref Kernel.Counters.Descriptors, -files.Count);
         using (EnterTask())
         {
-            foreach (OpenFile file in files) file.PutFileCount();
+            // exit_files → close_files → filp_close: flush, then fput
+            foreach (OpenFile file in files)
+            {
+                file.Dispatch.Flush(file.File, null);
+                file.PutFileCount();
+            }
         }
         Memory.Dispose();
         Kernel.ProcessExited(this);

@@ -67,6 +67,8 @@ internal static unsafe class Vfs
         }
 
         int error = dispatch.Open(inode, f);
+        // chrdev_open / misc_open may have replaced f_op (replace_fops): the checks below are the new fops'.
+        dispatch = file.Dispatch;
         if (error != 0)
         {
             // cleanup_all: fput of a file without FMODE_OPENED frees it without ->release.

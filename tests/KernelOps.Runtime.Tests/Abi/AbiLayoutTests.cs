@@ -18,6 +18,7 @@ public class AbiLayoutTests
     private static readonly (Type Type, string CName)[] Structs =
     {
         (typeof(ProcOps), "proc_ops"),
+        (typeof(FileOperations), "file_operations"),
     };
 
     private static string FixturePath(string cName) =>
@@ -52,6 +53,16 @@ public class AbiLayoutTests
         {
             Assert.That(Unsafe.SizeOf<ProcOps>(), Is.EqualTo(96));
             Assert.That(typeof(ProcOps).GetFields(BindingFlags.Instance | BindingFlags.Public), Has.Length.EqualTo(12));
+        }
+    }
+
+    [Test]
+    public void FileOperations_is_272_bytes_with_34_members_as_in_Linux_6_18()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Unsafe.SizeOf<FileOperations>(), Is.EqualTo(272));
+            Assert.That(typeof(FileOperations).GetFields(BindingFlags.Instance | BindingFlags.Public), Has.Length.EqualTo(34));
         }
     }
 
@@ -106,6 +117,11 @@ public class AbiLayoutTests
         "int" => "Int32",
         "unsigned int" or "__poll_t" => "UInt32",
         "void" => "Void",
+        "struct module *" => "Void*",
+        "fop_flags_t" => "UInt32",
+        "fl_owner_t" => "Void*",
+        "struct poll_table_struct *" => "NativePollTable*",
+        "struct file_lease * *" or "void * *" => "Void**",
         _ when c.StartsWith("struct ", StringComparison.Ordinal) && c.EndsWith('*') => "Void*",
         _ => $"<unmapped C type '{c}'>",
     };

@@ -1,0 +1,31 @@
+using System;
+using KernelOps;
+using KernelOps.Model;
+using KernelOps.Samples.PrinterFact;
+
+// The seed's NixOS test script, replayed on the model: load the module, find its major in
+// /proc/devices, mknod the node, stat it and cat it four times.
+using var kernel = new Kernel(randomSeed: 2021);
+kernel.Log.LineWritten += line => Console.WriteLine($"[dmesg] {line}");
+using UserProcess machine = kernel.CreateProcess("sh");
+
+kernel.Modules.Load(new PrinterFactModule(PrinterFactRegistration.ChrdevRegion));
+Console.WriteLine("$ cat /proc/devices");
+Console.Write(machine.ReadAllText("/proc/devices"));
+
+string chardev = Shell.FindMajor(machine, "printerfact");
+Console.WriteLine($"$ mknod /dev/printerfact c {chardev} 1");
+Shell.Mknod(machine, "/dev/printerfact", Shell.ParseMajor(chardev), 1);
+Console.WriteLine("$ stat /dev/printerfact");
+Console.WriteLine(Shell.Stat(machine, "/dev/printerfact"));
+for (int i = 0; i < 4; i++)
+{
+    Console.WriteLine("$ cat /dev/printerfact");
+    Console.Write(machine.ReadAllText("/dev/printerfact"));
+}
+
+Console.WriteLine("$ rmmod printerfacts");
+Console.WriteLine(kernel.Modules.Unload("printerfacts"));
+Console.WriteLine("$ cat /dev/printerfact");
+try { machine.ReadAllText("/dev/printerfact"); }
+catch (KernelErrorException e) { Console.WriteLine($"cat: /dev/printerfact: {e.Errno.Message()}"); }

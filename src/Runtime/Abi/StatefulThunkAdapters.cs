@@ -1,0 +1,255 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using System.Threading;
+using KernelOps.Model;
+
+namespace KernelOps.Abi;
+
+/// <summary>
+/// The adapters of the per-open-state operation variants: the same validation as
+/// <see cref="ThunkAdapters"/>, plus the one-word <c>file-&gt;private_data</c> discipline of
+/// rust/kernel/miscdevice.rs: open stores the state as a GCHandle word (into_foreign), every other
+/// operation borrows it (borrow), release takes it back exactly once (from_foreign), disposes it if
+/// it is <see cref="IDisposable"/> and frees the handle. Nothing is kept in side tables. Generated
+/// code calls these; users do not.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static unsafe class StatefulThunkAdapters
+{
+    /// <summary>Stateful open: calls the handler and stores its state in private_data.</summary>
+    public static int Open<T, TState>(NativeInode* inode, NativeFile* file) where T : IOpenOperation<TState> where TState : class
+    {
+        if (file == null) return -(int)Errno.EBADF;
+        if (inode == null) return -(int)Errno.EINVAL;
+        try
+        {
+            // SAFETY: both pointers are non-null and live for the call (the VFS holds the file it is opening).
+            OpenResult<TState> result = T.Invoke(new Inode(inode), new FileRef(file));
+            if (!result.IsOk) return (int)ThunkAdapters.ErrorReturn<T>(result.Error);
+            if (!result.TryGetState(out TState? state)) return (int)ThunkAdapters.Misbehaved<T>("succeeded without a state");
+            var handle = GCHandle.Alloc(state);
+            // Whatever the opener left there (misc_open leaves the miscdevice) is replaced, as the
+            // Rust miscdevice open thunk replaces it with into_foreign's pointer.
+            Volatile.Write(ref file->private_data, GCHandle.ToIntPtr(handle));
+            CountHandle(file, +1);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return (int)ThunkAdapters.HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>Stateful release: takes the state out of private_data (once), calls the handler, drops the state.</summary>
+    public static int Release<T, TState>(NativeInode* inode, NativeFile* file) where T : IReleaseOperation<TState> where TState : class
+    {
+        if (file == null) return -(int)Errno.EBADF;
+        if (inode == null) return -(int)Errno.EINVAL;
+        // The exchange makes "exactly once" hold even if a buggy caller releases twice.
+        nint word = Interlocked.Exchange(ref file->private_data, 0);
+        if (word == 0)
+        {
+            ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: release of a file with no per-open state; nothing to free");
+            return 0;
+        }
+        // SAFETY: a non-zero private_data on a file with a stateful table is the GCHandle the Open
+        // adapter allocated (nothing else writes it), and the exchange above made this call its only owner.
+        GCHandle handle = GCHandle.FromIntPtr(word);
+        object? target = handle.Target;
+        try
+        {
+            if (target is not TState state)
+                return (int)ThunkAdapters.Misbehaved<T>($"found a {target?.GetType().FullName ?? "null"} in private_data instead of a {typeof(TState).FullName}");
+            try
+            {
+                // SAFETY: as in Open: inode and file are live for the call.
+                KResult result = T.Invoke(state, new Inode(inode), new FileRef(file));
+                return result.IsOk ? 0 : (int)ThunkAdapters.ErrorReturn<T>(result.Error);
+            }
+            catch (Exception e)
+            {
+                return (int)ThunkAdapters.HandlerThrew<T>(e);
+            }
+            finally
+            {
+                try { (state as IDisposable)?.Dispose(); }
+                catch (Exception e) { ThunkAdapters.HandlerThrew<T>(e); }
+            }
+        }
+        finally
+        {
+            handle.Free();
+            CountHandle(file, -1);
+        }
+    }
+
+    /// <summary>Stateful read.</summary>
+    public static nint Read<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation<TState> where TState : class
+    {
+        if (file == null) return -(nint)Errno.EBADF;
+        long streamPosition = 0;
+        long* pos = position != null ? position : &streamPosition;
+        count = Math.Min(count, ThunkAdapters.MaxRwCount); // mirrors fs/read_write.c:vfs_read clamping to MAX_RW_COUNT
+        if (!ThunkAdapters.PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
+        try
+        {
+            // SAFETY: as ThunkAdapters.Read; the state is kept alive by its handle until release,
+            // which cannot run while this call holds the file.
+            var destination = new UserSliceWriter(CurrentTask.Memory, (nuint)buffer, count);
+            KResult<nuint> result = T.Invoke(state, new FileRef(file), destination, ref *pos);
+            if (!result.TryGetValue(out nuint n)) return ThunkAdapters.ErrorReturn<T>(result.Error);
+            return n <= count ? (nint)n : ThunkAdapters.Misbehaved<T>($"returned {n} bytes for a {count}-byte read");
+        }
+        catch (Exception e)
+        {
+            return ThunkAdapters.HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>Stateful write.</summary>
+    public static nint Write<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation<TState> where TState : class
+    {
+        if (file == null) return -(nint)Errno.EBADF;
+        long streamPosition = 0;
+        long* pos = position != null ? position : &streamPosition;
+        count = Math.Min(count, ThunkAdapters.MaxRwCount); // mirrors fs/read_write.c:vfs_write clamping to MAX_RW_COUNT
+        if (!ThunkAdapters.PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
+        try
+        {
+            // SAFETY: as in Read; the user buffer is only read through copy_from_user.
+            var source = new UserSliceReader(CurrentTask.Memory, (nuint)buffer, count);
+            KResult<nuint> result = T.Invoke(state, new FileRef(file), source, ref *pos);
+            if (!result.TryGetValue(out nuint n)) return ThunkAdapters.ErrorReturn<T>(result.Error);
+            return n <= count ? (nint)n : ThunkAdapters.Misbehaved<T>($"claimed {n} bytes written of {count}");
+        }
+        catch (Exception e)
+        {
+            return ThunkAdapters.HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>Stateful llseek.</summary>
+    public static long Lseek<T, TState>(NativeFile* file, long offset, int whence) where T : ILseekOperation<TState> where TState : class
+    {
+        if (file == null) return -(long)Errno.EBADF;
+        // mirrors fs/read_write.c:vfs_llseek: whence above SEEK_MAX is -EINVAL before any handler runs
+        if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
+        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
+        try
+        {
+            // SAFETY: file is non-null and live for the call; the state as in Read.
+            KResult<long> result = T.Invoke(state, new FileRef(file), offset, w);
+            if (!result.TryGetValue(out long newPosition)) return ThunkAdapters.ErrorReturn<T>(result.Error);
+            return newPosition >= 0 ? newPosition : ThunkAdapters.Misbehaved<T>($"returned the negative position {newPosition}");
+        }
+        catch (Exception e)
+        {
+            return ThunkAdapters.HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>Stateful ioctl/compat_ioctl.</summary>
+    public static nint Ioctl<T, TState>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation<TState> where TState : class
+    {
+        if (file == null) return -(nint)Errno.EBADF;
+        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
+        try
+        {
+            // SAFETY: file is non-null and live for the call; argument is an opaque word the handler
+            // must only dereference through user-copy helpers (UserPtr<T>).
+            KResult<long> result = T.Invoke(state, new FileRef(file), command, argument);
+            if (!result.TryGetValue(out long value)) return ThunkAdapters.ErrorReturn<T>(result.Error);
+            return value >= 0 ? (nint)value : ThunkAdapters.Misbehaved<T>($"returned the negative value {value}");
+        }
+        catch (Exception e)
+        {
+            return ThunkAdapters.HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>Stateful poll: EPOLLERR for bad input, a missing state or a failure.</summary>
+    public static uint Poll<T, TState>(NativeFile* file, NativePollTable* table) where T : IPollOperation<TState> where TState : class
+    {
+        if (file == null) return (uint)PollEvents.Err;
+        if (!TryBorrow<T, TState>(file, out TState? state, out _)) return (uint)PollEvents.Err;
+        try
+        {
+            // SAFETY: as ThunkAdapters.Poll.
+            return (uint)T.Invoke(state, new FileRef(file), new PollTable(table));
+        }
+        catch (Exception e)
+        {
+            ThunkAdapters.HandlerThrew<T>(e);
+            return (uint)PollEvents.Err;
+        }
+    }
+
+    /// <summary>Stateful flush.</summary>
+    public static int Flush<T, TState>(NativeFile* file, void* owner) where T : IFlushOperation<TState> where TState : class
+    {
+        if (file == null) return -(int)Errno.EBADF;
+        _ = owner;
+        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return (int)error;
+        try
+        {
+            // SAFETY: file is non-null and live for the call.
+            KResult result = T.Invoke(state, new FileRef(file));
+            return result.IsOk ? 0 : (int)ThunkAdapters.ErrorReturn<T>(result.Error);
+        }
+        catch (Exception e)
+        {
+            return (int)ThunkAdapters.HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>Stateful fsync.</summary>
+    public static int Fsync<T, TState>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation<TState> where TState : class
+    {
+        if (file == null) return -(int)Errno.EBADF;
+        if (start < 0 || end < start) return -(int)Errno.EINVAL;
+        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return (int)error;
+        try
+        {
+            // SAFETY: file is non-null and live for the call.
+            KResult result = T.Invoke(state, new FileRef(file), start, end, datasync != 0);
+            return result.IsOk ? 0 : (int)ThunkAdapters.ErrorReturn<T>(result.Error);
+        }
+        catch (Exception e)
+        {
+            return (int)ThunkAdapters.HandlerThrew<T>(e);
+        }
+    }
+
+    /// <summary>
+    /// Borrows the per-open state. A file without one (open never ran through the stateful
+    /// adapter, or release already took it) answers EBADFD's kernel cousin EINVAL with a log line
+    /// rather than dereferencing nothing.
+    /// </summary>
+    private static bool TryBorrow<T, TState>(NativeFile* file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TState? state, out nint error)
+        where T : IHandlerOperation where TState : class
+    {
+        nint word = Volatile.Read(ref file->private_data);
+        state = null;
+        error = 0;
+        if (word != 0)
+        {
+            // SAFETY: a non-zero private_data is the Open adapter's GCHandle; it is freed only by
+            // Release, which the VFS runs at the last fput, after every other call on the file returned.
+            state = GCHandle.FromIntPtr(word).Target as TState;
+        }
+        if (state is not null) return true;
+        ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: the file has no {typeof(TState).Name} in private_data; returning -EINVAL");
+        error = -(nint)Errno.EINVAL;
+        return false;
+    }
+
+    // Per-open states are GCHandles the kernel accounts for like its own (Kernel.Statistics),
+    // found through the file's model record; raw files built by tests have none.
+    private static void CountHandle(NativeFile* file, int delta)
+    {
+        if (OpenFile.FromNative(file) is { } record) Interlocked.Add(ref record.Counters.Handles, delta);
+    }
+}

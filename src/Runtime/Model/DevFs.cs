@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+using KernelOps.Abi;
+
+namespace KernelOps.Model;
+
+/// <summary>
+/// The model's <c>/dev</c>: a flat directory where mknod(2) creates device nodes. Opening a
+/// character node runs chrdev_open (def_chr_fops), which dispatches on the node's (major, minor);
+/// a block node answers ENXIO (no block devices are modelled). Thread-safe.
+/// </summary>
+public sealed unsafe class DevFs
+{
+    /// <summary>st_dev of /dev (an anonymous superblock number, as devtmpfs has).</summary>
+    public static readonly ulong SuperblockDevice = DeviceNumber.MakeUser(0, 5);
+
+    private readonly Kernel _kernel;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, DevNode> _nodes = new(StringComparer.Ordinal);
+    private long _nextIno = 2;
+
+    internal DevFs(Kernel kernel)
+    {
+        _kernel = kernel;
+        Root = new DevNode(this, ProcFs.S_IFDIR | 0x1ED /* 0755 */, 0, 1, new DirDispatch());
+    }
+
+    internal DevNode Root { get; }
+
+    internal KernelCounters Counters => _kernel.Counters;
+
+    /// <summary>The names of the nodes in /dev, sorted.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var names = new List<string>(_nodes.Keys);
+                names.Sort(StringComparer.Ordinal);
+                return names;
+            }
+        }
+    }
+
+    /// <summary>
+    /// mirrors fs/namei.c:do_mknodat + may_mknod + vfs_mknod for /dev/NAME. Returns 0 or -errno:
+    /// EEXIST, ENOENT (not under /dev), EPERM for directories (and, not modelled, regular files,
+    /// FIFOs and sockets), EINVAL for an unknown file type.
+    /// </summary>
+    internal int Mknod(string name, uint mode, uint dev)
+    {
+        uint type = mode & ProcFs.S_IFMT;
+        switch (type)
+        {
+            case 0:
+                return -(int)Errno.EPERM; // S_IFREG by default: not modelled in /dev
+            case StatResult.S_IFCHR:
+            case StatResult.S_IFBLK:
+                break;
+            case ProcFs.S_IFDIR:
+                return -(int)Errno.EPERM; // may_mknod
+            case ProcFs.S_IFREG:
+            case 0x1000: // S_IFIFO
+            case 0xC000: // S_IFSOCK
+                return -(int)Errno.EPERM; // valid in Linux; not modelled here
+            default:
+                return -(int)Errno.EINVAL;
+        }
+        if (name.Length == 0) return -(int)Errno.ENOENT;
+        if (name.Length > Vfs.NameMax) return -(int)Errno.ENAMETOOLONG;
+        FileDispatch dispatch = type == StatResult.S_IFCHR ? _kernel.CharDevices.ChrdevOpen : BlockDispatch.Instance;
+        lock (_lock)
+        {
+            if (_nodes.ContainsKey(name)) return -(int)Errno.EEXIST;
+            var node = new DevNode(this, (mode & (ProcFs.S_IFMT | ProcFs.S_IALLUGO)), dev, (ulong)Interlocked.Increment(ref _nextIno) + 1, dispatch);
+            _nodes.Add(name, node);
+        }
+        return 0;
+    }
+
+    /// <summary>unlink(2) of /dev/NAME: the node goes away when the last open file on it closes.</summary>
+    internal int Unlink(string name)
+    {
+        DevNode? node;
+        lock (_lock)
+        {
+            if (!_nodes.Remove(name, out node)) return -(int)Errno.ENOENT;
+        }
+        node.PutNode();
+        return 0;
+    }
+
+    /// <summary>Looks up /dev (empty name) or /dev/NAME with a reference taken; 0 or -errno.</summary>
+    internal int Lookup(string? name, out DevNode? node)
+    {
+        lock (_lock)
+        {
+            if (name is null) node = Root;
+            else if (!_nodes.TryGetValue(name, out node)) return -(int)Errno.ENOENT;
+            node.GetNode();
+            return 0;
+        }
+    }
+
+    /// <summary>Kernel shutdown: drops every node's directory reference (open files keep theirs).</summary>
+    internal void Shutdown()
+    {
+        DevNode[] nodes;
+        lock (_lock)
+        {
+            nodes = new DevNode[_nodes.Count];
+            _nodes.Values.CopyTo(nodes, 0);
+            _nodes.Clear();
+        }
+        foreach (DevNode node in nodes) node.PutNode();
+        Root.PutNode();
+    }
+
+    /// <summary>A node in /dev: its inode and reference count (directory entry + lookups + open files).</summary>
+    internal sealed class DevNode : IVfsNode
+    {
+        private readonly DevFs _fs;
+        private NativeInode* _inode;
+        private int _refs = 1;
+
+        public DevNode(DevFs fs, uint mode, uint dev, ulong ino, FileDispatch dispatch)
+        {
+            _fs = fs;
+            Dispatch = dispatch;
+            // SAFETY: a fresh zeroed allocation owned by this node until its last PutNode.
+            _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
+            Interlocked.Increment(ref fs.Counters.Inodes);
+            _inode->i_mode = mode;
+            _inode->i_rdev = dev;
+            _inode->i_ino = ino;
+        }
+
+        public NativeInode* Inode => _inode;
+
+        public FileDispatch Dispatch { get; }
+
+        public bool IsDirectory => (_inode->i_mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR;
+
+        public void GetNode() => Interlocked.Increment(ref _refs);
+
+        public void PutNode()
+        {
+            int left = Interlocked.Decrement(ref _refs);
+            if (left > 0) return;
+            if (left < 0) throw new InvalidOperationException("device node reference count underflow");
+            // SAFETY: the last reference is gone: unlinked and no open file points at the inode.
+            NativeMemory.Free(_inode);
+            _inode = null;
+            Interlocked.Decrement(ref _fs.Counters.Inodes);
+        }
+    }
+
+    /// <summary>def_blk_fops as far as the model goes: no block device exists, so open is ENXIO (blkdev_open).</summary>
+    private sealed class BlockDispatch : FileDispatch
+    {
+        public static readonly BlockDispatch Instance = new();
+        public override void* Ops => null;
+        public override bool HasRead => false;
+        public override bool HasWrite => false;
+        public override bool HasLlseek => false;
+        public override bool HasIoctl => false;
+        public override int Open(NativeInode* inode, NativeFile* file) => -(int)Errno.ENXIO;
+        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        public override long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
+        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+        public override int Release(NativeInode* inode, NativeFile* file) => 0;
+    }
+
+    /// <summary>The /dev directory's fops (simple_dir_operations: read EISDIR, dcache_dir_lseek).</summary>
+    private sealed class DirDispatch : FileDispatch
+    {
+        public override void* Ops => null;
+        public override bool HasRead => true;
+        public override bool HasWrite => false;
+        public override bool HasLlseek => true;
+        public override bool HasIoctl => false;
+        public override bool HasIterateShared => true;
+        public override int Open(NativeInode* inode, NativeFile* file) => 0;
+        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
+        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
+        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+        public override int Release(NativeInode* inode, NativeFile* file) => 0;
+    }
+}

@@ -1,0 +1,64 @@
+namespace KernelOps.Model;
+
+/// <summary>
+/// Device numbers. Inside the kernel a <c>dev_t</c> is <c>MKDEV(major, minor)</c> = major &lt;&lt; 20 |
+/// minor (include/linux/kdev_t.h); user space (mknod's argument, stat's st_rdev) uses glibc's
+/// 64-bit <c>makedev</c> encoding, which new_decode_dev/new_encode_dev translate.
+/// </summary>
+public static class DeviceNumber
+{
+    /// <summary>MINORBITS.</summary>
+    public const int MinorBits = 20;
+
+    /// <summary>MINORMASK.</summary>
+    public const uint MinorMask = (1u << MinorBits) - 1;
+
+    /// <summary>MKDEV(major, minor): the kernel's dev_t.</summary>
+    public static uint Make(uint major, uint minor) => (major << MinorBits) | (minor & MinorMask);
+
+    /// <summary>MAJOR(dev).</summary>
+    public static uint Major(uint dev) => dev >> MinorBits;
+
+    /// <summary>MINOR(dev).</summary>
+    public static uint Minor(uint dev) => dev & MinorMask;
+
+    /// <summary>glibc <c>makedev(major, minor)</c>: the user-space dev_t that mknod(2) takes and stat(2) returns.</summary>
+    public static ulong MakeUser(uint major, uint minor) =>
+        ((ulong)(major & 0xFFFFF000u) << 32) | ((ulong)(major & 0xFFFu) << 8) | ((ulong)(minor & 0xFFFFFF00u) << 12) | (minor & 0xFFu);
+
+    /// <summary>glibc <c>major(dev)</c>.</summary>
+    public static uint UserMajor(ulong dev) => (uint)(((dev >> 32) & 0xFFFFF000UL) | ((dev >> 8) & 0xFFFUL));
+
+    /// <summary>glibc <c>minor(dev)</c>.</summary>
+    public static uint UserMinor(ulong dev) => (uint)(((dev >> 12) & 0xFFFFFF00UL) | (dev & 0xFFUL));
+
+    /// <summary>User dev_t to kernel dev_t (mknod: new_decode_dev of the low 32 bits, as the syscall takes an unsigned int).</summary>
+    internal static uint FromUser(ulong dev) => Make(UserMajor(dev), UserMinor(dev));
+
+    /// <summary>Kernel dev_t to user dev_t (stat: new_encode_dev widened as glibc reads it).</summary>
+    internal static ulong ToUser(uint dev) => MakeUser(Major(dev), Minor(dev));
+}
+
+/// <summary>What stat(2) reports (the fields of <c>struct stat</c> the model fills).</summary>
+/// <param name="Device">st_dev: the filesystem's device (user encoding).</param>
+/// <param name="Inode">st_ino.</param>
+/// <param name="Mode">st_mode: type and permission bits.</param>
+/// <param name="LinkCount">st_nlink.</param>
+/// <param name="RDevice">st_rdev: for device nodes, the device (user encoding, see <see cref="DeviceNumber.MakeUser"/>).</param>
+/// <param name="Size">st_size.</param>
+public readonly record struct StatResult(ulong Device, ulong Inode, uint Mode, uint LinkCount, ulong RDevice, long Size)
+{
+    /// <summary>S_IFCHR: character device.</summary>
+    public const uint S_IFCHR = 0x2000;
+    /// <summary>S_IFBLK: block device.</summary>
+    public const uint S_IFBLK = 0x6000;
+
+    /// <summary>True for a character device node.</summary>
+    public bool IsCharacterDevice => (Mode & ProcFs.S_IFMT) == S_IFCHR;
+
+    /// <summary>major(st_rdev).</summary>
+    public uint RDeviceMajor => DeviceNumber.UserMajor(RDevice);
+
+    /// <summary>minor(st_rdev).</summary>
+    public uint RDeviceMinor => DeviceNumber.UserMinor(RDevice);
+}
