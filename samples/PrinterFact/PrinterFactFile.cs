@@ -10,8 +10,11 @@ namespace KernelOps.Samples.PrinterFact;
 /// Each open picks nothing yet; its first read picks a fact from the kernel's entropy pool and the
 /// file then serves that fact from its position, so cat with any buffer size gets one whole fact
 /// (the seed's write_slice failed with EFAULT for a buffer shorter than the fact).
+/// The declaration lists what is implemented, the step the seed's driver got wrong (read written,
+/// not declared: EINVAL at run time); here a mismatch is a build error (KOPS0013). Like the seed's
+/// device it cannot seek, and says so (KOPS0014).
 /// </summary>
-[FileOperations]
+[FileOperations(Ops = ["open", "read"], NonSeekable = true)]
 internal static partial class PrinterFactFile
 {
     [Open]

@@ -225,7 +225,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
             .SelectMany(s => claims[s.Field]);
         if (openHandlers.Any(m => CallsNonseekableOpen(m, context.CancellationToken))) return;
 
-        string remedy = nonSeekable is null ? "open's file.NonseekableOpen()" : $"[{ShortName(kind.KindAttribute)}({nonSeekable.Name} = true)]";
+        string remedy = nonSeekable is null ? $"a [DeclaredNonSeekable] bool property on [{ShortName(kind.KindAttribute)}]" : $"[{ShortName(kind.KindAttribute)}({nonSeekable.Name} = true)]";
         ImmutableDictionary<string, string?> properties = nonSeekable is null
             ? ImmutableDictionary<string, string?>.Empty
             : ImmutableDictionary<string, string?>.Empty.Add(KnownNames.PropertyNameProperty, nonSeekable.Name);

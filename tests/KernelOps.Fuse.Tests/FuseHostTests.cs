@@ -54,11 +54,12 @@ public class FuseHostTests
         using var m = new RamFileMount();
         Machine.Sh($"printf 0123456789 > '{m.File}'");
         ProcEntry entry = m.Kernel.Proc.Find(Samples.ProcRamFile.RamFileModule.EntryName)!;
-        Assert.That(m.Host.Process.Stat(entry.Path, out FileStatus model), Is.Zero);
+        Assert.That(m.Host.Process.Stat(entry.Path, out StatResult model), Is.Zero);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Machine.Run("ls", ["-a", m.Directory]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries),
-                Is.EqualTo(new[] { ".", "..", "rust-proc-file" }));
+            // The mount lists exactly what the model's /proc holds (the kernel's own devices and misc too).
+            Assert.That(Machine.Run("ls", ["-a", m.Directory]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal),
+                Is.EqualTo(ModelListing(m, includeDots: true)).And.Contains("rust-proc-file"));
             Assert.That(Machine.Run("stat", ["-c", "%s %a %F %i %h", m.File]).Stdout.Trim(),
                 Is.EqualTo($"10 666 regular file {model.Inode} 1"));
             Assert.That(Machine.Run("stat", ["-c", "%a %F", m.Directory]).Stdout.Trim(), Is.EqualTo("555 directory"));
@@ -264,12 +265,23 @@ public class FuseHostTests
                 Assert.That(holder.StandardOutput.ReadToEnd(), Is.EqualTo("read EIO\n"), "proc_reg_read after removal");
                 Assert.That(cat.ExitCode, Is.Not.Zero);
                 Assert.That(cat.Stderr, Does.Contain("No such file or directory"));
-                Assert.That(Machine.Run("ls", ["-A", m.Directory]).Stdout, Is.Empty);
+                string[] listed = Machine.Run("ls", ["-A", m.Directory]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+                Assert.That(listed, Does.Not.Contain("rust-proc-file"));
+                Assert.That(listed, Is.EqualTo(ModelListing(m, includeDots: false)));
             }
         }
         finally
         {
             if (!holder.HasExited) holder.Kill(entireProcessTree: true);
         }
+    }
+
+    /// <summary>The names the model's /proc lists, in bytewise order.</summary>
+    private static string[] ModelListing(RamFileMount m, bool includeDots)
+    {
+        var entries = new List<DirectoryEntry>();
+        Assert.That(m.Host.Process.ReadDirectory("/proc", entries), Is.Zero);
+        return entries.Select(e => e.Name).Where(n => includeDots || (n != "." && n != ".."))
+            .OrderBy(n => n, StringComparer.Ordinal).ToArray();
     }
 }

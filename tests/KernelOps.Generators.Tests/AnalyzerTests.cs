@@ -71,7 +71,7 @@ public class AnalyzerTests
     }
 
     [Test]
-    public async Task Kops0003_TwoKindsOnOneType()
+    public async Task TwoKindsOnOneType_is_reported_once_as_KOPS0012_not_also_as_KOPS0003()
     {
         string source = Sources.Usings + """
             [ProcOps, FileOperations]
@@ -81,8 +81,7 @@ public class AnalyzerTests
             }
             """;
         ImmutableArray<Diagnostic> diagnostics = await Analyze(source);
-        Assert.That(diagnostics.Select(d => d.Id).Distinct(), Is.EqualTo(new[] { "KOPS0003" }));
-        Assert.That(diagnostics[0].GetMessage(), Does.Contain("fills exactly one table"));
+        Assert.That(diagnostics.Select(d => d.Id).Distinct(), Is.EqualTo(new[] { "KOPS0012" }));
     }
 
     // ---- KOPS0002 -------------------------------------------------------------------------------

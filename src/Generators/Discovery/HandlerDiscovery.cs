@@ -36,13 +36,8 @@ internal static class HandlerDiscovery
         var problems = ImmutableArray.CreateBuilder<HandlerProblem>();
         Location typeLocation = type.Locations.FirstOrDefault() ?? Location.None;
 
+        // Two kinds on one type is KOPS0012's to report; generation is skipped for it below.
         string? typeReason = InvalidTypeReason(type);
-        INamedTypeSymbol[] kindsOnType = type.GetAttributes().Select(a => catalog.FindKind(a.AttributeClass)).Where(k => k is not null).Select(k => k!.KindAttribute)
-            .Distinct<INamedTypeSymbol>(SymbolEqualityComparer.Default).ToArray();
-        if (typeReason is null && kindsOnType.Length > 1)
-        {
-            typeReason = $"it carries {string.Join(" and ", kindsOnType.Select(k => "[" + AttributeName(k) + "]"))}, and a handler type fills exactly one table";
-        }
         if (typeReason is not null)
         {
             problems.Add(new HandlerProblem(ProblemKind.InvalidHandlerType, typeLocation, type.ToPlainName(), kind.KindName, typeReason));

@@ -19,7 +19,7 @@ public sealed unsafe partial class FuseHost
     {
         // fstat on an open file carries its handle: ask the open file, which survives removal of
         // the name (as vfs_fstat does); otherwise stat the path.
-        FileStatus status;
+        StatResult status;
         int rc = fi != null && fi->fh != 0
             ? Process.Fstat(FdOf(fi), out status)
             : Process.Stat(ModelPath(path), out status);
@@ -154,14 +154,14 @@ public sealed unsafe partial class FuseHost
         return relative == "/" ? _modelRoot : _modelRoot + relative;
     }
 
-    private void FillStat(NativeStat* st, in FileStatus status)
+    private void FillStat(NativeStat* st, in StatResult status)
     {
         *st = default;
         st->st_ino = status.Inode;
         st->st_mode = status.Mode;
         st->st_nlink = status.LinkCount;
         st->st_size = status.Size;
-        st->st_rdev = status.RDev;
+        st->st_rdev = status.RDevice;
         st->st_blksize = 4096;
         st->st_blocks = (status.Size + 511) / 512;
         // The model keeps no timestamps: every node reports the mount's time.

@@ -204,7 +204,7 @@ public sealed unsafe partial class FuseHost : IDisposable
 
     private void Start()
     {
-        if (Process.Stat(_modelRoot, out FileStatus root) != 0 || !root.IsDirectory)
+        if (Process.Stat(_modelRoot, out StatResult root) != 0 || !root.IsDirectory)
             throw new FuseHostException(FuseHostError.ModelRootMissing, $"the model has no directory {_modelRoot} to serve");
         FuseCallbacks.RegisterContextFunction(_lib);
 

@@ -100,6 +100,22 @@ public sealed class FileOperationsAttribute : Attribute
 {
     /// <summary>The table's <c>fop_flags</c>.</summary>
     public FopFlags Flags { get; set; }
+
+    /// <summary>
+    /// Optional: the slots this type implements, by C field name (<c>Ops = ["open", "read"]</c>).
+    /// Generation does not use it; the analyzer proves it equal to the implemented slots (KOPS0013),
+    /// so a read written but not declared (the /dev/printerfact bug) cannot ship.
+    /// </summary>
+    [DeclaredSlots]
+    public string[]? Ops { get; set; }
+
+    /// <summary>
+    /// Declares the file not seekable: with no <c>llseek</c>, do_dentry_open clears FMODE_LSEEK and
+    /// lseek answers ESPIPE. Says so on purpose instead of by omission (KOPS0014); contradicts an
+    /// <c>[Lseek]</c> handler (KOPS0013).
+    /// </summary>
+    [DeclaredNonSeekable]
+    public bool NonSeekable { get; set; }
 }
 
 /// <summary><c>file_operations.fop_flags</c> bits (include/linux/fs.h, Linux 6.18).</summary>

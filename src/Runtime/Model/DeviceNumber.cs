@@ -56,6 +56,9 @@ public readonly record struct StatResult(ulong Device, ulong Inode, uint Mode, u
     /// <summary>True for a character device node.</summary>
     public bool IsCharacterDevice => (Mode & ProcFs.S_IFMT) == S_IFCHR;
 
+    /// <summary>True for a directory (S_ISDIR).</summary>
+    public bool IsDirectory => (Mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR;
+
     /// <summary>major(st_rdev).</summary>
     public uint RDeviceMajor => DeviceNumber.UserMajor(RDevice);
 

@@ -4,18 +4,6 @@ using KernelOps.Abi;
 
 namespace KernelOps.Model;
 
-/// <summary>What stat(2) reports about a model node (the fields generic_fillattr fills that the model keeps).</summary>
-/// <param name="Inode">st_ino.</param>
-/// <param name="Mode">st_mode: file type and permission bits.</param>
-/// <param name="LinkCount">st_nlink: 1 for files; 2 plus the number of subdirectories for a directory, as proc counts.</param>
-/// <param name="Size">st_size: the inode's i_size (0 for proc files unless the handler sets it).</param>
-/// <param name="RDev">st_rdev: the device number of a device node, else 0.</param>
-public readonly record struct FileStatus(ulong Inode, uint Mode, uint LinkCount, long Size, uint RDev)
-{
-    /// <summary>True for a directory (S_ISDIR).</summary>
-    public bool IsDirectory => (Mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR;
-}
-
 /// <summary>One record of getdents64(2).</summary>
 /// <param name="Name">d_name.</param>
 /// <param name="Inode">d_ino.</param>
@@ -24,28 +12,8 @@ public readonly record struct DirectoryEntry(string Name, ulong Inode, uint Mode
 
 public sealed unsafe partial class UserProcess
 {
-    /// <summary>stat(2): the status of the node at <paramref name="path"/>, or -errno (ENOENT, ENOTDIR, ENAMETOOLONG).</summary>
-    public int Stat(string path, out FileStatus status)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        status = default;
-        using TaskScope task = EnterTask();
-        // mirrors fs/stat.c:vfs_statx: filename_lookup, then vfs_getattr -> generic_fillattr
-        int error = Kernel.Proc.LookupForOpen(path, OpenFlags.O_RDONLY, out ProcEntry? node);
-        if (error != 0) return error;
-        try
-        {
-            status = FillAttr(node!);
-            return 0;
-        }
-        finally
-        {
-            node!.PutNode();
-        }
-    }
-
     /// <summary>fstat(2): the status of the node open on <paramref name="fd"/>, or -EBADF.</summary>
-    public int Fstat(int fd, out FileStatus status)
+    public int Fstat(int fd, out StatResult status)
     {
         status = default;
         using TaskScope task = EnterTask();
@@ -110,23 +78,29 @@ public sealed unsafe partial class UserProcess
     }
 
     // mirrors fs/stat.c:generic_fillattr for the fields the model keeps
-    private FileStatus FillAttr(IVfsNode node)
+    private StatResult FillAttr(IVfsNode node)
     {
         // SAFETY: the caller holds a node reference (lookup) or a file reference (fdget), which
         // keeps the inode allocated.
         NativeInode* inode = node.Inode;
-        uint links = 1;
+        uint type = inode->i_mode & ProcFs.S_IFMT;
+        uint links = type == ProcFs.S_IFDIR ? 2u : 1u;
         if (node is ProcEntry { Children: { } children })
         {
             // proc_mkdir: nlink 2, and each subdirectory adds one to its parent (proc_register)
-            links = 2;
             lock (Kernel.Proc.TreeLock)
             {
                 foreach (ProcEntry child in children.Values)
                     if (child.IsDirectory) links++;
             }
         }
-        return new FileStatus(inode->i_ino, inode->i_mode, links, System.Threading.Volatile.Read(ref inode->i_size), inode->i_rdev);
+        return new StatResult(
+            Device: node is DevFs.DevNode ? DevFs.SuperblockDevice : DeviceNumber.MakeUser(0, 22),
+            Inode: inode->i_ino,
+            Mode: inode->i_mode,
+            LinkCount: links,
+            RDevice: type is StatResult.S_IFCHR or StatResult.S_IFBLK ? DeviceNumber.ToUser(inode->i_rdev) : 0,
+            Size: System.Threading.Volatile.Read(ref inode->i_size));
     }
 
     private static ulong Ino(IVfsNode node) => node.Inode->i_ino;

@@ -280,21 +280,12 @@ public sealed unsafe partial class UserProcess : IDisposable
         ArgumentNullException.ThrowIfNull(path);
         result = default;
         using TaskScope task = EnterTask();
+        // mirrors fs/stat.c:vfs_statx: filename_lookup, then vfs_getattr -> generic_fillattr
         int error = Kernel.LookupForOpen(path, OpenFlags.O_RDONLY, out IVfsNode? node);
         if (error != 0) return error;
         try
         {
-            // SAFETY: the lookup's reference keeps the inode alive until PutNode below.
-            NativeInode* inode = node!.Inode;
-            bool isDev = node is DevFs.DevNode;
-            uint type = inode->i_mode & ProcFs.S_IFMT;
-            result = new StatResult(
-                Device: isDev ? DevFs.SuperblockDevice : DeviceNumber.MakeUser(0, 22),
-                Inode: inode->i_ino,
-                Mode: inode->i_mode,
-                LinkCount: type == ProcFs.S_IFDIR ? 2u : 1u,
-                RDevice: type is StatResult.S_IFCHR or StatResult.S_IFBLK ? DeviceNumber.ToUser(inode->i_rdev) : 0,
-                Size: Volatile.Read(ref inode->i_size));
+            result = FillAttr(node!);
             return 0;
         }
         finally

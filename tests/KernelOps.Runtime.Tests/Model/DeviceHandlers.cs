@@ -47,7 +47,7 @@ internal struct DeviceInfo
 }
 
 /// <summary>A stateful device with every modelled slot but llseek and write.</summary>
-[FileOperations]
+[FileOperations(NonSeekable = true)]
 internal static partial class StatefulDevice
 {
     public const uint Type = 'k';
@@ -124,7 +124,7 @@ internal static partial class StatefulDevice
 }
 
 /// <summary>A stateless device with only read: every other slot is null.</summary>
-[FileOperations]
+[FileOperations(NonSeekable = true)]
 internal static partial class ReadOnlyDevice
 {
     [Read]
