@@ -170,35 +170,12 @@ internal sealed class SlotDescription
             return null;
         }
 
-        IMethodSymbol[] invokes = operation.GetMembers("Invoke").OfType<IMethodSymbol>().Where(m => m.IsStatic && m.IsAbstract).ToArray();
-        if (invokes.Length != 1 || invokes[0].IsGenericMethod || invokes[0].ReturnsByRef || invokes[0].ReturnsByRefReadonly ||
-            invokes[0].ReturnType.ContainsErrorType() || invokes[0].Parameters.Any(p => p.Type.ContainsErrorType()))
+        if (!OperationShape.TryRead(operation, signature, adapterMarker, adapterTypeParameters: 1, out IMethodSymbol invoke, out IMethodSymbol adapter))
         {
             return null;
         }
 
-        AttributeData? adapterData = KindDescription.FindAttribute(operation, adapterMarker);
-        if (adapterData is not { ConstructorArguments.Length: 2 } ||
-            adapterData.ConstructorArguments[0].Value is not INamedTypeSymbol adapterType ||
-            adapterData.ConstructorArguments[1].Value is not string adapterName)
-        {
-            return null;
-        }
-
-        IMethodSymbol? adapter = adapterType.GetMembers(adapterName).OfType<IMethodSymbol>().FirstOrDefault(m =>
-            m.IsStatic &&
-            m.TypeParameters.Length == 1 &&
-            m.TypeParameters[0].ConstraintTypes.Contains(operation, SymbolEqualityComparer.Default) &&
-            SymbolEqualityComparer.Default.Equals(m.ReturnType, signature.ReturnType) &&
-            m.RefKind == signature.RefKind &&
-            m.Parameters.Length == signature.Parameters.Length &&
-            m.Parameters.Zip(signature.Parameters, (a, c) => a.RefKind == c.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, c.Type)).All(x => x));
-        if (adapter is null)
-        {
-            return null;
-        }
-
-        return new SlotDescription(field, signature, handlerAttribute, operation, invokes[0], adapter);
+        return new SlotDescription(field, signature, handlerAttribute, operation, invoke, adapter);
     }
 }
 
@@ -248,30 +225,9 @@ internal sealed class StatefulVariant
             }
         }
 
-        IMethodSymbol[] invokes = definition.GetMembers("Invoke").OfType<IMethodSymbol>().Where(m => m.IsStatic && m.IsAbstract).ToArray();
-        if (invokes.Length != 1 || invokes[0].IsGenericMethod || invokes[0].ReturnsByRef || invokes[0].ReturnsByRefReadonly ||
-            invokes[0].ReturnType.ContainsErrorType() || invokes[0].Parameters.Any(p => p.Type.ContainsErrorType()))
-        {
-            return null;
-        }
-
-        AttributeData? adapterData = KindDescription.FindAttribute(definition, adapterMarker);
-        if (adapterData is not { ConstructorArguments.Length: 2 } ||
-            adapterData.ConstructorArguments[0].Value is not INamedTypeSymbol adapterType ||
-            adapterData.ConstructorArguments[1].Value is not string adapterName)
-        {
-            return null;
-        }
-
-        IMethodSymbol? adapter = adapterType.GetMembers(adapterName).OfType<IMethodSymbol>().FirstOrDefault(m =>
-            m.IsStatic &&
-            m.TypeParameters.Length == 2 &&
-            m.TypeParameters[0].ConstraintTypes.Any(c => SymbolEqualityComparer.Default.Equals(c.OriginalDefinition, definition)) &&
-            SymbolEqualityComparer.Default.Equals(m.ReturnType, signature.ReturnType) &&
-            m.RefKind == signature.RefKind &&
-            m.Parameters.Length == signature.Parameters.Length &&
-            m.Parameters.Zip(signature.Parameters, (a, c) => a.RefKind == c.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, c.Type)).All(x => x));
-        return adapter is null ? null : new StatefulVariant(definition, role, invokes[0], adapter, defaultOperation);
+        return OperationShape.TryRead(definition, signature, adapterMarker, adapterTypeParameters: 2, out IMethodSymbol invoke, out IMethodSymbol adapter)
+            ? new StatefulVariant(definition, role, invoke, adapter, defaultOperation)
+            : null;
     }
 
     /// <summary>
@@ -309,5 +265,51 @@ internal sealed class StatefulVariant
         INamedTypeSymbol operation = Definition.Construct(state);
         IMethodSymbol invoke = operation.GetMembers("Invoke").OfType<IMethodSymbol>().First(m => m.IsStatic && m.IsAbstract);
         return (operation, invoke);
+    }
+}
+
+/// <summary>
+/// What every operation interface carries, stateless or per-open-state: exactly one static abstract
+/// <c>Invoke</c> (the safe signature) and an <c>[OperationAdapter]</c> naming a static generic adapter
+/// whose first type parameter is constrained to the interface and whose C signature equals the slot's.
+/// </summary>
+internal static class OperationShape
+{
+    public static bool TryRead(INamedTypeSymbol operation, IMethodSymbol signature, INamedTypeSymbol adapterMarker, int adapterTypeParameters,
+        out IMethodSymbol invoke, out IMethodSymbol adapter)
+    {
+        invoke = null!;
+        adapter = null!;
+        IMethodSymbol[] invokes = operation.GetMembers("Invoke").OfType<IMethodSymbol>().Where(m => m.IsStatic && m.IsAbstract).ToArray();
+        if (invokes.Length != 1 || invokes[0].IsGenericMethod || invokes[0].ReturnsByRef || invokes[0].ReturnsByRefReadonly ||
+            invokes[0].ReturnType.ContainsErrorType() || invokes[0].Parameters.Any(p => p.Type.ContainsErrorType()))
+        {
+            return false;
+        }
+
+        AttributeData? adapterData = KindDescription.FindAttribute(operation, adapterMarker);
+        if (adapterData is not { ConstructorArguments.Length: 2 } ||
+            adapterData.ConstructorArguments[0].Value is not INamedTypeSymbol adapterType ||
+            adapterData.ConstructorArguments[1].Value is not string adapterName)
+        {
+            return false;
+        }
+
+        IMethodSymbol? found = adapterType.GetMembers(adapterName).OfType<IMethodSymbol>().FirstOrDefault(m =>
+            m.IsStatic &&
+            m.TypeParameters.Length == adapterTypeParameters &&
+            m.TypeParameters[0].ConstraintTypes.Any(c => SymbolEqualityComparer.Default.Equals(c.OriginalDefinition, operation.OriginalDefinition)) &&
+            SymbolEqualityComparer.Default.Equals(m.ReturnType, signature.ReturnType) &&
+            m.RefKind == signature.RefKind &&
+            m.Parameters.Length == signature.Parameters.Length &&
+            m.Parameters.Zip(signature.Parameters, (a, c) => a.RefKind == c.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, c.Type)).All(x => x));
+        if (found is null)
+        {
+            return false;
+        }
+
+        invoke = invokes[0];
+        adapter = found;
+        return true;
     }
 }

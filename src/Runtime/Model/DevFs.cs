@@ -24,7 +24,7 @@ public sealed unsafe class DevFs
     internal DevFs(Kernel kernel)
     {
         _kernel = kernel;
-        Root = new DevNode(this, ProcFs.S_IFDIR | 0x1ED /* 0755 */, 0, 1, new DirDispatch());
+        Root = new DevNode(this, ProcFs.S_IFDIR | 0x1ED /* 0755 */, 0, 1, DirectoryDispatch.Instance);
     }
 
     internal DevNode Root { get; }
@@ -171,23 +171,6 @@ public sealed unsafe class DevFs
         public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
         public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
         public override long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
-        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
-        public override int Release(NativeInode* inode, NativeFile* file) => 0;
-    }
-
-    /// <summary>The /dev directory's fops (simple_dir_operations: read EISDIR, dcache_dir_lseek).</summary>
-    private sealed class DirDispatch : FileDispatch
-    {
-        public override void* Ops => null;
-        public override bool HasRead => true;
-        public override bool HasWrite => false;
-        public override bool HasLlseek => true;
-        public override bool HasIoctl => false;
-        public override bool HasIterateShared => true;
-        public override int Open(NativeInode* inode, NativeFile* file) => 0;
-        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
-        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-        public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
         public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
         public override int Release(NativeInode* inode, NativeFile* file) => 0;
     }

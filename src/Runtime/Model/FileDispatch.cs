@@ -137,3 +137,30 @@ internal static unsafe class GenericLlseek
 
     private static long ToNative(KResult<long> result) => result.TryGetValue(out long position) ? position : -(long)result.Error;
 }
+
+/// <summary>
+/// The fops of a model directory (/proc, /dev, their subdirectories): fs/libfs.c's
+/// generic_read_dir (read is EISDIR), generic_file_llseek, and an iterate_shared (so fdget_pos
+/// always locks f_pos, as file_needs_f_pos_lock does for directories). Stateless: one instance serves all.
+/// </summary>
+internal sealed unsafe class DirectoryDispatch : FileDispatch
+{
+    /// <summary>The shared instance.</summary>
+    public static readonly DirectoryDispatch Instance = new();
+
+    private DirectoryDispatch() { }
+
+    public override void* Ops => null;
+    public override bool HasRead => true;
+    public override bool HasWrite => false;
+    public override bool HasLlseek => true;
+    public override bool HasIoctl => false;
+    public override bool HasIterateShared => true;
+    public override int Open(NativeInode* inode, NativeFile* file) => 0;
+    // mirrors fs/libfs.c:generic_read_dir
+    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
+    public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+    public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
+    public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+    public override int Release(NativeInode* inode, NativeFile* file) => 0;
+}

@@ -299,7 +299,7 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         if ((mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR)
         {
             Children = new Dictionary<string, ProcEntry>(StringComparer.Ordinal);
-            _dispatch = new ProcDirDispatch();
+            _dispatch = DirectoryDispatch.Instance;
         }
         else
         {
@@ -647,23 +647,5 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
             pde._unloadLock.Exit();
             return 0;
         }
-    }
-
-    /// <summary>proc_dir_operations: generic_read_dir, generic_file_llseek, iterate_shared.</summary>
-    private sealed class ProcDirDispatch : FileDispatch
-    {
-        public override void* Ops => null;
-        public override bool HasRead => true;
-        public override bool HasWrite => false;
-        public override bool HasLlseek => true;
-        public override bool HasIoctl => false;
-        public override bool HasIterateShared => true;
-        public override int Open(NativeInode* inode, NativeFile* file) => 0;
-        // mirrors fs/libfs.c:generic_read_dir
-        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
-        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-        public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
-        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
-        public override int Release(NativeInode* inode, NativeFile* file) => 0;
     }
 }
