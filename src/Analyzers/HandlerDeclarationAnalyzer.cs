@@ -215,6 +215,8 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         Dictionary<IFieldSymbol, List<IMethodSymbol>> claims)
     {
         if (LseekSlot(kind) is not { } lseek || claims.ContainsKey(lseek.Field)) return;
+        // The kind fills lseek itself for types implementing one of its interfaces.
+        if (kind.InterfaceFills.Any(f => SymbolEqualityComparer.Default.Equals(f.Slot.Field, lseek.Field) && f.ConstructFor(type) is not null)) return;
 
         IPropertySymbol? nonSeekable = MarkedProperty(kind.KindAttribute, KnownNames.DeclaredNonSeekableAttribute);
         if (nonSeekable is not null && NamedArgument(kindAttribute, nonSeekable.Name) is { Value: true }) return;

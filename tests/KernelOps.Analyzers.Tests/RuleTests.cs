@@ -224,6 +224,41 @@ public class RuleTests
         sealed class Ordinary : IOrdinary { long _x; public long Show() => _x++; }
         """);
 
+    // The Runtime's real debugfs callback interfaces (the generator, not run here, would add Table).
+    private const string RealCallback = """
+        sealed class Stats { public long Events; }
+
+        """;
+
+    private const string TableMember = "public static OpsTable<FileOperations> Table => default;";
+
+    [Test]
+    public Task Kops0011_RealDebugFsCallbackInterfaces() => Verify.Analyzer<MaterializedCallbackAnalyzer>(U + RealCallback + $$"""
+        readonly struct {|KOPS0011:WithField|} : IDebugFsReadCallback<Stats>
+        {
+            {{TableMember}}
+            readonly long _offset;
+            public KResult Read(Stats data, ref DebugFsTextWriter output) { output.Write(data.Events + _offset); return KResult.Ok; }
+        }
+        readonly struct {|KOPS0011:WithConstructor|} : IDebugFsWriteCallback<Stats>
+        {
+            {{TableMember}}
+            public WithConstructor() { System.Console.WriteLine("never runs"); }
+            public KResult Write(Stats data, System.ReadOnlySpan<byte> input) => KResult.Ok;
+        }
+        sealed class {|KOPS0011:AsClass|} : IDebugFsWriteCallback<Stats>
+        {
+            {{TableMember}}
+            public KResult Write(Stats data, System.ReadOnlySpan<byte> input) => KResult.Ok;
+        }
+        readonly struct Fine : IDebugFsReadCallback<Stats>, IDebugFsWriteCallback<Stats>
+        {
+            {{TableMember}}
+            public KResult Read(Stats data, ref DebugFsTextWriter output) { output.Write(data.Events); return KResult.Ok; }
+            public KResult Write(Stats data, System.ReadOnlySpan<byte> input) { data.Events = 0; return KResult.Ok; }
+        }
+        """);
+
     // ---- KOPS0012 -------------------------------------------------------------------------------
 
     private const string SecondKind = """

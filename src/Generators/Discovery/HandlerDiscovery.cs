@@ -159,6 +159,14 @@ internal static class HandlerDiscovery
             }
         }
 
+        // Slots the kind fills because the type implements an interface (debugfs callback files):
+        // the operation, constructed over the type, carries the handler's identity to the adapter.
+        foreach (InterfaceFill fill in kind.InterfaceFills)
+        {
+            if (claims.ContainsKey(fill.Slot.Field) || fill.ConstructFor(type) is not { } operation) continue;
+            slotModels.Add((kind.Slots.IndexOf(fill.Slot), CreateInterfaceSlotModel(fill, operation)));
+        }
+
         slotModels.Sort((a, b) => a.Index.CompareTo(b.Index));
 
         HandlerTypeModel? model = null;
@@ -320,6 +328,28 @@ internal static class HandlerDiscovery
         {
             StateType = state.ToFullyQualified(),
             DefaultOperation = defaultOperation.Construct(state).ToFullyQualified(),
+        };
+    }
+
+    private static SlotModel CreateInterfaceSlotModel(InterfaceFill fill, INamedTypeSymbol operation)
+    {
+        SlotDescription slot = fill.Slot;
+        ParameterModel[] thunkParameters = slot.Signature.Parameters
+            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(slot.Adapter.Parameters[i].Name)))
+            .ToArray();
+        return new SlotModel(
+            FieldName: slot.Field.Name,
+            CallConvs: CallConvs(slot.Signature),
+            ThunkReturnType: slot.Signature.ReturnType.ToFullyQualified(),
+            ThunkParameters: thunkParameters.ToEquatableArray(),
+            Adapter: slot.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(slot.Adapter.Name),
+            Operation: string.Empty,
+            InvokeReturnType: string.Empty,
+            InvokeParameters: EquatableArray<ParameterModel>.Empty,
+            HandlerName: fill.Interface.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat),
+            HandlerCall: string.Empty)
+        {
+            DefaultOperation = operation.ToFullyQualified(),
         };
     }
 

@@ -18,8 +18,10 @@ internal sealed class KindDescription
         INamedTypeSymbol tableType,
         ImmutableArray<SlotDescription> slots,
         ImmutableArray<SettingDescription> settings,
-        ImmutableArray<INamedTypeSymbol> handlerAttributes)
+        ImmutableArray<INamedTypeSymbol> handlerAttributes,
+        ImmutableArray<InterfaceFill> interfaceFills)
     {
+        InterfaceFills = interfaceFills;
         KindAttribute = kindAttribute;
         TableType = tableType;
         Slots = slots;
@@ -35,6 +37,9 @@ internal sealed class KindDescription
     public ImmutableArray<SlotDescription> Slots { get; }
 
     public ImmutableArray<SettingDescription> Settings { get; }
+
+    /// <summary>Slots the kind fills for handler types implementing an interface (<c>[SlotFromInterface]</c>).</summary>
+    public ImmutableArray<InterfaceFill> InterfaceFills { get; }
 
     /// <summary>Every handler attribute an <c>[OpsSlot]</c> of this kind names, usable or not.</summary>
     public ImmutableArray<INamedTypeSymbol> HandlerAttributes { get; }
@@ -103,7 +108,32 @@ internal sealed class KindDescription
             }
         }
 
-        return new KindDescription(kindAttribute, tableType, slots.ToImmutable(), settings.ToImmutable(), handlerAttributes.ToImmutable());
+        var fills = ImmutableArray.CreateBuilder<InterfaceFill>();
+        if (compilation.GetTypeByMetadataName(KnownTypeNames.SlotFromInterfaceAttribute) is { } fillMarker)
+        {
+            foreach (AttributeData fillData in kindAttribute.GetAttributes())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(fillData.AttributeClass, fillMarker) ||
+                    fillData.ConstructorArguments.Length != 3 ||
+                    fillData.ConstructorArguments[0].Value is not string slotName ||
+                    fillData.ConstructorArguments[1].Value is not INamedTypeSymbol { TypeKind: TypeKind.Interface } callbackInterface ||
+                    fillData.ConstructorArguments[2].Value is not INamedTypeSymbol { TypeKind: TypeKind.Struct } fillOperation)
+                {
+                    continue;
+                }
+                INamedTypeSymbol iface = callbackInterface.OriginalDefinition;
+                INamedTypeSymbol op = fillOperation.OriginalDefinition;
+                SlotDescription? target = slots.FirstOrDefault(s => s.Field.Name == slotName);
+                // Op<THandler, TInterfaceArguments...> must implement the slot's operation interface.
+                if (target is not null && op.TypeParameters.Length == iface.TypeParameters.Length + 1 &&
+                    op.AllInterfaces.Contains(target.Operation, SymbolEqualityComparer.Default))
+                {
+                    fills.Add(new InterfaceFill(target, iface, op));
+                }
+            }
+        }
+
+        return new KindDescription(kindAttribute, tableType, slots.ToImmutable(), settings.ToImmutable(), handlerAttributes.ToImmutable(), fills.ToImmutable());
     }
 
     internal static AttributeData? FindAttribute(ISymbol symbol, INamedTypeSymbol attributeClass) =>
@@ -115,6 +145,30 @@ internal sealed class KindDescription
 
     public bool NamesHandlerAttribute(INamedTypeSymbol attributeClass) =>
         HandlerAttributes.Contains(attributeClass, SymbolEqualityComparer.Default);
+}
+
+/// <summary>
+/// A slot filled for every handler type implementing <see cref="Interface"/> (an original definition)
+/// with <see cref="Operation"/> constructed over the handler type and the interface's type arguments.
+/// </summary>
+internal sealed class InterfaceFill(SlotDescription slot, INamedTypeSymbol @interface, INamedTypeSymbol operation)
+{
+    public SlotDescription Slot { get; } = slot;
+
+    public INamedTypeSymbol Interface { get; } = @interface;
+
+    public INamedTypeSymbol Operation { get; } = operation;
+
+    /// <summary>The operation constructed for <paramref name="type"/>, or null when it does not implement the interface.</summary>
+    public INamedTypeSymbol? ConstructFor(INamedTypeSymbol type)
+    {
+        INamedTypeSymbol? implemented = type.AllInterfaces.FirstOrDefault(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, Interface));
+        if (implemented is null || implemented.TypeArguments.Any(t => t.ContainsErrorType())) return null;
+        var arguments = new ITypeSymbol[implemented.TypeArguments.Length + 1];
+        arguments[0] = type;
+        for (int i = 0; i < implemented.TypeArguments.Length; i++) arguments[i + 1] = implemented.TypeArguments[i];
+        return Operation.Construct(arguments);
+    }
 }
 
 /// <summary>A non-slot field set from the kind attribute's property <see cref="PropertyName"/>.</summary>

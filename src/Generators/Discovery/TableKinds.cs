@@ -11,7 +11,8 @@ internal static class TableKinds
     /// <summary>Metadata names of the kind attributes.</summary>
     public static readonly ImmutableArray<string> KindAttributeMetadataNames = ImmutableArray.Create(
         "KernelOps.ProcOpsAttribute",
-        "KernelOps.FileOperationsAttribute");
+        "KernelOps.FileOperationsAttribute",
+        "KernelOps.DebugFsCallbackFileAttribute");
 }
 
 /// <summary>Metadata names of the Runtime types the generator reads or emits.</summary>
@@ -22,6 +23,7 @@ internal static class KnownTypeNames
     public const string OpsTableSettingAttribute = "KernelOps.Abi.OpsTableSettingAttribute";
     public const string OperationAdapterAttribute = "KernelOps.Abi.OperationAdapterAttribute";
     public const string PerOpenStateAttribute = "KernelOps.Abi.PerOpenStateAttribute";
+    public const string SlotFromInterfaceAttribute = "KernelOps.Abi.SlotFromInterfaceAttribute";
     public const string OpsTable = "KernelOps.OpsTable`1";
     public const string UnmanagedCallersOnlyAttribute = "System.Runtime.InteropServices.UnmanagedCallersOnlyAttribute";
 }

@@ -93,7 +93,11 @@ internal static class TableEmitter
         string operation = isDefault ? slot.DefaultOperation : OperationName(slot);
         string typeArguments = slot.StateType.Length == 0 ? operation : $"{operation}, {slot.StateType}";
 
-        if (isDefault)
+        if (isDefault && slot.StateType.Length == 0)
+        {
+            w.Line($"/// <summary>The C entry point of <c>{slot.FieldName}</c>, filled because this type implements <c>{Escape(slot.HandlerName)}</c>.</summary>");
+        }
+        else if (isDefault)
         {
             w.Line($"/// <summary>The C entry point of <c>{slot.FieldName}</c>, which this type does not implement: it only takes back and frees the per-open state.</summary>");
         }

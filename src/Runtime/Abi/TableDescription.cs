@@ -96,3 +96,25 @@ public sealed class OperationAdapterAttribute(Type adapterType, string methodNam
     /// <summary>The adapter method's name.</summary>
     public string MethodName { get; } = methodName;
 }
+
+/// <summary>
+/// On a kind attribute: fills the slot named <paramref name="slot"/> (a C field name) for every
+/// handler type that implements <paramref name="callbackInterface"/> (an interface, open generic or
+/// not), with <paramref name="operation"/>, an open generic struct implementing the slot's operation
+/// interface whose type parameters are the handler type followed by the interface's type arguments.
+/// The generator emits a thunk calling the slot's adapter with the constructed operation, so the
+/// handler's identity reaches the code through the type system (debugfs callback files), with no
+/// per-kind code in the generator. A method attributed for the same slot takes precedence.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
+public sealed class SlotFromInterfaceAttribute(string slot, Type callbackInterface, Type operation) : Attribute
+{
+    /// <summary>The C field name of the slot (<c>"read"</c>).</summary>
+    public string Slot { get; } = slot;
+
+    /// <summary>The interface a handler type implements to get the slot filled.</summary>
+    public Type CallbackInterface { get; } = callbackInterface;
+
+    /// <summary>The open generic operation struct: <c>Op&lt;THandler, TInterfaceArguments...&gt;</c>.</summary>
+    public Type Operation { get; } = operation;
+}

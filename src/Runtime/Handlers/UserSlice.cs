@@ -36,7 +36,7 @@ public ref struct UserSliceReader
     /// or a byte is unmapped (the slice then advances past what was copied, as a partial
     /// copy_from_user leaves it).
     /// </summary>
-    public KResult Read(Span<byte> destination)
+    public KResult Read(scoped Span<byte> destination)
     {
         if ((nuint)destination.Length > _remaining) return Errno.EFAULT;
         nuint notCopied = CopyIn(destination);
@@ -48,7 +48,7 @@ public ref struct UserSliceReader
     /// short copy_from_user. Returns the count, or EFAULT when nothing could be copied but
     /// something was asked for.
     /// </summary>
-    public KResult<nuint> ReadSome(Span<byte> destination)
+    public KResult<nuint> ReadSome(scoped Span<byte> destination)
     {
         int wanted = (int)Math.Min((nuint)destination.Length, _remaining);
         if (wanted == 0) return (nuint)0;
@@ -136,7 +136,7 @@ public ref struct UserSliceWriter
     /// Writes all of <paramref name="source"/>, or fails with EFAULT when it does not fit or a byte
     /// is unmapped (the bytes before the fault stay written, as with copy_to_user).
     /// </summary>
-    public KResult Write(ReadOnlySpan<byte> source)
+    public KResult Write(scoped ReadOnlySpan<byte> source)
     {
         if ((nuint)source.Length > _remaining) return Errno.EFAULT;
         return CopyOut(source) == 0 ? KResult.Ok : Errno.EFAULT;
@@ -147,7 +147,7 @@ public ref struct UserSliceWriter
     /// simple_read_from_buffer does. Returns the count, or EFAULT when nothing could be written
     /// but something was offered.
     /// </summary>
-    public KResult<nuint> WriteSome(ReadOnlySpan<byte> source)
+    public KResult<nuint> WriteSome(scoped ReadOnlySpan<byte> source)
     {
         int wanted = (int)Math.Min((nuint)source.Length, _remaining);
         if (wanted == 0) return (nuint)0;

@@ -34,6 +34,7 @@ public sealed class Kernel : IDisposable
         Modules = new ModuleRegistry(this);
         CharDevices = new CharDeviceRegistry(this);
         Dev = new DevFs(this);
+        DebugFs = new DebugFs(this);
         CharDevices.Boot();
         ProcDeviceFiles.Register(this);
     }
@@ -43,6 +44,9 @@ public sealed class Kernel : IDisposable
 
     /// <summary>/dev, where mknod creates device nodes.</summary>
     public DevFs Dev { get; }
+
+    /// <summary>debugfs, mounted at <c>/sys/kernel/debug</c>.</summary>
+    public DebugFs DebugFs { get; }
 
     /// <summary>
     /// get_random_bytes (drivers/char/random.c): fills <paramref name="buffer"/> from the kernel's
@@ -100,6 +104,7 @@ public sealed class Kernel : IDisposable
         lock (_processLock) processes = _processes.ToArray();
         foreach (UserProcess process in processes) process.Dispose();
         Proc.Shutdown();
+        DebugFs.Shutdown();
         Dev.Shutdown();
         CharDevices.Shutdown();
     }
@@ -109,8 +114,8 @@ public sealed class Kernel : IDisposable
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
     /// <summary>
-    /// Path walk for open and stat across the model's two filesystems: <c>/dev</c> (and its nodes)
-    /// and everything else through /proc's tree. Returns 0 and a node with a reference taken, or -errno.
+    /// Path walk for open and stat across the model's filesystems: <c>/dev</c> (and its nodes),
+    /// debugfs at <c>/sys/kernel/debug</c>, and everything else through /proc's tree. Returns 0 and a node with a reference taken, or -errno.
     /// </summary>
     internal int LookupForOpen(string path, OpenFlags flags, out IVfsNode? node)
     {
@@ -120,6 +125,13 @@ public sealed class Kernel : IDisposable
         var parts = new List<string>();
         foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
             if (part != ".") parts.Add(part);
+        if (parts.Count >= 3 && parts[0] == "sys" && parts[1] == "kernel" && parts[2] == "debug" && !parts.Contains(".."))
+        {
+            bool mustBeDirectory = path.EndsWith('/') || (flags & OpenFlags.O_DIRECTORY) != 0;
+            int found = DebugFs.LookupForOpen(parts.GetRange(3, parts.Count - 3), mustBeDirectory, flags, out DebugFsEntry? entry);
+            node = entry;
+            return found;
+        }
         if (parts.Count == 0 || parts[0] != "dev") 
         {
             int error = Proc.LookupForOpen(path, flags, out ProcEntry? entry);

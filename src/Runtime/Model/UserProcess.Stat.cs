@@ -95,7 +95,7 @@ public sealed unsafe partial class UserProcess
             }
         }
         return new StatResult(
-            Device: node is DevFs.DevNode ? DevFs.SuperblockDevice : DeviceNumber.MakeUser(0, 22),
+            Device: node is DevFs.DevNode ? DevFs.SuperblockDevice : node is DebugFsEntry ? DeviceNumber.MakeUser(0, 7) : DeviceNumber.MakeUser(0, 22),
             Inode: inode->i_ino,
             Mode: inode->i_mode,
             LinkCount: links,

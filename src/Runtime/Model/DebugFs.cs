@@ -1,0 +1,523 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+using KernelOps.Abi;
+
+namespace KernelOps.Model;
+
+/// <summary>
+/// The model's debugfs, mounted at <c>/sys/kernel/debug</c> (fs/debugfs/inode.c registration,
+/// fs/debugfs/file.c proxies). Files carry a <c>struct file_operations</c> table and one word of
+/// private data (<c>inode-&gt;i_private</c>). Every file is opened through the full proxy, so removal
+/// while a file is open behaves as Linux's: calls in flight finish and removal waits for them
+/// (active_users drain), later calls get -EIO (poll: EPOLLHUP, open: -ENOENT), and release still runs.
+/// Three APIs sit on top: the raw one (<see cref="CreateFile"/>), the File API
+/// (<see cref="CreateValueFile{T}"/>, <see cref="CreateCallbackFile{TCallback, TData}"/>) and the Scope
+/// API (<see cref="CreateScope"/>). Thread-safe.
+/// </summary>
+public sealed unsafe class DebugFs
+{
+    /// <summary>The mount point.</summary>
+    public const string MountPoint = "/sys/kernel/debug";
+
+    private readonly Kernel _kernel;
+    private long _nextInode = 2; // the root is inode 1
+
+    internal DebugFs(Kernel kernel)
+    {
+        _kernel = kernel;
+        Root = new DebugFsEntry(this, "debug", ProcFs.S_IFDIR | 0x1C0 /* 0700 */, null, default, null, 1);
+    }
+
+    /// <summary>The debugfs root (<c>/sys/kernel/debug</c>): the parent of entries created with a null parent.</summary>
+    public DebugFsEntry Root { get; }
+
+    /// <summary>Guards every entry's children and linked state (the parent inode locks of Linux).</summary>
+    internal Lock TreeLock { get; } = new();
+
+    internal KernelCounters Counters => _kernel.Counters;
+
+    /// <summary>
+    /// debugfs_create_dir: a directory <paramref name="name"/> under <paramref name="parent"/> (null: the root), mode 0755.
+    /// </summary>
+    /// <exception cref="KernelErrorException">EINVAL for a bad name, EEXIST for a duplicate, ENOENT when the parent was removed.</exception>
+    public DebugFsEntry CreateDirectory(string name, DebugFsEntry? parent = null) =>
+        Register(name, ProcFs.S_IFDIR | 0x1ED /* 0755 */, parent, default, null);
+
+    /// <summary>
+    /// debugfs_create_file: a regular file served by <paramref name="fops"/> through the full proxy.
+    /// <paramref name="data"/> becomes <c>i_private</c> (one GCHandle word), read by handlers with
+    /// <c>inode.Data&lt;T&gt;()</c>. A mode without permission bits means 0444.
+    /// </summary>
+    /// <exception cref="KernelErrorException">As <see cref="CreateDirectory"/>.</exception>
+    public DebugFsEntry CreateFile(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data = null)
+    {
+        if (fops.IsNull) throw new ArgumentException("A debugfs file needs a file_operations table.", nameof(fops));
+        // mirrors fs/debugfs/inode.c:__debugfs_create_file: "if (!(mode & S_IFMT)) mode |= S_IFREG"
+        if ((mode & ProcFs.S_IFMT) == 0) mode |= ProcFs.S_IFREG;
+        if ((mode & ProcFs.S_IALLUGO) == 0) mode |= ProcFs.S_IRUGO;
+        if ((mode & ProcFs.S_IFMT) != ProcFs.S_IFREG) throw new KernelErrorException(Errno.EINVAL, $"debugfs_create_file(\"{name}\")");
+        return Register(name, mode, parent, fops, data);
+    }
+
+    /// <summary>
+    /// The File API: a file that owns its value (a <see cref="DebugFsValue{T}"/> holding
+    /// <paramref name="initial"/>). Reading formats it as text, writing parses text into it (see
+    /// <see cref="DebugFsValue{T}"/> for the accepted forms and errnos). Disposing the result removes the file.
+    /// </summary>
+    /// <param name="mode">0444 gives a read-only file (write answers EINVAL), 0200 a write-only one; default 0644.</param>
+    public DebugFsFile<T> CreateValueFile<T>(string name, DebugFsEntry? parent, T initial, uint mode = 0x1A4 /* 0644 */)
+    {
+        var value = new DebugFsValue<T>(initial);
+        return new DebugFsFile<T>(CreateFile(name, mode, parent, DebugFsValueFile.TableFor(mode), value), value);
+    }
+
+    /// <summary>
+    /// The File API with callbacks: a file owning <paramref name="data"/> whose read and/or write are
+    /// <typeparamref name="TCallback"/>'s. The file_operations table is <c>TCallback.Table</c>, generated
+    /// at compile time for that type (<c>[DebugFsCallbackFile]</c>): the callback's identity travels in
+    /// the type ("pointer smuggling"), only <paramref name="data"/> is stored, and nothing is allocated
+    /// for the ops. The mode follows the table: 0444 with a read callback, plus 0200 with a write callback.
+    /// </summary>
+    public DebugFsCallbackFile<TData> CreateCallbackFile<TCallback, TData>(string name, DebugFsEntry? parent, TData data)
+        where TCallback : struct, IDebugFsCallbackFile
+        where TData : class
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        OpsTable<FileOperations> table = TCallback.Table;
+        return new DebugFsCallbackFile<TData>(CreateFile(name, ModeOf(table), parent, table, data));
+    }
+
+    /// <summary>
+    /// The Scope API: a directory whose files may refer to shared data in any combination and be
+    /// created conditionally; none can be removed alone: disposing the scope removes the whole directory.
+    /// </summary>
+    public DebugFsScope CreateScope(string name, DebugFsEntry? parent = null) => new(this, CreateDirectory(name, parent));
+
+    /// <summary>debugfs_lookup: the entry <paramref name="name"/> under <paramref name="parent"/> (null: the root), or null.</summary>
+    public DebugFsEntry? Lookup(string name, DebugFsEntry? parent = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        parent ??= Root;
+        lock (TreeLock)
+        {
+            return parent.Children is { } c && c.TryGetValue(name, out DebugFsEntry? e) ? e : null;
+        }
+    }
+
+    /// <summary>
+    /// debugfs_remove (debugfs_remove_recursive): removes <paramref name="entry"/> and everything
+    /// below it, waiting for calls in flight on each file. Null and removed entries are ignored.
+    /// </summary>
+    public void Remove(DebugFsEntry? entry)
+    {
+        if (entry is null || entry == Root) return;
+        RemoveSubtree(entry);
+    }
+
+    internal static uint ModeOf(OpsTable<FileOperations> table)
+    {
+        uint mode = ProcFs.S_IFREG;
+        // SAFETY: an OpsTable points at a table that outlives every registration using it.
+        if (table.Pointer->read != null) mode |= ProcFs.S_IRUGO;
+        if (table.Pointer->write != null) mode |= 0x80; // S_IWUSR
+        return mode;
+    }
+
+    // mirrors fs/debugfs/inode.c:start_creating + __debugfs_create_file / debugfs_create_dir
+    private DebugFsEntry Register(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        _kernel.ThrowIfDisposed();
+        parent ??= Root;
+        if (parent.DebugFs != this) throw new ArgumentException("The parent belongs to another kernel.", nameof(parent));
+        if (name.Length == 0 || name.Length > Vfs.NameMax || name is "." or ".." || name.Contains('/'))
+            throw new KernelErrorException(Errno.EINVAL, Operation(name));
+        if (!parent.IsDirectory) throw new KernelErrorException(Errno.ENOTDIR, Operation(name));
+
+        ulong ino = (ulong)Interlocked.Increment(ref _nextInode);
+        var entry = new DebugFsEntry(this, name, mode, parent, fops, data, ino);
+        bool inserted = false;
+        try
+        {
+            lock (TreeLock)
+            {
+                if (!parent.IsLinked) throw new KernelErrorException(Errno.ENOENT, Operation(name));
+                if (parent.Children!.ContainsKey(name))
+                {
+                    // start_creating: "debugfs: '%s' already exists in '%s'"
+                    _kernel.Log.Printk($"debugfs: '{name}' already exists in '{parent.Name}'");
+                    throw new KernelErrorException(Errno.EEXIST, Operation(name));
+                }
+                parent.Children.Add(name, entry);
+                entry.IsLinked = true;
+                inserted = true;
+            }
+            return entry;
+        }
+        finally
+        {
+            if (!inserted) entry.PutNode();
+        }
+    }
+
+    private static string Operation(string name) => $"debugfs_create(\"{name}\")";
+
+    // mirrors fs/libfs.c:simple_recursive_removal with fs/debugfs/inode.c:remove_one: unlink the
+    // subtree (no new lookups), then drain each file (__debugfs_file_removed), children first.
+    private void RemoveSubtree(DebugFsEntry root)
+    {
+        var doomed = new List<DebugFsEntry>();
+        lock (TreeLock)
+        {
+            if (!root.IsLinked) return;
+            root.Parent?.Children?.Remove(root.Name);
+            Collect(root, doomed);
+        }
+        foreach (DebugFsEntry entry in doomed) entry.Teardown();
+
+        static void Collect(DebugFsEntry entry, List<DebugFsEntry> into)
+        {
+            if (entry.Children is { } children)
+            {
+                foreach (DebugFsEntry child in children.Values) Collect(child, into);
+                children.Clear();
+            }
+            entry.IsLinked = false;
+            into.Add(entry);
+        }
+    }
+
+    /// <summary>
+    /// Path walk below the mount point (<paramref name="parts"/> are the components after
+    /// <c>/sys/kernel/debug</c>). Returns 0 and a node with a reference taken, or -errno.
+    /// </summary>
+    internal int LookupForOpen(IReadOnlyList<string> parts, bool mustBeDirectory, OpenFlags flags, out DebugFsEntry? node)
+    {
+        node = null;
+        bool create = (flags & OpenFlags.O_CREAT) != 0;
+        if (create && (flags & OpenFlags.O_DIRECTORY) != 0) return -(int)Errno.EINVAL;
+        lock (TreeLock)
+        {
+            DebugFsEntry current = Root;
+            for (int i = 0; i < parts.Count; i++)
+            {
+                string part = parts[i];
+                bool last = i == parts.Count - 1;
+                if (part.Length > Vfs.NameMax) return -(int)Errno.ENAMETOOLONG;
+                if (!current.IsDirectory) return -(int)Errno.ENOTDIR;
+                DebugFsEntry? next;
+                if (part == "..") next = current.Parent ?? current;
+                else if (!current.Children!.TryGetValue(part, out next))
+                {
+                    // debugfs directories have no ->create: O_CREAT on a missing name is EACCES as in proc.
+                    return last && create ? -(int)Errno.EACCES : -(int)Errno.ENOENT;
+                }
+                else if (last && create && (flags & OpenFlags.O_EXCL) != 0)
+                {
+                    return -(int)Errno.EEXIST;
+                }
+                current = next;
+            }
+            if (create && current.IsDirectory) return -(int)Errno.EISDIR;
+            if (mustBeDirectory && !current.IsDirectory) return -(int)Errno.ENOTDIR;
+            if (current.IsDirectory && (Vfs.AccMode(flags) & Vfs.MayWrite) != 0) return -(int)Errno.EISDIR;
+            current.GetNode();
+            node = current;
+            return 0;
+        }
+    }
+
+    /// <summary>Kernel shutdown: removes every remaining entry and frees the root.</summary>
+    internal void Shutdown()
+    {
+        var top = new List<DebugFsEntry>();
+        lock (TreeLock) top.AddRange(Root.Children!.Values);
+        foreach (DebugFsEntry entry in top) RemoveSubtree(entry);
+        lock (TreeLock) Root.IsLinked = false;
+        Root.PutNode();
+    }
+
+    internal void Printk(string line) => _kernel.Log.Printk(line);
+}
+
+/// <summary>
+/// A debugfs dentry (file or directory). <see cref="Dispose"/> is debugfs_remove: it removes the
+/// entry and everything below it, waiting for calls in flight; files still open keep their fd, and
+/// their later calls fail with EIO.
+/// </summary>
+public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
+{
+    private readonly OpsTable<FileOperations> _fops;
+    private readonly FileDispatch _dispatch;
+    private NativeInode* _inode;
+    private int _nodeRefs = 1; // the registration's; lookups and open files add theirs
+    // debugfs_fsdata.active_users: 1 for the registration, +1 per call in flight; removal drops the
+    // registration's and waits for zero (active_users_drained).
+    private int _activeUsers = 1;
+    private readonly Completion _drained = new();
+    private nint _dataWord; // i_private, readable after the inode is freed
+
+    internal DebugFsEntry(DebugFs debugFs, string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data, ulong ino)
+    {
+        DebugFs = debugFs;
+        Name = name;
+        Mode = mode;
+        Parent = parent;
+        _fops = fops;
+        if ((mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR)
+        {
+            Children = new Dictionary<string, DebugFsEntry>(StringComparer.Ordinal);
+            _dispatch = DebugFsDirDispatch.Instance;
+        }
+        else
+        {
+            _dispatch = new FullProxyDispatch(this);
+        }
+        // SAFETY: a fresh zeroed allocation owned by this entry until its last PutNode.
+        _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
+        Interlocked.Increment(ref debugFs.Counters.Inodes);
+        _inode->i_mode = mode;
+        _inode->i_ino = ino;
+        if (data is not null)
+        {
+            _inode->i_private = _dataWord = GCHandle.ToIntPtr(GCHandle.Alloc(data));
+            Interlocked.Increment(ref debugFs.Counters.Handles);
+        }
+        IsLinked = parent is null;
+    }
+
+    /// <summary>The entry's name (the last path component).</summary>
+    public string Name { get; }
+
+    /// <summary>File type and permission bits.</summary>
+    public uint Mode { get; }
+
+    /// <summary>The parent directory; null for the root.</summary>
+    public DebugFsEntry? Parent { get; }
+
+    /// <summary>True for a directory.</summary>
+    public bool IsDirectory => Children is not null;
+
+    /// <summary>True once the entry has been removed.</summary>
+    public bool IsRemoved
+    {
+        get { lock (DebugFs.TreeLock) return !IsLinked; }
+    }
+
+    /// <summary>The absolute path, e.g. <c>/sys/kernel/debug/driver/count</c>.</summary>
+    public string Path => Parent is null ? DebugFs.MountPoint : Parent.Path + "/" + Name;
+
+    /// <summary>
+    /// The registration data (<c>i_private</c>) as <typeparamref name="T"/>, or null when there is
+    /// none, it has another type, or the entry was removed.
+    /// </summary>
+    public T? Data<T>() where T : class
+    {
+        nint word = Volatile.Read(ref _dataWord);
+        // The managed copy of i_private (the inode itself may already be freed): 0 or a GCHandle
+        // allocated at registration and freed by FreeData, which clears this word first.
+        return word == 0 ? null : GCHandle.FromIntPtr(word).Target as T;
+    }
+
+    /// <summary>debugfs_remove: removes this entry and everything below it (see <see cref="DebugFs.Remove"/>). Idempotent.</summary>
+    public void Dispose() => DebugFs.Remove(this);
+
+    /// <inheritdoc/>
+    public override string ToString() => Path;
+
+    internal DebugFs DebugFs { get; }
+
+    internal Dictionary<string, DebugFsEntry>? Children { get; }
+
+    /// <summary>Under TreeLock.</summary>
+    internal bool IsLinked { get; set; }
+
+    NativeInode* IVfsNode.Inode => _inode;
+
+    FileDispatch IVfsNode.Dispatch => _dispatch;
+
+    internal void GetNode() => Interlocked.Increment(ref _nodeRefs);
+
+    void IVfsNode.PutNode() => PutNode();
+
+    internal void PutNode()
+    {
+        int left = Interlocked.Decrement(ref _nodeRefs);
+        if (left > 0) return;
+        if (left < 0) throw new InvalidOperationException("debugfs entry reference count underflow");
+        // SAFETY: the last reference is gone: unlinked and no open file points at the inode.
+        FreeData();
+        NativeMemory.Free(_inode);
+        _inode = null;
+        Interlocked.Decrement(ref DebugFs.Counters.Inodes);
+    }
+
+    private void FreeData()
+    {
+        nint word = Interlocked.Exchange(ref _dataWord, 0);
+        // SAFETY: the inode is still allocated: FreeData runs before the last PutNode frees it.
+        Volatile.Write(ref _inode->i_private, 0);
+        if (word == 0) return;
+        GCHandle.FromIntPtr(word).Free();
+        Interlocked.Decrement(ref DebugFs.Counters.Handles);
+    }
+
+    /// <summary>After unlinking: drain (files), free the data word, drop the registration's reference.</summary>
+    internal void Teardown()
+    {
+        if (!IsDirectory)
+        {
+            FileRemoved();
+            FreeData(); // no proxied call can reach the real fops any more
+        }
+        PutNode();
+    }
+
+    // ---- fs/debugfs/file.c ---------------------------------------------------------------------
+
+    /// <summary>mirrors fs/debugfs/file.c:debugfs_file_get: 0, or -EIO once removal has started.</summary>
+    internal int FileGet()
+    {
+        // refcount_inc_not_zero(&fsd->active_users)
+        int value = Volatile.Read(ref _activeUsers);
+        while (value > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _activeUsers, value + 1, value);
+            if (seen == value) return 0;
+            value = seen;
+        }
+        return -(int)Errno.EIO;
+    }
+
+    /// <summary>mirrors fs/debugfs/file.c:debugfs_file_put.</summary>
+    internal void FilePut()
+    {
+        if (Interlocked.Decrement(ref _activeUsers) == 0) _drained.Complete();
+    }
+
+    /// <summary>mirrors fs/debugfs/inode.c:__debugfs_file_removed: drop the initial reference and wait for active users.</summary>
+    private void FileRemoved()
+    {
+        if (Interlocked.Decrement(ref _activeUsers) == 0) return;
+        while (!_drained.Wait(TimeSpan.FromSeconds(10)))
+            DebugFs.Printk($"debugfs: removal of '{Path}' still waiting for {Volatile.Read(ref _activeUsers)} call(s) in flight");
+    }
+
+    /// <summary>
+    /// debugfs_full_proxy_file_operations: what the VFS sees for every debugfs file. llseek, read,
+    /// write, poll and unlocked_ioctl are proxied (always present, so FMODE_CAN_READ/WRITE and
+    /// FMODE_LSEEK stay set and the proxy answers for a missing real op); open is guarded; release
+    /// is not. flush and fsync are not proxied: close returns 0 and fsync EINVAL.
+    /// </summary>
+    private sealed class FullProxyDispatch(DebugFsEntry entry) : FileDispatch
+    {
+        // SAFETY (every member): an OpsTable outlives every registration that uses it, and the
+        // entry outlives every file opened on it (the file holds a node reference).
+        private FileOperations* Real => entry._fops.Pointer;
+
+        public override void* Ops => entry._fops.Pointer;
+        public override bool HasRead => true;
+        public override bool HasWrite => true;
+        public override bool HasLlseek => true;
+        public override bool HasIoctl => true;
+
+        // mirrors fs/debugfs/file.c:full_proxy_open_regular
+        public override int Open(NativeInode* inode, NativeFile* file)
+        {
+            int r = entry.FileGet();
+            if (r != 0) return r == -(int)Errno.EIO ? -(int)Errno.ENOENT : r;
+            try
+            {
+                var open = Real->open;
+                return open != null ? open(inode, file) : 0;
+            }
+            finally
+            {
+                entry.FilePut();
+            }
+        }
+
+        // FULL_PROXY_FUNC(llseek, loff_t, ..., HAS_LSEEK, -ESPIPE)
+        public override long Llseek(NativeFile* file, long offset, int whence)
+        {
+            var llseek = Real->llseek;
+            if (llseek == null) return -(long)Errno.ESPIPE;
+            int r = entry.FileGet();
+            if (r != 0) return r;
+            try { return llseek(file, offset, whence); }
+            finally { entry.FilePut(); }
+        }
+
+        // FULL_PROXY_FUNC(read, ssize_t, ..., HAS_READ, -EINVAL)
+        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
+        {
+            var read = Real->read;
+            if (read == null) return -(nint)Errno.EINVAL;
+            int r = entry.FileGet();
+            if (r != 0) return r;
+            try { return read(file, buffer, count, position); }
+            finally { entry.FilePut(); }
+        }
+
+        // FULL_PROXY_FUNC(write, ssize_t, ..., HAS_WRITE, -EINVAL)
+        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
+        {
+            var write = Real->write;
+            if (write == null) return -(nint)Errno.EINVAL;
+            int r = entry.FileGet();
+            if (r != 0) return r;
+            try { return write(file, buffer, count, position); }
+            finally { entry.FilePut(); }
+        }
+
+        // FULL_PROXY_FUNC(unlocked_ioctl, long, ..., HAS_IOCTL, -ENOTTY)
+        public override nint Ioctl(NativeFile* file, uint command, nuint argument)
+        {
+            var ioctl = Real->unlocked_ioctl;
+            if (ioctl == null) return -(nint)Errno.ENOTTY;
+            int r = entry.FileGet();
+            if (r != 0) return r;
+            try { return ioctl(file, command, argument); }
+            finally { entry.FilePut(); }
+        }
+
+        // mirrors fs/debugfs/file.c:full_proxy_poll
+        public override uint Poll(NativeFile* file, NativePollTable* table)
+        {
+            var poll = Real->poll;
+            if (poll == null) return (uint)PollMasks.Default;
+            if (entry.FileGet() != 0) return (uint)PollEvents.Hup;
+            try { return poll(file, table); }
+            finally { entry.FilePut(); }
+        }
+
+        // mirrors fs/debugfs/file.c:full_proxy_release: "We must not protect this against removal
+        // races here: the original releaser should be called unconditionally".
+        public override int Release(NativeInode* inode, NativeFile* file)
+        {
+            var release = Real->release;
+            return release != null ? release(inode, file) : 0;
+        }
+    }
+
+    /// <summary>simple_dir_operations: dcache_readdir, generic_read_dir, dcache_dir_lseek.</summary>
+    private sealed class DebugFsDirDispatch : FileDispatch
+    {
+        public static readonly DebugFsDirDispatch Instance = new();
+        public override void* Ops => null;
+        public override bool HasRead => true;
+        public override bool HasWrite => false;
+        public override bool HasLlseek => true;
+        public override bool HasIoctl => false;
+        public override bool HasIterateShared => true;
+        public override int Open(NativeInode* inode, NativeFile* file) => 0;
+        // mirrors fs/libfs.c:generic_read_dir
+        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
+        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
+        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+        public override int Release(NativeInode* inode, NativeFile* file) => 0;
+    }
+}
