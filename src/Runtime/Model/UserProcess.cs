@@ -189,7 +189,7 @@ public sealed unsafe partial class UserProcess : IDisposable
         using FileHandle f = FdGet(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
         if (((FMode)f.File.File->f_mode & FMode.FMODE_PREAD) == 0) return -(nint)Errno.ESPIPE;
-        return Vfs.Read(f.File, buf, count, &pos);
+        return SyscallReturn(Vfs.Read(f.File, buf, count, &pos));
     }
 
     /// <summary>pwrite64(2): writes at <paramref name="pos"/> without using or moving f_pos.</summary>
@@ -201,7 +201,7 @@ public sealed unsafe partial class UserProcess : IDisposable
         using FileHandle f = FdGet(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
         if (((FMode)f.File.File->f_mode & FMode.FMODE_PWRITE) == 0) return -(nint)Errno.ESPIPE;
-        return Vfs.Write(f.File, buf, count, &pos);
+        return SyscallReturn(Vfs.Write(f.File, buf, count, &pos));
     }
 
     /// <summary>lseek(2). <paramref name="whence"/> is the raw C int: values above SEEK_MAX (or negative) give EINVAL.</summary>
@@ -452,7 +452,9 @@ public sealed unsafe partial class UserProcess : IDisposable
     private nint SyscallReturn(nint value)
     {
         if (value != -(nint)Errno.ERESTARTSYS) return value;
-        Volatile.Write(ref _signalPending, 0);
+        // the signal that ended the sleep: the process's, or one sent to this thread alone
+        if (TaskWaiter.ForCurrentThread().SignalPending) TaskWaiter.ForCurrentThread().ClearSignal();
+        else Volatile.Write(ref _signalPending, 0);
         return -(nint)Errno.EINTR;
     }
 
