@@ -166,7 +166,18 @@ public sealed unsafe partial class FuseHost : IDisposable
             // then the unmount wakes the ones waiting in read(/dev/fuse) with ENODEV.
             _lib.Exit(_fuse);
             DetachFromKernel();
-            bool ended = _loopThread is null || _loopThread == Thread.CurrentThread || _loopThread.Join(_options.UnmountTimeout);
+            // A worker asleep in a handler (a read on an empty pipe) would keep the loop from
+            // ending: the aborted connection already answered its caller, so interrupt it as
+            // FUSE_INTERRUPT would (its task alone gets the signal; the handler returns EINTR).
+            // Again every 100 ms, for requests that were just entering a handler.
+            bool ended = _loopThread is null || _loopThread == Thread.CurrentThread;
+            var deadline = DateTime.UtcNow + _options.UnmountTimeout;
+            while (!ended)
+            {
+                InterruptAll();
+                ended = _loopThread!.Join(TimeSpan.FromMilliseconds(100));
+                if (DateTime.UtcNow >= deadline) break;
+            }
             if (ended)
             {
                 FreeLibfuseState();
