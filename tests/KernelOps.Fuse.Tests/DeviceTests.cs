@@ -151,12 +151,49 @@ public class DeviceTests
         }
     }
 
-    [Test]
-    public void Poll_is_not_served_so_the_kernel_reports_the_device_always_ready()
+    [Test, CancelAfter(60_000)]
+    public void Select_reports_what_the_drivers_poll_says_and_a_writer_process_wakes_it()
     {
         using var m = DeviceMount.PipeDevice();
-        // FUSE without a poll handler answers DEFAULT_POLLMASK: readable at once, though the
-        // model's poll would say the empty pipe is not (README: what is not supported)
-        Assert.That(Py("select", m.Real("/dev/scullpipe"), "200"), Is.EqualTo("readable"));
+        string pipe = m.Real("/dev/scullpipe");
+        Assert.That(Py("select", pipe, "200"), Is.EqualTo("timeout"), "the empty pipe is not readable");
+        Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0 && m.Pipe!.Pipe.ReadQueue.WaiterCount == 0, Bound), Is.True,
+            "the release ended the poll watcher");
+
+        using var selector = Machine.Start("python3", [Script, "select", pipe, "15000"]);
+        try
+        {
+            Assert.That(Machine.WaitUntil(() => m.Pipe!.Pipe.ReadQueue.WaiterCount == 1, Bound), Is.True, "the host waits on the driver's queue for the selector");
+            Assert.That(selector.HasExited, Is.False);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Machine.Sh($"exec 3< '{pipe}'; echo data > '{pipe}'; sleep 1", Bound); // fd 3 keeps the data until the selector looks
+            Assert.That(selector.WaitForExit((int)Bound.TotalMilliseconds), Is.True);
+            selector.WaitForExit();
+            Assert.That(selector.StandardOutput.ReadToEnd(), Is.EqualTo("readable\n"));
+            Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "woken by fuse_notify_poll, not by its timeout");
+        }
+        finally
+        {
+            if (!selector.HasExited) selector.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Test, CancelAfter(60_000)]
+    public void Unmounting_under_a_blocked_select_does_not_hang()
+    {
+        using var m = DeviceMount.PipeDevice();
+        using var selector = Machine.Start("python3", [Script, "select", m.Real("/dev/scullpipe"), "60000"]);
+        try
+        {
+            Assert.That(Machine.WaitUntil(() => m.Pipe!.Pipe.ReadQueue.WaiterCount == 1, Bound), Is.True);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            m.Host.Unmount();
+            Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+            Assert.That(m.Pipe!.Pipe.ReadQueue.WaiterCount, Is.Zero, "the watcher left the driver's queue");
+        }
+        finally
+        {
+            if (!selector.HasExited) selector.Kill(entireProcessTree: true);
+        }
     }
 }

@@ -42,6 +42,7 @@ internal static unsafe class FuseCallbacks
         ops->readdir = &Readdir;
         ops->ioctl = &Ioctl;
         ops->lseek = &Lseek;
+        ops->poll = &Poll;
     }
 
     // fuse_operations.init: sets what only init may set, and returns the private_data that
@@ -162,6 +163,14 @@ internal static unsafe class FuseCallbacks
         // The high-level API creates its session with the struct fuse* as user data: a request
         // that reports the context's fuse is the real one (guards against a changed layout).
         return request != null && lib.ReqUserdata(request) == context->fuse ? request : null;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Poll(byte* path, FuseFileInfo* fi, void* handle, uint* revents)
+    {
+        FuseHost? host = null;
+        try { return (host = Host()) is null ? Eio : host.Poll(fi, handle, revents); }
+        catch (Exception e) { return Failed(host, "poll", e); }
     }
 
     private const int Eio = -(int)Errno.EIO;

@@ -89,6 +89,7 @@ public sealed unsafe partial class FuseHost
 
     internal int Release(FuseFileInfo* fi)
     {
+        StopPollWatcher(FdOf(fi));
         // fs/fuse/file.c:fuse_release: the last close of the real file; the model's close runs
         // its __fput and so the handler's release.
         int rc = Process.Close(FdOf(fi));
@@ -143,6 +144,114 @@ public sealed unsafe partial class FuseHost
             }
         }
         return 0;
+    }
+
+    // ---- poll -------------------------------------------------------------------------------
+
+    private const PollEvents AllPollEvents = PollEvents.In | PollEvents.Pri | PollEvents.Out | PollEvents.RdNorm | PollEvents.WrNorm;
+    private readonly Lock _pollLock = new();
+    private readonly Dictionary<int, PollWatcher> _pollWatchers = new();
+    private readonly List<Thread> _pollThreads = new();
+
+    /// <summary>
+    /// FUSE_POLL: the model's poll(2) with timeout 0 on the open file answers the events now.
+    /// When nothing is ready and the kernel asks to be told (a handle: FUSE_POLL_SCHEDULE_NOTIFY),
+    /// a watcher thread sleeps in the model's poll (on the driver's wait queues, through its
+    /// poll_wait) and calls fuse_notify_poll when the driver wakes it, so the real poll()/select()
+    /// asks again and sees the new mask. One watcher per open file; a newer handle replaces the
+    /// older one. Release and unmount end the watcher with a signal to its thread.
+    /// </summary>
+    internal int Poll(FuseFileInfo* fi, void* handle, uint* revents)
+    {
+        int fd = FdOf(fi);
+        PollEvents events = fi->poll_events != 0 ? (PollEvents)fi->poll_events : AllPollEvents;
+        var fds = new[] { new PollFd(fd, events) };
+        int n = Process.Poll(fds, 0);
+        if (n < 0 || handle == null || n > 0)
+        {
+            if (handle != null) _lib.PollhandleDestroy(handle);
+            if (n < 0) return n;
+            *revents = (uint)fds[0].ReturnedEvents;
+            return 0;
+        }
+        *revents = 0;
+        lock (_pollLock)
+        {
+            if (_pollWatchers.TryGetValue(fd, out PollWatcher? existing) && existing.Handle != null)
+            {
+                _lib.PollhandleDestroy(existing.Handle);
+                existing.Handle = handle;
+                existing.Events |= events; // read by the watcher's next pass only; a new watcher is not worth it
+                return 0;
+            }
+            var watcher = new PollWatcher(fd, events, handle);
+            _pollWatchers[fd] = watcher;
+            var thread = new Thread(() => WatchPoll(watcher)) { IsBackground = true, Name = $"fuse-poll fd {fd}" };
+            _pollThreads.Add(thread);
+            thread.Start();
+        }
+        return 0;
+    }
+
+    private void WatchPoll(PollWatcher watcher)
+    {
+        int n;
+        using (Interruptible registration = BeginInterruptible())
+        {
+            lock (_pollLock) watcher.Task = TaskWaiter.ForCurrentThread();
+            // a release or unmount before the thread ran: its signal was sent to nobody
+            if (watcher.Stopped) n = -(int)Errno.EINTR;
+            else n = Process.Poll(new[] { new PollFd(watcher.Fd, watcher.Events) }, -1);
+        }
+        lock (_pollLock)
+        {
+            if (_pollWatchers.TryGetValue(watcher.Fd, out PollWatcher? current) && current == watcher) _pollWatchers.Remove(watcher.Fd);
+            // SAFETY: Unmount joins every watcher before it frees libfuse's session.
+            if (n > 0 && !watcher.Stopped) _lib.NotifyPoll(watcher.Handle);
+            _lib.PollhandleDestroy(watcher.Handle);
+            watcher.Handle = null;
+            _pollThreads.Remove(Thread.CurrentThread);
+        }
+    }
+
+    private void StopPollWatcher(int fd)
+    {
+        lock (_pollLock)
+        {
+            if (!_pollWatchers.Remove(fd, out PollWatcher? watcher)) return;
+            watcher.Stopped = true;
+            watcher.Task?.Signal();
+        }
+    }
+
+    /// <summary>Unmounting: stop every watcher and wait (bounded) for them to leave libfuse alone.</summary>
+    private void StopPollWatchers(DateTime deadline)
+    {
+        Thread[] threads;
+        lock (_pollLock)
+        {
+            foreach (PollWatcher w in _pollWatchers.Values)
+            {
+                w.Stopped = true;
+                w.Task?.Signal();
+            }
+            _pollWatchers.Clear();
+            threads = _pollThreads.ToArray();
+        }
+        foreach (Thread t in threads)
+        {
+            TimeSpan left = deadline - DateTime.UtcNow;
+            t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+    }
+
+    private sealed class PollWatcher(int fd, PollEvents events, void* handle)
+    {
+        public int Fd { get; } = fd;
+        public PollEvents Events { get; set; } = events;
+        public void* Handle { get; set; } = handle;
+        public TaskWaiter? Task { get; set; }
+        public bool Stopped { get; set; }
     }
 
     // ---- device nodes -------------------------------------------------------------------------

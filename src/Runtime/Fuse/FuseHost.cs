@@ -178,6 +178,7 @@ public sealed unsafe partial class FuseHost : IDisposable
                 ended = _loopThread!.Join(TimeSpan.FromMilliseconds(100));
                 if (DateTime.UtcNow >= deadline) break;
             }
+            StopPollWatchers(deadline);
             if (ended)
             {
                 FreeLibfuseState();

@@ -329,13 +329,13 @@ public sealed unsafe partial class UserProcess : IDisposable
                 }
                 pt._qproc = 0; // queued (or not) once: later passes only re-check
                 if (count > 0 || timedOut) return count;
-                if (SignalPending) return (int)SyscallReturn(-(nint)Errno.ERESTARTSYS);
+                if (SignalPending || table.Waiter.SignalPending) return (int)SyscallReturn(-(nint)Errno.ERESTARTSYS);
                 long left = deadline == long.MaxValue ? Timeout.Infinite : deadline - Environment.TickCount64;
                 if (left != Timeout.Infinite && left <= 0) { timedOut = true; continue; }
                 AddSleeper(table.Waiter);
                 try
                 {
-                    if (!SignalPending && !table.Waiter.Sleep(left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue)) &&
+                    if (!SignalPending && !table.Waiter.SignalPending && !table.Waiter.Sleep(left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue)) &&
                         deadline != long.MaxValue && Environment.TickCount64 >= deadline)
                         timedOut = true;
                 }

@@ -187,7 +187,7 @@ internal unsafe struct FuseOperations
     public nint utimens;
     public nint bmap;
     public delegate* unmanaged<byte*, uint, void*, FuseFileInfo*, uint, void*, int> ioctl;
-    public nint poll;
+    public delegate* unmanaged<byte*, FuseFileInfo*, void*, uint*, int> poll;
     public nint write_buf;
     public nint read_buf;
     public nint flock;

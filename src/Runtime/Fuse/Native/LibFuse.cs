@@ -32,6 +32,10 @@ internal sealed unsafe class LibFuse : IDisposable
     public delegate* unmanaged<void*, delegate* unmanaged<void*, void*, void>, void*, void> ReqInterruptFunc;
     /// <summary>fuse_req_userdata: the session's user data; for the high-level API, the struct fuse*.</summary>
     public delegate* unmanaged<void*, void*> ReqUserdata;
+    /// <summary>fuse_notify_poll: tells the kernel a file polled with this handle may be ready (it polls again).</summary>
+    public delegate* unmanaged<void*, int> NotifyPoll;
+    /// <summary>fuse_pollhandle_destroy.</summary>
+    public delegate* unmanaged<void*, void> PollhandleDestroy;
 
     /// <summary>Loads <paramref name="libraryName"/> and resolves every entry point the host uses.</summary>
     /// <returns>Null with <paramref name="problem"/> set when the library or an entry point is missing.</returns>
@@ -64,6 +68,8 @@ internal sealed unsafe class LibFuse : IDisposable
         lib.OptFreeArgs = (delegate* unmanaged<FuseArgs*, void>)Get("fuse_opt_free_args");
         lib.ReqInterruptFunc = (delegate* unmanaged<void*, delegate* unmanaged<void*, void*, void>, void*, void>)Get("fuse_req_interrupt_func");
         lib.ReqUserdata = (delegate* unmanaged<void*, void*>)Get("fuse_req_userdata");
+        lib.NotifyPoll = (delegate* unmanaged<void*, int>)Get("fuse_notify_poll");
+        lib.PollhandleDestroy = (delegate* unmanaged<void*, void>)Get("fuse_pollhandle_destroy");
         if (missing is not null)
         {
             lib.Dispose();
