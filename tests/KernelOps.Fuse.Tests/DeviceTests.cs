@@ -44,7 +44,8 @@ public class DeviceTests
             string fact = Machine.Run("cat", [m.Real("/dev/printerfact")], timeout: Bound).Stdout;
             Assert.That(fact, Does.Match(@"^[A-Z][^\n]{10,}\.\n$"), $"cat #{i + 1}");
         }
-        Assert.That(m.Host.Process.OpenDescriptorCount, Is.Zero, "every cat's file was released");
+        // FUSE_RELEASE is sent after close(2) has returned: wait for it
+        Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0, Bound), Is.True, "every cat's file was released");
     }
 
     [Test, CancelAfter(60_000)]
