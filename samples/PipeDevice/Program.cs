@@ -2,11 +2,21 @@ using System;
 using System.Text;
 using System.Threading;
 using KernelOps;
+using KernelOps.Fuse;
 using KernelOps.Model;
 using KernelOps.Samples.PipeDevice;
 
 // A short session with /dev/scullpipe: a blocked reader woken by a writer, O_NONBLOCK, poll and
 // the ioctls, printed as a transcript.
+// With --mount DIR: the model's whole tree served on DIR (DIR/dev/scullpipe, DIR/proc/misc).
+var mount = new SampleMount("PipeDevice", "/", kernel =>
+{
+    using UserProcess setup = kernel.CreateProcess("sh");
+    PipeModule.Install(kernel, setup);
+    return ["cat {dir}/dev/scullpipe            # blocks until a writer comes", "echo hello > {dir}/dev/scullpipe    # from another shell"];
+});
+if (mount.Run(args) is int exit) return exit;
+
 using var kernel = new Kernel();
 using UserProcess sh = kernel.CreateProcess("sh");
 PipeModule module = PipeModule.Install(kernel, sh, capacity: 64);
@@ -62,6 +72,7 @@ Console.WriteLine($"ioctl(PIPE_IOC_GETINFO, NULL) -> {Describe((nint)writer.Ioct
 writer.Close(wfd);
 reader.Close(rfd);
 Console.WriteLine($"rmmod scullpipe -> {kernel.Modules.Unload("scullpipe")}");
+return 0;
 
 static string Describe(nint r) => r >= 0 ? r.ToString() : $"-1 {(Errno)(-r)} ({((Errno)(-r)).Message()})";
 

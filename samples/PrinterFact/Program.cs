@@ -1,10 +1,21 @@
 using System;
 using KernelOps;
+using KernelOps.Fuse;
 using KernelOps.Model;
 using KernelOps.Samples.PrinterFact;
 
 // The seed's NixOS test script, replayed on the model: load the module, find its major in
 // /proc/devices, mknod the node, stat it and cat it four times.
+// With --mount DIR: the model's whole tree served on DIR (DIR/proc/devices, DIR/dev/printerfact).
+var mount = new SampleMount("PrinterFact", "/", kernel =>
+{
+    kernel.Modules.Load(new PrinterFactModule(PrinterFactRegistration.ChrdevRegion));
+    using UserProcess setup = kernel.CreateProcess("sh");
+    Shell.Mknod(setup, "/dev/printerfact", Shell.ParseMajor(Shell.FindMajor(setup, "printerfact")), 1);
+    return ["grep printerfact {dir}/proc/devices", "cat {dir}/dev/printerfact"];
+}) { RandomSeed = 2021 };
+if (mount.Run(args) is int exit) return exit;
+
 using var kernel = new Kernel(randomSeed: 2021);
 kernel.Log.LineWritten += line => Console.WriteLine($"[dmesg] {line}");
 using UserProcess machine = kernel.CreateProcess("sh");
@@ -29,3 +40,4 @@ Console.WriteLine(kernel.Modules.Unload("printerfacts"));
 Console.WriteLine("$ cat /dev/printerfact");
 try { machine.ReadAllText("/dev/printerfact"); }
 catch (KernelErrorException e) { Console.WriteLine($"cat: /dev/printerfact: {e.Errno.Message()}"); }
+return 0;

@@ -1,28 +1,19 @@
 using System;
 using System.Text;
 using KernelOps;
+using KernelOps.Fuse;
 using KernelOps.Model;
 using KernelOps.Samples.ProcRamFile;
 
 // Without arguments: a session on the kernel model, replaying the seed article's shell steps
 // against /proc/rust-proc-file, then seeking, then unloading the module under an open file.
 // With --mount DIR: the model's /proc served on DIR through FUSE until Ctrl-C.
-switch (args)
+var mount = new SampleMount("ProcRamFile", "/proc", kernel =>
 {
-    case []:
-        break;
-    case ["--mount", string dir]:
-        return MountMode.Run(dir);
-    case ["-h" or "--help"]:
-        Console.WriteLine(MountMode.Usage);
-        return 0;
-    case ["--mount"]:
-        Console.Error.WriteLine($"ProcRamFile: --mount needs a directory ({MountMode.Usage})");
-        return 2;
-    default:
-        Console.Error.WriteLine($"ProcRamFile: unknown option '{string.Join(' ', args)}' ({MountMode.Usage})");
-        return 2;
-}
+    kernel.Modules.Load(new RamFileModule());
+    return [$"cat {{dir}}/{RamFileModule.EntryName}", $"echo abcd > {{dir}}/{RamFileModule.EntryName}"];
+});
+if (mount.Run(args) is int exit) return exit;
 
 using var kernel = new Kernel();
 kernel.Log.LineWritten += line => Console.WriteLine($"[dmesg] {line}");

@@ -5,12 +5,18 @@ using KernelOps.Fuse.Tests.Infrastructure;
 
 namespace KernelOps.Fuse.Tests;
 
-/// <summary><c>ProcRamFile --mount DIR</c>: its errors (one line, non-zero exit) and a real session ended by SIGINT.</summary>
-public class SampleMountTests
+/// <summary>
+/// <c>SAMPLE --mount DIR</c> for the three samples (one SampleMount code path): the errors (one
+/// line, non-zero exit) and real sessions ended by SIGINT.
+/// </summary>
+[TestFixture("ProcRamFile")]
+[TestFixture("PrinterFact")]
+[TestFixture("PipeDevice")]
+public class SampleMountTests(string program)
 {
-    private static string Sample => Path.Combine(TestContext.CurrentContext.TestDirectory, "ProcRamFile.dll");
+    private string Sample => Path.Combine(TestContext.CurrentContext.TestDirectory, program + ".dll");
 
-    private static Machine.Result RunSample(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+    private Machine.Result RunSample(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         Machine.Run("dotnet", [Sample, .. arguments], environment: environment, timeout: TimeSpan.FromSeconds(60), check: false);
 
     private static void AssertOneLineError(Machine.Result r, int exitCode, string says)
@@ -26,13 +32,13 @@ public class SampleMountTests
     [Test]
     public void An_unknown_option_is_an_error_with_the_usage()
     {
-        AssertOneLineError(RunSample(["--mnt", "/tmp"]), 2, "unknown option '--mnt /tmp' (usage: ProcRamFile [--mount DIR])");
+        AssertOneLineError(RunSample(["--mnt", "/tmp"]), 2, $"{program}: unknown option '--mnt /tmp' (usage: {program} [--mount DIR])");
     }
 
     [Test]
     public void Mount_without_a_directory_is_an_error()
     {
-        AssertOneLineError(RunSample(["--mount"]), 2, "--mount needs a directory");
+        AssertOneLineError(RunSample(["--mount"]), 2, $"{program}: --mount needs a directory");
     }
 
     [Test]
@@ -94,7 +100,7 @@ public class SampleMountTests
     }
 
     [Test, CancelAfter(120_000)]
-    public void The_sample_serves_the_seed_steps_until_SIGINT_then_unmounts_and_exits_0()
+    public void The_sample_serves_until_SIGINT_then_unmounts_and_exits_0()
     {
         Machine.RequireFuse();
         string dir = Machine.TempDirectory("sample");
@@ -105,9 +111,7 @@ public class SampleMountTests
             {
                 Assert.That(Machine.WaitUntil(() => MountTable.IsMountPoint(dir) || sample.HasExited, TimeSpan.FromSeconds(60)), Is.True, "mounted in time");
                 Assert.That(sample.HasExited, Is.False, () => "the sample exited: " + sample.StandardError.ReadToEnd());
-                string file = Path.Combine(dir, "rust-proc-file");
-                string transcript = Machine.Sh($"cat '{file}'; echo abcd > '{file}'; cat '{file}'; echo defg > '{file}'; cat '{file}'; echo abcd >> '{file}'; cat '{file}'");
-                Assert.That(transcript, Is.EqualTo("abcd\ndefg\ndefg\nabcd\n"));
+                Session(dir);
 
                 Machine.Run("kill", ["-INT", sample.Id.ToString()]);
                 Assert.That(sample.WaitForExit(30_000), Is.True, "the sample exited after SIGINT");
@@ -130,6 +134,33 @@ public class SampleMountTests
         }
     }
 
+    // What each sample's mount is for, done from a shell.
+    private void Session(string dir)
+    {
+        switch (program)
+        {
+            case "ProcRamFile":
+                string file = Path.Combine(dir, "rust-proc-file");
+                Assert.That(Machine.Sh($"cat '{file}'; echo abcd > '{file}'; cat '{file}'; echo defg > '{file}'; cat '{file}'; echo abcd >> '{file}'; cat '{file}'"),
+                    Is.EqualTo("abcd\ndefg\ndefg\nabcd\n"));
+                break;
+            case "PrinterFact":
+                Assert.That(Machine.Sh($"grep -c printerfact '{dir}/proc/devices'"), Is.EqualTo("1\n"));
+                string facts = Machine.Sh($"for i in 1 2 3 4; do cat '{dir}/dev/printerfact'; done");
+                Assert.That(facts.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(4).And.All.Match(@"\.$"));
+                break;
+            case "PipeDevice":
+                // a blocking reader in the background, woken by the writer
+                Assert.That(Machine.Sh($"cat '{dir}/dev/scullpipe' > '{dir}.out' & sleep 0.5; echo hello > '{dir}/dev/scullpipe'; sleep 0.5; kill $!; wait; cat '{dir}.out'; rm -f '{dir}.out'", TimeSpan.FromSeconds(30)),
+                    Is.EqualTo("hello\n"));
+                Assert.That(Machine.Sh($"grep scullpipe '{dir}/proc/misc'"), Does.Match(@"^\s*\d+ scullpipe\n$"));
+                break;
+            default:
+                Assert.Fail("no session for " + program);
+                break;
+        }
+    }
+
     [Test]
     public void Without_arguments_the_sample_still_prints_its_transcript()
     {
@@ -137,7 +168,12 @@ public class SampleMountTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(r.ExitCode, Is.Zero, r.Stderr);
-            Assert.That(r.Stdout, Does.Contain("$ echo abcd >> /proc/rust-proc-file\n$ cat /proc/rust-proc-file\ndefg\nabcd\n"));
+            Assert.That(r.Stdout, Does.Contain(program switch
+            {
+                "ProcRamFile" => "$ echo abcd >> /proc/rust-proc-file\n$ cat /proc/rust-proc-file\ndefg\nabcd\n",
+                "PrinterFact" => "$ cat /dev/printerfact\n",
+                _ => "reader: woke up and read \"hello, pipe\"",
+            }));
         }
     }
 }

@@ -42,6 +42,7 @@ internal static unsafe class FuseCallbacks
         ops->readdir = &Readdir;
         ops->ioctl = &Ioctl;
         ops->lseek = &Lseek;
+        ops->poll = &Poll;
     }
 
     // fuse_operations.init: sets what only init may set, and returns the private_data that
@@ -136,6 +137,40 @@ internal static unsafe class FuseCallbacks
         FuseHost? host = null;
         try { return (host = Host()) is null ? Eio : host.Lseek(offset, whence, fi); }
         catch (Exception e) { return Failed(host, "lseek", e); }
+    }
+
+    /// <summary>
+    /// fuse_interrupt_func_t: the kernel sent FUSE_INTERRUPT for a request the host registered
+    /// (<paramref name="data"/> is its id). Runs on the worker that read the interrupt, with no
+    /// high-level context, so the id finds the host and the request.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    internal static void Interrupt(void* request, void* data)
+    {
+        try { FuseHost.InterruptRequest((long)(nint)data); }
+        catch (Exception) { /* nothing may unwind into libfuse */ }
+    }
+
+    /// <summary>The fuse_req_t the calling worker serves (see <see cref="FuseContext"/>), or null.</summary>
+    internal static void* CurrentRequest(LibFuse lib)
+    {
+        var getContext = s_getContext;
+        if (getContext == null) return null;
+        FuseContext* context = getContext();
+        if (context == null) return null;
+        // SAFETY: fuse_get_context returns &fuse_context_i.ctx; req is the next member.
+        void* request = *(void**)(context + 1);
+        // The high-level API creates its session with the struct fuse* as user data: a request
+        // that reports the context's fuse is the real one (guards against a changed layout).
+        return request != null && lib.ReqUserdata(request) == context->fuse ? request : null;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Poll(byte* path, FuseFileInfo* fi, void* handle, uint* revents)
+    {
+        FuseHost? host = null;
+        try { return (host = Host()) is null ? Eio : host.Poll(fi, handle, revents); }
+        catch (Exception e) { return Failed(host, "poll", e); }
     }
 
     private const int Eio = -(int)Errno.EIO;

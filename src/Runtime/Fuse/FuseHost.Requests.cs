@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
 using KernelOps.Abi;
 using KernelOps.Fuse.Native;
 using KernelOps.Model;
@@ -34,7 +35,8 @@ public sealed unsafe partial class FuseHost
         // (fs/fuse/file.c:fuse_do_open); O_TRUNC arrives because libfuse enables atomic_o_trunc.
         var flags = (OpenFlags)(uint)fi->flags;
         if (create) flags |= OpenFlags.O_CREAT;
-        int fd = Process.Open(ModelPath(path), flags, mode);
+        int fd;
+        using (BeginInterruptible()) fd = Process.Open(ModelPath(path), flags, mode);
         if (fd < 0) return fd;
         FMode fmode = Process.FileModeOf(fd) ?? 0;
         ulong fh = (ulong)fd + 1;
@@ -56,9 +58,13 @@ public sealed unsafe partial class FuseHost
         if (size == 0) return 0;
         size = Math.Min(size, (nuint)int.MaxValue);
         UserMapping user = Buffer(size);
-        nint n = (fi->fh & PositionlessBit) != 0
-            ? Process.Read(fd, user.Address, size)
-            : Process.Pread(fd, user.Address, size, offset);
+        nint n;
+        using (BeginInterruptible())
+        {
+            n = (fi->fh & PositionlessBit) != 0
+                ? Process.Read(fd, user.Address, size)
+                : Process.Pread(fd, user.Address, size, offset);
+        }
         if (n <= 0) return (int)n;
         // SAFETY: libfuse hands a buffer of at least size bytes, and n <= size.
         nuint left = Process.Memory.CopyFromUser(new Span<byte>(buffer, (int)n), user.Address);
@@ -73,14 +79,17 @@ public sealed unsafe partial class FuseHost
         UserMapping user = Buffer(size);
         // SAFETY: libfuse hands size readable bytes.
         if (Process.Memory.CopyToUser(user.Address, new ReadOnlySpan<byte>(buffer, (int)size)) != 0) return -(int)Errno.EFAULT;
-        nint n = (fi->fh & PositionlessBit) != 0
-            ? Process.Write(fd, user.Address, size)
-            : Process.Pwrite(fd, user.Address, size, offset);
-        return (int)n;
+        using (BeginInterruptible())
+        {
+            return (int)((fi->fh & PositionlessBit) != 0
+                ? Process.Write(fd, user.Address, size)
+                : Process.Pwrite(fd, user.Address, size, offset));
+        }
     }
 
     internal int Release(FuseFileInfo* fi)
     {
+        StopPollWatcher(FdOf(fi));
         // fs/fuse/file.c:fuse_release: the last close of the real file; the model's close runs
         // its __fput and so the handler's release.
         int rc = Process.Close(FdOf(fi));
@@ -103,6 +112,7 @@ public sealed unsafe partial class FuseHost
         // fuse_do_ioctl); they go through the model's user memory so the handler's
         // copy_from_user/copy_to_user see a real user buffer.
         uint size = (command >> 16) & 0x3FFF, direction = command >> 30;
+        using Interruptible interruptible = BeginInterruptible();
         if (size == 0 || data == null) return Clamp(Process.Ioctl(fd, command, (nuint)argument));
         UserMapping user = Buffer(size);
         // SAFETY: libfuse's data buffer holds size bytes (in_bufsz or out_bufsz equals _IOC_SIZE).
@@ -124,7 +134,7 @@ public sealed unsafe partial class FuseHost
         {
             NativeStat st = default;
             st.st_ino = entry.Inode;
-            st.st_mode = entry.Mode;
+            st.st_mode = AsSeenByTheKernel(entry.Mode);
             int n = Encoding.UTF8.GetBytes(entry.Name, name);
             name[n] = 0;
             fixed (byte* p = name)
@@ -134,6 +144,193 @@ public sealed unsafe partial class FuseHost
             }
         }
         return 0;
+    }
+
+    // ---- poll -------------------------------------------------------------------------------
+
+    private const PollEvents AllPollEvents = PollEvents.In | PollEvents.Pri | PollEvents.Out | PollEvents.RdNorm | PollEvents.WrNorm;
+    private readonly Lock _pollLock = new();
+    private readonly Dictionary<int, PollWatcher> _pollWatchers = new();
+    private readonly List<Thread> _pollThreads = new();
+
+    /// <summary>
+    /// FUSE_POLL: the model's poll(2) with timeout 0 on the open file answers the events now.
+    /// When nothing is ready and the kernel asks to be told (a handle: FUSE_POLL_SCHEDULE_NOTIFY),
+    /// a watcher thread sleeps in the model's poll (on the driver's wait queues, through its
+    /// poll_wait) and calls fuse_notify_poll when the driver wakes it, so the real poll()/select()
+    /// asks again and sees the new mask. One watcher per open file; a newer handle replaces the
+    /// older one. Release and unmount end the watcher with a signal to its thread.
+    /// </summary>
+    internal int Poll(FuseFileInfo* fi, void* handle, uint* revents)
+    {
+        int fd = FdOf(fi);
+        PollEvents events = fi->poll_events != 0 ? (PollEvents)fi->poll_events : AllPollEvents;
+        var fds = new[] { new PollFd(fd, events) };
+        int n = Process.Poll(fds, 0);
+        if (n < 0 || handle == null || n > 0)
+        {
+            if (handle != null) _lib.PollhandleDestroy(handle);
+            if (n < 0) return n;
+            *revents = (uint)fds[0].ReturnedEvents;
+            return 0;
+        }
+        *revents = 0;
+        lock (_pollLock)
+        {
+            if (_pollWatchers.TryGetValue(fd, out PollWatcher? existing) && existing.Handle != null)
+            {
+                _lib.PollhandleDestroy(existing.Handle);
+                existing.Handle = handle;
+                existing.Events |= events; // read by the watcher's next pass only; a new watcher is not worth it
+                return 0;
+            }
+            var watcher = new PollWatcher(fd, events, handle);
+            _pollWatchers[fd] = watcher;
+            var thread = new Thread(() => WatchPoll(watcher)) { IsBackground = true, Name = $"fuse-poll fd {fd}" };
+            _pollThreads.Add(thread);
+            thread.Start();
+        }
+        return 0;
+    }
+
+    private void WatchPoll(PollWatcher watcher)
+    {
+        int n;
+        using (Interruptible registration = BeginInterruptible())
+        {
+            lock (_pollLock) watcher.Task = TaskWaiter.ForCurrentThread();
+            // a release or unmount before the thread ran: its signal was sent to nobody
+            if (watcher.Stopped) n = -(int)Errno.EINTR;
+            else n = Process.Poll(new[] { new PollFd(watcher.Fd, watcher.Events) }, -1);
+        }
+        lock (_pollLock)
+        {
+            if (_pollWatchers.TryGetValue(watcher.Fd, out PollWatcher? current) && current == watcher) _pollWatchers.Remove(watcher.Fd);
+            // SAFETY: Unmount joins every watcher before it frees libfuse's session.
+            if (n > 0 && !watcher.Stopped) _lib.NotifyPoll(watcher.Handle);
+            _lib.PollhandleDestroy(watcher.Handle);
+            watcher.Handle = null;
+            _pollThreads.Remove(Thread.CurrentThread);
+        }
+    }
+
+    private void StopPollWatcher(int fd)
+    {
+        lock (_pollLock)
+        {
+            if (!_pollWatchers.Remove(fd, out PollWatcher? watcher)) return;
+            watcher.Stopped = true;
+            watcher.Task?.Signal();
+        }
+    }
+
+    /// <summary>Unmounting: stop every watcher and wait (bounded) for them to leave libfuse alone.</summary>
+    private void StopPollWatchers(DateTime deadline)
+    {
+        Thread[] threads;
+        lock (_pollLock)
+        {
+            foreach (PollWatcher w in _pollWatchers.Values)
+            {
+                w.Stopped = true;
+                w.Task?.Signal();
+            }
+            _pollWatchers.Clear();
+            threads = _pollThreads.ToArray();
+        }
+        foreach (Thread t in threads)
+        {
+            TimeSpan left = deadline - DateTime.UtcNow;
+            t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+    }
+
+    private sealed class PollWatcher(int fd, PollEvents events, void* handle)
+    {
+        public int Fd { get; } = fd;
+        public PollEvents Events { get; set; } = events;
+        public void* Handle { get; set; } = handle;
+        public TaskWaiter? Task { get; set; }
+        public bool Stopped { get; set; }
+    }
+
+    // ---- device nodes -------------------------------------------------------------------------
+
+    /// <summary>
+    /// The mode a model node shows the real kernel: character and block nodes become regular
+    /// files (S_IFREG, same permission bits). Were they S_IFCHR on the FUSE mount, the kernel
+    /// would open them by itself (init_special_inode + chrdev_open on the real machine's major
+    /// and minor) and never send FUSE_OPEN, and mounts with nodev (as FUSE mounts by unprivileged
+    /// users are) refuse them outright. As regular files, opened direct_io with size 0, every
+    /// open, read, write and ioctl comes to the host, which opens the model's node through the
+    /// model's own chrdev_open, so the driver sees what a device node would give it.
+    /// </summary>
+    private static uint AsSeenByTheKernel(uint mode)
+    {
+        const uint Chr = 0x2000, Blk = 0x6000;
+        uint type = mode & 0xF000;
+        return type is Chr or Blk ? 0x8000 | (mode & 0xFFF) : mode;
+    }
+
+    // ---- interrupts ---------------------------------------------------------------------------
+
+    // Requests that may sleep in a handler (open, read, write, ioctl), by id, across hosts: the
+    // interrupt callback gets only the id (it runs with no high-level context).
+    private static readonly Lock s_requestsLock = new();
+    private static readonly Dictionary<long, (FuseHost Host, TaskWaiter Task)> s_inFlight = new();
+    private static long s_nextRequest;
+
+    /// <summary>
+    /// Registers the calling worker's request for FUSE_INTERRUPT: when the real caller gets a
+    /// signal while its request is in the host (SIGINT to a blocked <c>cat</c>), the kernel sends
+    /// FUSE_INTERRUPT and libfuse calls <see cref="FuseCallbacks.Interrupt"/>, which signals this
+    /// worker's model task alone (tgkill, not the host process: other callers' requests keep
+    /// sleeping). The handler's wait_event_interruptible then ends with ERESTARTSYS and the caller
+    /// gets EINTR, as it would from a real driver.
+    /// </summary>
+    private Interruptible BeginInterruptible()
+    {
+        TaskWaiter task = TaskWaiter.ForCurrentThread();
+        long id = Interlocked.Increment(ref s_nextRequest);
+        lock (s_requestsLock) s_inFlight.Add(id, (this, task));
+        void* request = FuseCallbacks.CurrentRequest(_lib);
+        // SAFETY: request is the live fuse_req_t this worker is serving; libfuse clears the
+        // callback when it frees the request, and a late call finds no id.
+        if (request != null) _lib.ReqInterruptFunc(request, &FuseCallbacks.Interrupt, (void*)(nint)id);
+        return new Interruptible(id, task);
+    }
+
+    /// <summary>FUSE_INTERRUPT for request <paramref name="id"/>: signal the task serving it, if it still is.</summary>
+    internal static void InterruptRequest(long id)
+    {
+        lock (s_requestsLock)
+        {
+            if (s_inFlight.TryGetValue(id, out var entry)) entry.Task.Signal();
+        }
+    }
+
+    /// <summary>Unmounting: every request of this host still in a handler is interrupted.</summary>
+    private void InterruptAll()
+    {
+        lock (s_requestsLock)
+        {
+            foreach (var (host, task) in s_inFlight.Values)
+                if (host == this) task.Signal();
+        }
+    }
+
+    private readonly struct Interruptible(long id, TaskWaiter task) : IDisposable
+    {
+        // The request is over: a signal that did not end a sleep is discarded with it, so it
+        // cannot hit the next request this worker serves.
+        public void Dispose()
+        {
+            lock (s_requestsLock)
+            {
+                s_inFlight.Remove(id);
+                task.ClearSignal();
+            }
+        }
     }
 
     // ---- helpers ----------------------------------------------------------------------------
@@ -158,10 +355,11 @@ public sealed unsafe partial class FuseHost
     {
         *st = default;
         st->st_ino = status.Inode;
-        st->st_mode = status.Mode;
+        st->st_mode = AsSeenByTheKernel(status.Mode);
         st->st_nlink = status.LinkCount;
-        st->st_size = status.Size;
-        st->st_rdev = status.RDevice;
+        bool device = st->st_mode != status.Mode;
+        st->st_size = device ? 0 : status.Size;
+        st->st_rdev = 0;
         st->st_blksize = 4096;
         st->st_blocks = (status.Size + 511) / 512;
         // The model keeps no timestamps: every node reports the mount's time.

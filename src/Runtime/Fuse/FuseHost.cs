@@ -24,8 +24,15 @@ namespace KernelOps.Fuse;
 /// <remarks>
 /// <para>Threads: <see cref="Mount"/> starts one thread that runs libfuse's multi-threaded loop
 /// (fuse_loop_mt); libfuse's worker threads (up to <see cref="FuseHostOptions.MaxThreads"/>) call
-/// the host. No exception crosses into libfuse: a failing request answers EIO and logs a kernel
-/// line.</para>
+/// the host, one request each, so a request asleep in a handler holds only its worker. No
+/// exception crosses into libfuse: a failing request answers EIO and logs a kernel line.</para>
+/// <para>Blocking: FUSE_INTERRUPT for a request signals the model task serving it (and only it),
+/// so the handler's interruptible sleep ends and the caller gets EINTR; unmounting signals every
+/// request still in a handler. poll runs the model's poll, and a watcher thread per open file
+/// calls fuse_notify_poll when the driver wakes its queue.</para>
+/// <para>Device nodes: the model's character and block nodes are shown to the kernel as regular
+/// files of size 0 (see AsSeenByTheKernel), so their opens come to the host, which runs the
+/// model's chrdev_open.</para>
 /// <para>Attributes: entry, attribute and negative timeouts are 0, so every lookup, stat and
 /// SEEK_END asks the model again; st_size is the inode's i_size (0 for proc files, as /proc
 /// reports, unless the handler keeps it, as the RAM file does). Every file is opened with
@@ -166,7 +173,19 @@ public sealed unsafe partial class FuseHost : IDisposable
             // then the unmount wakes the ones waiting in read(/dev/fuse) with ENODEV.
             _lib.Exit(_fuse);
             DetachFromKernel();
-            bool ended = _loopThread is null || _loopThread == Thread.CurrentThread || _loopThread.Join(_options.UnmountTimeout);
+            // A worker asleep in a handler (a read on an empty pipe) would keep the loop from
+            // ending: the aborted connection already answered its caller, so interrupt it as
+            // FUSE_INTERRUPT would (its task alone gets the signal; the handler returns EINTR).
+            // Again every 100 ms, for requests that were just entering a handler.
+            bool ended = _loopThread is null || _loopThread == Thread.CurrentThread;
+            var deadline = DateTime.UtcNow + _options.UnmountTimeout;
+            while (!ended)
+            {
+                InterruptAll();
+                ended = _loopThread!.Join(TimeSpan.FromMilliseconds(100));
+                if (DateTime.UtcNow >= deadline) break;
+            }
+            StopPollWatchers(deadline);
             if (ended)
             {
                 FreeLibfuseState();

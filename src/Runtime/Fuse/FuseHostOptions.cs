@@ -11,8 +11,13 @@ public sealed class FuseHostOptions
     /// </summary>
     public string ModelRoot { get; init; } = "/proc";
 
-    /// <summary>The most libfuse worker threads serving requests at once (fuse_loop_cfg_set_max_threads).</summary>
-    public int MaxThreads { get; init; } = 10;
+    /// <summary>
+    /// The most libfuse worker threads serving requests at once (fuse_loop_cfg_set_max_threads).
+    /// libfuse starts another worker whenever none is idle, up to this many; a request asleep in a
+    /// handler (a blocking read) holds its worker, so this bounds how many callers may block at
+    /// once before further requests (FUSE_INTERRUPT among them) wait in the kernel's queue.
+    /// </summary>
+    public int MaxThreads { get; init; } = 64;
 
     /// <summary>
     /// Unmount on SIGINT and SIGTERM (PosixSignalRegistration). The signal's default action still

@@ -66,7 +66,7 @@ public sealed class WaitQueueHead
             {
                 waiter.Arm(); // prepare_to_wait: set the task state before testing the condition
                 if (condition()) return timeoutMs < 0 ? 1L : Math.Max(1L, deadline - Environment.TickCount64);
-                if (process?.SignalPending == true) return Errno.ERESTARTSYS;
+                if (process?.SignalPending == true || waiter.SignalPending) return Errno.ERESTARTSYS;
                 long left = deadline == long.MaxValue ? Timeout.Infinite : deadline - Environment.TickCount64;
                 if (deadline != long.MaxValue && left <= 0) return condition() ? 1L : 0L;
                 waiter.Sleep(left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue));
@@ -90,14 +90,35 @@ public sealed class WaitQueueHead
     }
 }
 
-/// <summary>A sleeping task's wake-up flag (its <c>TASK_INTERRUPTIBLE</c> state and wait entry). One per thread.</summary>
+/// <summary>
+/// A sleeping task's wake-up flag (its <c>TASK_INTERRUPTIBLE</c> state and wait entry) and its own
+/// pending signal (one sent to this thread only, as tgkill does). One per thread.
+/// </summary>
 internal sealed class TaskWaiter
 {
     [ThreadStatic] private static TaskWaiter? t_waiter;
     private readonly object _gate = new();
     private bool _woken;
+    private int _signalPending;
 
     public static TaskWaiter ForCurrentThread() => t_waiter ??= new TaskWaiter();
+
+    /// <summary>A signal sent to this thread alone is pending (see <see cref="Signal"/>).</summary>
+    public bool SignalPending => Volatile.Read(ref _signalPending) != 0;
+
+    /// <summary>
+    /// tgkill: marks a signal pending for this thread and wakes it, so its interruptible sleep
+    /// ends with ERESTARTSYS (and a sleep that has not begun yet ends at once). Other threads of
+    /// the process keep sleeping.
+    /// </summary>
+    public void Signal()
+    {
+        Volatile.Write(ref _signalPending, 1);
+        Wake();
+    }
+
+    /// <summary>The signal was delivered (the syscall returned EINTR) or is discarded.</summary>
+    public void ClearSignal() => Volatile.Write(ref _signalPending, 0);
 
     /// <summary>set_current_state(TASK_INTERRUPTIBLE): a wake-up from now on is remembered.</summary>
     public void Arm()

@@ -45,6 +45,21 @@ public sealed unsafe class DevFs
         }
     }
 
+    /// <summary>The directory entries of /dev's nodes (getdents), sorted by name.</summary>
+    internal List<DirectoryEntry> Entries()
+    {
+        var entries = new List<DirectoryEntry>();
+        lock (_lock)
+        {
+            // SAFETY: every node in the table holds its directory reference, so its inode is live
+            // while the lock keeps it from being unlinked.
+            foreach (var (name, node) in _nodes)
+                entries.Add(new DirectoryEntry(name, node.Inode->i_ino, node.Inode->i_mode & ProcFs.S_IFMT));
+        }
+        entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return entries;
+    }
+
     /// <summary>
     /// mirrors fs/namei.c:do_mknodat + may_mknod + vfs_mknod for /dev/NAME. Returns 0 or -errno:
     /// EEXIST, ENOENT (not under /dev), EPERM for directories (and, not modelled, regular files,

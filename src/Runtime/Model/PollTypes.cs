@@ -66,7 +66,8 @@ internal sealed class PollWaitQueues
     private readonly List<WaitQueueHead> _queues = new();
     private readonly object _gate = new();
 
-    public TaskWaiter Waiter { get; } = new();
+    /// <summary>The polling thread's own waiter, so a signal sent to that thread alone wakes the poll too.</summary>
+    public TaskWaiter Waiter { get; } = TaskWaiter.ForCurrentThread();
 
     /// <summary>mirrors fs/select.c:__pollwait: add the polling task to <paramref name="queue"/>.</summary>
     public void QueueProc(WaitQueueHead queue)

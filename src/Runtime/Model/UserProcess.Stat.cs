@@ -26,8 +26,10 @@ public sealed unsafe partial class UserProcess
 
     /// <summary>
     /// getdents64(2) on the directory at <paramref name="path"/>, read to the end in one go: opens
-    /// it O_RDONLY|O_DIRECTORY, lists ".", ".." and the children as proc_readdir does (in the
-    /// order of proc's rb-tree: shorter names first, then bytewise), and closes it.
+    /// it O_RDONLY|O_DIRECTORY, lists ".", ".." and the children, and closes it. /proc directories
+    /// list as proc_readdir does (in the order of proc's rb-tree: shorter names first, then
+    /// bytewise); <c>/dev</c> lists its nodes as dcache_readdir would after mknod (sorted by name,
+    /// d_type from each node's mode: DT_CHR, DT_BLK); <c>/</c> lists <c>dev</c> and <c>proc</c>.
     /// </summary>
     /// <returns>0 with <paramref name="entries"/> filled, or -errno (ENOENT, ENOTDIR).</returns>
     public int ReadDirectory(string path, List<DirectoryEntry> entries)
@@ -35,11 +37,19 @@ public sealed unsafe partial class UserProcess
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(entries);
         using TaskScope task = EnterTask();
-        int error = Kernel.Proc.LookupForOpen(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, out ProcEntry? node);
+        int error = Kernel.LookupForOpen(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, out IVfsNode? found);
         if (error != 0) return error;
         try
         {
-            ProcEntry dir = node!;
+            if (found is DevFs.DevNode)
+            {
+                // mirrors fs/libfs.c:dcache_readdir on devtmpfs' root: dots, then the children
+                entries.Add(new DirectoryEntry(".", Ino(found), ProcFs.S_IFDIR));
+                entries.Add(new DirectoryEntry("..", Ino(Kernel.Proc.FsRoot), ProcFs.S_IFDIR));
+                entries.AddRange(Kernel.Dev.Entries());
+                return 0;
+            }
+            ProcEntry dir = (ProcEntry)found!;
             var children = new List<DirectoryEntry>();
             ulong parentIno = Ino(dir);
             lock (Kernel.Proc.TreeLock)
@@ -49,9 +59,12 @@ public sealed unsafe partial class UserProcess
                 // inodes read here are live.
                 if (dir.Parent is { IsLinked: true } parent) parentIno = Ino(parent);
                 if (dir.Children is { } c)
-                    foreach (ProcEntry child in c.Values)
-                        children.Add(new DirectoryEntry(child.Name, Ino(child), child.Mode & ProcFs.S_IFMT));
+                    foreach (var (name, child) in c) // the key: /proc's own Name is "/proc"
+                        children.Add(new DirectoryEntry(name, Ino(child), child.Mode & ProcFs.S_IFMT));
             }
+            // "/" holds /dev too (a mount on the root's "dev" entry in Linux); /dev's root node
+            // lives as long as the kernel.
+            if (dir == Kernel.Proc.FsRoot) children.Add(new DirectoryEntry("dev", Ino(Kernel.Dev.Root), ProcFs.S_IFDIR));
             // mirrors fs/proc/generic.c:proc_readdir_de (dir_emit_dots, then pde_subdir_first/next)
             entries.Add(new DirectoryEntry(".", Ino(dir), ProcFs.S_IFDIR));
             entries.Add(new DirectoryEntry("..", parentIno, ProcFs.S_IFDIR));
@@ -61,7 +74,7 @@ public sealed unsafe partial class UserProcess
         }
         finally
         {
-            node!.PutNode();
+            found!.PutNode();
         }
     }
 
@@ -93,6 +106,7 @@ public sealed unsafe partial class UserProcess
                 foreach (ProcEntry child in children.Values)
                     if (child.IsDirectory) links++;
             }
+            if (node == Kernel.Proc.FsRoot) links++; // /dev
         }
         return new StatResult(
             Device: node is DevFs.DevNode ? DevFs.SuperblockDevice : node is DebugFsEntry ? DeviceNumber.MakeUser(0, 7) : DeviceNumber.MakeUser(0, 22),

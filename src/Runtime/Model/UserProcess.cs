@@ -189,7 +189,7 @@ public sealed unsafe partial class UserProcess : IDisposable
         using FileHandle f = FdGet(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
         if (((FMode)f.File.File->f_mode & FMode.FMODE_PREAD) == 0) return -(nint)Errno.ESPIPE;
-        return Vfs.Read(f.File, buf, count, &pos);
+        return SyscallReturn(Vfs.Read(f.File, buf, count, &pos));
     }
 
     /// <summary>pwrite64(2): writes at <paramref name="pos"/> without using or moving f_pos.</summary>
@@ -201,7 +201,7 @@ public sealed unsafe partial class UserProcess : IDisposable
         using FileHandle f = FdGet(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
         if (((FMode)f.File.File->f_mode & FMode.FMODE_PWRITE) == 0) return -(nint)Errno.ESPIPE;
-        return Vfs.Write(f.File, buf, count, &pos);
+        return SyscallReturn(Vfs.Write(f.File, buf, count, &pos));
     }
 
     /// <summary>lseek(2). <paramref name="whence"/> is the raw C int: values above SEEK_MAX (or negative) give EINVAL.</summary>
@@ -329,13 +329,13 @@ public sealed unsafe partial class UserProcess : IDisposable
                 }
                 pt._qproc = 0; // queued (or not) once: later passes only re-check
                 if (count > 0 || timedOut) return count;
-                if (SignalPending) return (int)SyscallReturn(-(nint)Errno.ERESTARTSYS);
+                if (SignalPending || table.Waiter.SignalPending) return (int)SyscallReturn(-(nint)Errno.ERESTARTSYS);
                 long left = deadline == long.MaxValue ? Timeout.Infinite : deadline - Environment.TickCount64;
                 if (left != Timeout.Infinite && left <= 0) { timedOut = true; continue; }
                 AddSleeper(table.Waiter);
                 try
                 {
-                    if (!SignalPending && !table.Waiter.Sleep(left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue)) &&
+                    if (!SignalPending && !table.Waiter.SignalPending && !table.Waiter.Sleep(left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue)) &&
                         deadline != long.MaxValue && Environment.TickCount64 >= deadline)
                         timedOut = true;
                 }
@@ -452,7 +452,9 @@ public sealed unsafe partial class UserProcess : IDisposable
     private nint SyscallReturn(nint value)
     {
         if (value != -(nint)Errno.ERESTARTSYS) return value;
-        Volatile.Write(ref _signalPending, 0);
+        // the signal that ended the sleep: the process's, or one sent to this thread alone
+        if (TaskWaiter.ForCurrentThread().SignalPending) TaskWaiter.ForCurrentThread().ClearSignal();
+        else Volatile.Write(ref _signalPending, 0);
         return -(nint)Errno.EINTR;
     }
 

@@ -125,4 +125,51 @@ internal sealed class WaitAndPollTests : ModelTestBase
         }
         Assert.That(Proc.Close(fd), Is.Zero);
     }
+
+    [Test, CancelAfter(20_000)]
+    public void A_signal_sent_to_one_thread_ends_only_that_threads_sleep_and_is_delivered_by_its_EINTR()
+    {
+        var queue = new WaitQueueHead();
+        TaskWaiter? first = null;
+        Task<KResult> a = Task.Factory.StartNew(() =>
+        {
+            using TaskScope _ = Proc.EnterTask();
+            Volatile.Write(ref first, TaskWaiter.ForCurrentThread());
+            return queue.WaitEventInterruptible(() => false);
+        }, TaskCreationOptions.LongRunning);
+        bool release = false;
+        Task<KResult> b = Task.Factory.StartNew(() =>
+        {
+            using TaskScope _ = Proc.EnterTask();
+            return queue.WaitEventInterruptible(() => Volatile.Read(ref release));
+        }, TaskCreationOptions.LongRunning);
+        Assert.That(SpinWait.SpinUntil(() => queue.WaiterCount == 2 && Volatile.Read(ref first) is not null, Bound), Is.True);
+        first!.Signal();
+        Assert.That(a.Wait(Bound), Is.True);
+        Thread.Sleep(50);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(a.Result, Is.EqualTo((KResult)Errno.ERESTARTSYS));
+            Assert.That(b.IsCompleted, Is.False, "the other thread still sleeps");
+            Assert.That(Proc.SignalPending, Is.False, "the process has no signal pending");
+        }
+        Volatile.Write(ref release, true);
+        queue.WakeUp();
+        Assert.That(b.Wait(Bound), Is.True);
+        Assert.That(b.Result, Is.EqualTo(KResult.Ok));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public void A_thread_signal_sent_before_the_sleep_ends_it_at_once()
+    {
+        var queue = new WaitQueueHead();
+        KResult result = Task.Factory.StartNew(() =>
+        {
+            using TaskScope _ = Proc.EnterTask();
+            TaskWaiter.ForCurrentThread().Signal();
+            try { return queue.WaitEventInterruptible(() => false); }
+            finally { TaskWaiter.ForCurrentThread().ClearSignal(); }
+        }, TaskCreationOptions.LongRunning).Result;
+        Assert.That(result, Is.EqualTo((KResult)Errno.ERESTARTSYS));
+    }
 }

@@ -82,7 +82,13 @@ internal unsafe struct NativeStat
     public fixed long __glibc_reserved[3];
 }
 
-/// <summary><c>struct fuse_context</c> (fuse.h): what fuse_get_context() returns for the calling worker.</summary>
+/// <summary>
+/// <c>struct fuse_context</c> (fuse.h): what fuse_get_context() returns for the calling worker.
+/// libfuse keeps it as the first member of its thread-local <c>struct fuse_context_i { struct
+/// fuse_context ctx; fuse_req_t req; }</c> (lib/fuse.c, unchanged since libfuse 2.6), so the
+/// request being served follows it: the host reads it there (and checks it with
+/// fuse_req_userdata) to register an interrupt callback on it.
+/// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct FuseContext
 {
@@ -181,7 +187,7 @@ internal unsafe struct FuseOperations
     public nint utimens;
     public nint bmap;
     public delegate* unmanaged<byte*, uint, void*, FuseFileInfo*, uint, void*, int> ioctl;
-    public nint poll;
+    public delegate* unmanaged<byte*, FuseFileInfo*, void*, uint*, int> poll;
     public nint write_buf;
     public nint read_buf;
     public nint flock;

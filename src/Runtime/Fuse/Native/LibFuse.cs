@@ -28,6 +28,14 @@ internal sealed unsafe class LibFuse : IDisposable
     public delegate* unmanaged<void*, uint, void> LoopCfgSetIdleThreads;
     public delegate* unmanaged<FuseContext*> GetContext;
     public delegate* unmanaged<FuseArgs*, void> OptFreeArgs;
+    /// <summary>fuse_req_interrupt_func (fuse_lowlevel.h): calls func(req, data) when FUSE_INTERRUPT names req (at once if it already has).</summary>
+    public delegate* unmanaged<void*, delegate* unmanaged<void*, void*, void>, void*, void> ReqInterruptFunc;
+    /// <summary>fuse_req_userdata: the session's user data; for the high-level API, the struct fuse*.</summary>
+    public delegate* unmanaged<void*, void*> ReqUserdata;
+    /// <summary>fuse_notify_poll: tells the kernel a file polled with this handle may be ready (it polls again).</summary>
+    public delegate* unmanaged<void*, int> NotifyPoll;
+    /// <summary>fuse_pollhandle_destroy.</summary>
+    public delegate* unmanaged<void*, void> PollhandleDestroy;
 
     /// <summary>Loads <paramref name="libraryName"/> and resolves every entry point the host uses.</summary>
     /// <returns>Null with <paramref name="problem"/> set when the library or an entry point is missing.</returns>
@@ -58,6 +66,10 @@ internal sealed unsafe class LibFuse : IDisposable
         lib.LoopCfgSetIdleThreads = (delegate* unmanaged<void*, uint, void>)Get("fuse_loop_cfg_set_idle_threads");
         lib.GetContext = (delegate* unmanaged<FuseContext*>)Get("fuse_get_context");
         lib.OptFreeArgs = (delegate* unmanaged<FuseArgs*, void>)Get("fuse_opt_free_args");
+        lib.ReqInterruptFunc = (delegate* unmanaged<void*, delegate* unmanaged<void*, void*, void>, void*, void>)Get("fuse_req_interrupt_func");
+        lib.ReqUserdata = (delegate* unmanaged<void*, void*>)Get("fuse_req_userdata");
+        lib.NotifyPoll = (delegate* unmanaged<void*, int>)Get("fuse_notify_poll");
+        lib.PollhandleDestroy = (delegate* unmanaged<void*, void>)Get("fuse_pollhandle_destroy");
         if (missing is not null)
         {
             lib.Dispose();
