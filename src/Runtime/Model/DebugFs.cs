@@ -269,7 +269,7 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
         if ((mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR)
         {
             Children = new Dictionary<string, DebugFsEntry>(StringComparer.Ordinal);
-            _dispatch = DebugFsDirDispatch.Instance;
+            _dispatch = DirectoryDispatch.Instance;
         }
         else
         {
@@ -500,24 +500,5 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
             var release = Real->release;
             return release != null ? release(inode, file) : 0;
         }
-    }
-
-    /// <summary>simple_dir_operations: dcache_readdir, generic_read_dir, dcache_dir_lseek.</summary>
-    private sealed class DebugFsDirDispatch : FileDispatch
-    {
-        public static readonly DebugFsDirDispatch Instance = new();
-        public override void* Ops => null;
-        public override bool HasRead => true;
-        public override bool HasWrite => false;
-        public override bool HasLlseek => true;
-        public override bool HasIoctl => false;
-        public override bool HasIterateShared => true;
-        public override int Open(NativeInode* inode, NativeFile* file) => 0;
-        // mirrors fs/libfs.c:generic_read_dir
-        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
-        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-        public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
-        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
-        public override int Release(NativeInode* inode, NativeFile* file) => 0;
     }
 }
