@@ -238,8 +238,9 @@ internal sealed class DebugFsTests : ModelTestBase
     }
 
     [Test]
-    public void Poll_after_removal_is_EPOLLHUP_when_the_real_fops_polls()
+    public void Poll_of_fops_without_poll_stays_DEFAULT_POLLMASK_even_after_removal()
     {
+        // mirrors fs/debugfs/file.c:full_proxy_poll: the HAS_POLL check comes before debugfs_file_get.
         var counters = new Counters();
         using DebugFsCallbackFile<Counters> file = Kernel.DebugFs.CreateCallbackFile<EventsFile, Counters>("p", null, counters);
         // Callback files have no poll: the proxy gives DEFAULT_POLLMASK before and after removal.
@@ -250,6 +251,22 @@ internal sealed class DebugFsTests : ModelTestBase
         Assert.That(fds[0].ReturnedEvents, Is.EqualTo(PollEvents.In));
         Assert.That(Proc.Lseek(fd, 0, 0), Is.EqualTo(-(long)Errno.EIO));
         Proc.Close(fd);
+    }
+
+    [Test]
+    public void Poll_after_removal_is_EPOLLHUP_when_the_real_fops_polls()
+    {
+        using DebugFsEntry entry = Kernel.DebugFs.CreateFile("polled", 0b110_110_110, null, StatelessDevice.Table);
+        int fd = Proc.Open(Root + "/polled", OpenFlags.O_RDWR);
+        Assert.That(fd, Is.GreaterThanOrEqualTo(0));
+        var fds = new[] { new PollFd(fd, PollEvents.Out) };
+        Assert.That(Proc.Poll(fds, 0), Is.EqualTo(1));
+        Assert.That(fds[0].ReturnedEvents, Is.EqualTo(PollEvents.Out), "the real poll answers while the file exists");
+        entry.Dispose();
+        fds = new[] { new PollFd(fd, PollEvents.Out) };
+        Assert.That(Proc.Poll(fds, 0), Is.EqualTo(1));
+        Assert.That(fds[0].ReturnedEvents, Is.EqualTo(PollEvents.Hup), "debugfs_file_get fails: EPOLLHUP");
+        Assert.That(Proc.Close(fd), Is.Zero);
     }
 
     [Test]
