@@ -68,6 +68,17 @@ public static unsafe class NativeHarness
             foreach (int size in Sizes) cases.Add(("write", OpWrite, size));
             cases.Add(("lseek", OpLseek, 0));
 
+            int profile = Array.IndexOf(args, "--profile");
+            if (profile >= 0)
+            {
+                // --profile read|write|lseek SIZE SECONDS: only the generated table, for perf record.
+                int op = args[profile + 1] switch { "read" => OpRead, "write" => OpWrite, _ => OpLseek };
+                int size = int.Parse(args[profile + 2]);
+                var until = Stopwatch.StartNew();
+                while (until.Elapsed.TotalSeconds < double.Parse(args[profile + 3])) Time(timeSlot, variants[0], buffer, op, size, 100_000);
+                return 0;
+            }
+
             // Warm-up: enough calls for tiered compilation to reach tier 1 (call counting, then a
             // background rejit after ~100 ms), for every slot of every variant.
             for (int w = 0; w < 4; w++)
