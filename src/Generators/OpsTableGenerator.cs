@@ -55,7 +55,7 @@ public sealed class OpsTableGenerator : IIncrementalGenerator
         }
 
         Compilation compilation = context.SemanticModel.Compilation;
-        KindCatalog catalog = KindCatalog.Create(compilation);
+        KindCatalog catalog = KindCatalog.For(compilation);
         return HandlerDiscovery.Discover(type, context.Attributes[0], catalog, compilation, cancellationToken).Model;
     }
 }

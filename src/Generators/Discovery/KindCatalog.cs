@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace KernelOps.Generators.Discovery;
@@ -12,6 +13,16 @@ internal sealed class KindCatalog
     public ImmutableArray<KindDescription> Kinds { get; }
 
     public bool IsEmpty => Kinds.IsEmpty;
+
+    // One catalogue per compilation, shared by every transform of a generator run: without it each
+    // handler type re-read the Runtime's kind descriptions (docs/PERFORMANCE.md, generator cost).
+    // A ConditionalWeakTable keeps the catalogue (and the symbols in it) only while the compilation
+    // itself is alive, so an old compilation is not kept alive through the cache.
+    private static readonly ConditionalWeakTable<Compilation, KindCatalog> s_perCompilation = new();
+
+    /// <summary>The catalogue of <paramref name="compilation"/>, read once and cached with it.</summary>
+    public static KindCatalog For(Compilation compilation) =>
+        s_perCompilation.GetValue(compilation, static c => Create(c));
 
     public static KindCatalog Create(Compilation compilation)
     {

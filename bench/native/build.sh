@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the native parts of the benchmarks (docs/PERFORMANCE.md) into bench/native/out:
+#   libkobench.so  the dispatch harness and the C RAM file (bench/KernelOps.Benchmarks loads it)
+#   ramfile_fuse   the RAM file written directly on libfuse3 (bench/fuse/run.sh mounts it)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:-$here/out}"
+mkdir -p "$out"
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o "$out/libkobench.so" "$here/dispatch_harness.c" -lpthread
+if pkg-config --exists fuse3 2>/dev/null; then
+  gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$out/ramfile_fuse" "$here/ramfile_fuse.c" $(pkg-config --cflags --libs fuse3) -lpthread
+else
+  echo "build.sh: libfuse3-dev is missing: ramfile_fuse not built" >&2
+fi
+echo "$out"
