@@ -101,7 +101,7 @@ public class DeviceTests
     {
         using var m = DeviceMount.PipeDevice();
         string pipe = m.Real("/dev/scullpipe");
-        using var victim = Machine.Start("cat", [pipe]);
+        using var victim = Machine.StartInterruptible("cat", [pipe]);
         using var other = Machine.Start("python3", [Script, "read", pipe, "100"]);
         try
         {

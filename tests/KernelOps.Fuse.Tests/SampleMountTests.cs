@@ -106,7 +106,7 @@ public class SampleMountTests(string program)
         string dir = Machine.TempDirectory("sample");
         try
         {
-            using var sample = Machine.Start("dotnet", [Sample, "--mount", dir]);
+            using var sample = Machine.StartInterruptible("dotnet", [Sample, "--mount", dir]);
             try
             {
                 Assert.That(Machine.WaitUntil(() => MountTable.IsMountPoint(dir) || sample.HasExited, TimeSpan.FromSeconds(60)), Is.True, "mounted in time");

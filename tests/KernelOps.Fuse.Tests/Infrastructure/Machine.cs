@@ -91,6 +91,18 @@ internal static class Machine
         return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
     }
 
+    /// <summary>
+    /// <see cref="Start"/> with SIGINT and SIGQUIT at their default disposition in the child, for
+    /// tests that interrupt it. A shell running the test run in the background without job control
+    /// (<c>cmd &amp;</c> in a script, as some CI runners do) starts it with both ignored, every
+    /// descendant inherits that through exec, and a program started that way rightly ignores
+    /// Ctrl-C; python3 resets them and execs, so the pid the test signals is the program's.
+    /// </summary>
+    public static Process StartInterruptible(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start("python3",
+            ["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])", file, .. arguments],
+            environment);
+
     /// <summary>sh -c <paramref name="script"/>, checked.</summary>
     public static string Sh(string script, TimeSpan? timeout = null) => Run("/bin/sh", ["-c", script], timeout: timeout).Stdout;
 
