@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -97,10 +98,10 @@ public static unsafe class StatefulThunkAdapters
         {
             // SAFETY: as ThunkAdapters.Read; the state is kept alive by its handle until release,
             // which cannot run while this call holds the file.
-            var destination = new UserSliceWriter(CurrentTask.Memory, (nuint)buffer, count);
+            var destination = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
             KResult<nuint> result = T.Invoke(state, new FileRef(file), destination, ref *pos);
             if (!result.TryGetValue(out nuint n)) return ThunkAdapters.ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : ThunkAdapters.Misbehaved<T>($"returned {n} bytes for a {count}-byte read");
+            return n <= count ? (nint)n : ThunkAdapters.ReadOverrun<T>(n, count);
         }
         catch (Exception e)
         {
@@ -120,10 +121,10 @@ public static unsafe class StatefulThunkAdapters
         try
         {
             // SAFETY: as in Read; the user buffer is only read through copy_from_user.
-            var source = new UserSliceReader(CurrentTask.Memory, (nuint)buffer, count);
+            var source = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
             KResult<nuint> result = T.Invoke(state, new FileRef(file), source, ref *pos);
             if (!result.TryGetValue(out nuint n)) return ThunkAdapters.ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : ThunkAdapters.Misbehaved<T>($"claimed {n} bytes written of {count}");
+            return n <= count ? (nint)n : ThunkAdapters.WriteOverrun<T>(n, count);
         }
         catch (Exception e)
         {
@@ -143,7 +144,7 @@ public static unsafe class StatefulThunkAdapters
             // SAFETY: file is non-null and live for the call; the state as in Read.
             KResult<long> result = T.Invoke(state, new FileRef(file), offset, w);
             if (!result.TryGetValue(out long newPosition)) return ThunkAdapters.ErrorReturn<T>(result.Error);
-            return newPosition >= 0 ? newPosition : ThunkAdapters.Misbehaved<T>($"returned the negative position {newPosition}");
+            return newPosition >= 0 ? newPosition : ThunkAdapters.NegativePosition<T>(newPosition);
         }
         catch (Exception e)
         {
@@ -162,7 +163,7 @@ public static unsafe class StatefulThunkAdapters
             // must only dereference through user-copy helpers (UserPtr<T>).
             KResult<long> result = T.Invoke(state, new FileRef(file), command, argument);
             if (!result.TryGetValue(out long value)) return ThunkAdapters.ErrorReturn<T>(result.Error);
-            return value >= 0 ? (nint)value : ThunkAdapters.Misbehaved<T>($"returned the negative value {value}");
+            return value >= 0 ? (nint)value : ThunkAdapters.NegativeValue<T>(value);
         }
         catch (Exception e)
         {
@@ -241,9 +242,16 @@ public static unsafe class StatefulThunkAdapters
             state = GCHandle.FromIntPtr(word).Target as TState;
         }
         if (state is not null) return true;
-        ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: the file has no {typeof(TState).Name} in private_data; returning -EINVAL");
-        error = -(nint)Errno.EINVAL;
+        error = NoState<T, TState>();
         return false;
+    }
+
+    // Out of line, as ThunkAdapters' cold paths: the message is formatted only when it is needed.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nint NoState<T, TState>() where T : IHandlerOperation
+    {
+        ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: the file has no {typeof(TState).Name} in private_data; returning -EINVAL");
+        return -(nint)Errno.EINVAL;
     }
 
     // Per-open states are GCHandles the kernel accounts for like its own (Kernel.Statistics),

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using KernelOps.Model;
 
 namespace KernelOps.Abi;
@@ -51,10 +52,10 @@ public static unsafe class ThunkAdapters
         {
             // SAFETY: file is non-null and live for the call; pos points at the caller's loff_t or at
             // a local; the user buffer is only touched through copy_to_user on the current task.
-            var destination = new UserSliceWriter(CurrentTask.Memory, (nuint)buffer, count);
+            var destination = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
             KResult<nuint> result = T.Invoke(new FileRef(file), destination, ref *pos);
             if (!result.TryGetValue(out nuint n)) return ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : Misbehaved<T>($"returned {n} bytes for a {count}-byte read");
+            return n <= count ? (nint)n : ReadOverrun<T>(n, count);
         }
         catch (Exception e)
         {
@@ -73,10 +74,10 @@ public static unsafe class ThunkAdapters
         try
         {
             // SAFETY: as in Read; the user buffer is only read through copy_from_user.
-            var source = new UserSliceReader(CurrentTask.Memory, (nuint)buffer, count);
+            var source = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
             KResult<nuint> result = T.Invoke(new FileRef(file), source, ref *pos);
             if (!result.TryGetValue(out nuint n)) return ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : Misbehaved<T>($"claimed {n} bytes written of {count}");
+            return n <= count ? (nint)n : WriteOverrun<T>(n, count);
         }
         catch (Exception e)
         {
@@ -95,7 +96,7 @@ public static unsafe class ThunkAdapters
             // SAFETY: file is non-null and live for the call.
             KResult<long> result = T.Invoke(new FileRef(file), offset, w);
             if (!result.TryGetValue(out long newPosition)) return ErrorReturn<T>(result.Error);
-            return newPosition >= 0 ? newPosition : Misbehaved<T>($"returned the negative position {newPosition}");
+            return newPosition >= 0 ? newPosition : NegativePosition<T>(newPosition);
         }
         catch (Exception e)
         {
@@ -113,7 +114,7 @@ public static unsafe class ThunkAdapters
             // must only dereference through user-copy helpers.
             KResult<long> result = T.Invoke(new FileRef(file), command, argument);
             if (!result.TryGetValue(out long value)) return ErrorReturn<T>(result.Error);
-            return value >= 0 ? (nint)value : Misbehaved<T>($"returned the negative value {value}");
+            return value >= 0 ? (nint)value : NegativeValue<T>(value);
         }
         catch (Exception e)
         {
@@ -178,9 +179,29 @@ public static unsafe class ThunkAdapters
         position >= 0 && (ulong)position + count <= long.MaxValue;
 
     internal static nint ErrorReturn<T>(Errno error) where T : IHandlerOperation =>
-        error is > 0 and <= (Errno)MaxErrno
-            ? -(nint)error
-            : Misbehaved<T>($"failed with {(int)error}, which is not an errno (1..{MaxErrno})");
+        error is > 0 and <= (Errno)MaxErrno ? -(nint)error : NotAnErrno<T>(error);
+
+    // The cold paths below format their message out of line: inlined into a thunk, the string
+    // interpolation made every call zero ~100 bytes of handler state in the prologue.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nint NotAnErrno<T>(Errno error) where T : IHandlerOperation =>
+        Misbehaved<T>($"failed with {(int)error}, which is not an errno (1..{MaxErrno})");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static nint ReadOverrun<T>(nuint returned, nuint count) where T : IHandlerOperation =>
+        Misbehaved<T>($"returned {returned} bytes for a {count}-byte read");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static nint WriteOverrun<T>(nuint claimed, nuint count) where T : IHandlerOperation =>
+        Misbehaved<T>($"claimed {claimed} bytes written of {count}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static nint NegativePosition<T>(long position) where T : IHandlerOperation =>
+        Misbehaved<T>($"returned the negative position {position}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static nint NegativeValue<T>(long value) where T : IHandlerOperation =>
+        NegativeValue<T>(value);
 
     internal static nint Misbehaved<T>(string what) where T : IHandlerOperation
     {

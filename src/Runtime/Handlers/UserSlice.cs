@@ -12,15 +12,23 @@ namespace KernelOps;
 /// </summary>
 public ref struct UserSliceReader
 {
-    private readonly UserMemory? _memory;
+    // The calling thread's copy slot for the address space (null: every access faults). A ref
+    // struct never leaves the thread that made it, so the slot stays that thread's.
+    private readonly UserMemory.ReaderSlot? _space;
     private nuint _address;
     private nuint _remaining;
 
     /// <summary>A reader over <paramref name="length"/> bytes at user address <paramref name="address"/>.</summary>
     /// <param name="memory">The address space to copy from; null faults every access.</param>
     public UserSliceReader(UserMemory? memory, nuint address, nuint length)
+        : this(memory?.SlotForCurrentThread(), address, length)
     {
-        _memory = memory;
+    }
+
+    // For thunks: the current task's slot, found with one thread-static read.
+    internal UserSliceReader(UserMemory.ReaderSlot? space, nuint address, nuint length)
+    {
+        _space = space;
         _address = address;
         _remaining = length;
     }
@@ -90,14 +98,14 @@ public ref struct UserSliceReader
     {
         nuint wanted = (nuint)destination.Length;
         nuint notCopied;
-        if (_memory is null)
+        if (_space is null)
         {
             destination.Clear();
             notCopied = wanted;
         }
         else
         {
-            notCopied = _memory.CopyFromUser(destination, _address);
+            notCopied = _space.Owner.CopyFromUser(_space, destination, _address);
         }
         nuint copied = wanted - notCopied;
         _address += copied;
@@ -113,15 +121,22 @@ public ref struct UserSliceReader
 /// </summary>
 public ref struct UserSliceWriter
 {
-    private readonly UserMemory? _memory;
+    // As in UserSliceReader: this thread's copy slot for the address space, or null.
+    private readonly UserMemory.ReaderSlot? _space;
     private nuint _address;
     private nuint _remaining;
 
     /// <summary>A writer over <paramref name="length"/> bytes at user address <paramref name="address"/>.</summary>
     /// <param name="memory">The address space to copy to; null faults every access.</param>
     public UserSliceWriter(UserMemory? memory, nuint address, nuint length)
+        : this(memory?.SlotForCurrentThread(), address, length)
     {
-        _memory = memory;
+    }
+
+    // For thunks: the current task's slot, found with one thread-static read.
+    internal UserSliceWriter(UserMemory.ReaderSlot? space, nuint address, nuint length)
+    {
+        _space = space;
         _address = address;
         _remaining = length;
     }
@@ -159,7 +174,7 @@ public ref struct UserSliceWriter
     private nuint CopyOut(scoped ReadOnlySpan<byte> source)
     {
         nuint wanted = (nuint)source.Length;
-        nuint notCopied = _memory is null ? wanted : _memory.CopyToUser(_address, source);
+        nuint notCopied = _space is null ? wanted : _space.Owner.CopyToUser(_space, _address, source);
         nuint copied = wanted - notCopied;
         _address += copied;
         _remaining -= copied;

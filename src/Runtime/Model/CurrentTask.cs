@@ -10,13 +10,18 @@ namespace KernelOps.Model;
 /// </summary>
 internal static class CurrentTask
 {
-    [ThreadStatic] private static UserMemory? t_memory;
+    // The address space as this thread's copy slot for it: thunks build user slices from it with
+    // one thread-static read (each costs a __tls_get_addr call on Linux).
+    [ThreadStatic] private static UserMemory.ReaderSlot? t_memory;
     [ThreadStatic] private static KernelLog? t_log;
     [ThreadStatic] private static UserProcess? t_process;
     [ThreadStatic] private static Kernel? t_kernel;
 
     /// <summary>The calling task's address space, or null outside any task.</summary>
-    public static UserMemory? Memory => t_memory;
+    public static UserMemory? Memory => t_memory?.Owner;
+
+    /// <summary>The calling thread's copy slot for the task's address space, or null outside any task.</summary>
+    public static UserMemory.ReaderSlot? MemorySlot => t_memory;
 
     /// <summary>The calling task's kernel log, or null outside any task.</summary>
     public static KernelLog? Log => t_log;
@@ -31,7 +36,7 @@ internal static class CurrentTask
     public static Scope Enter(UserMemory? memory, KernelLog? log, UserProcess? process = null, Kernel? kernel = null)
     {
         var scope = new Scope(t_memory, t_log, t_process, t_kernel);
-        t_memory = memory;
+        t_memory = memory?.SlotForCurrentThread();
         t_log = log;
         t_process = process;
         t_kernel = kernel;
@@ -41,12 +46,12 @@ internal static class CurrentTask
     /// <summary>Restores the previous task on dispose (scopes nest).</summary>
     public readonly struct Scope : IDisposable
     {
-        private readonly UserMemory? _memory;
+        private readonly UserMemory.ReaderSlot? _memory;
         private readonly KernelLog? _log;
         private readonly UserProcess? _process;
         private readonly Kernel? _kernel;
 
-        internal Scope(UserMemory? memory, KernelLog? log, UserProcess? process, Kernel? kernel)
+        internal Scope(UserMemory.ReaderSlot? memory, KernelLog? log, UserProcess? process, Kernel? kernel)
         {
             _memory = memory;
             _log = log;

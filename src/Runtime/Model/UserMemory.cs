@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -16,19 +18,38 @@ public readonly record struct UserMapping(nuint Address, nuint Length)
 
 /// <summary>
 /// A process's user address space in the model: a set of mappings backed by native memory.
-/// copy_to_user/copy_from_user go through <see cref="CopyToUser"/>/<see cref="CopyFromUser"/>,
+/// copy_to_user/copy_from_user go through <see cref="CopyToUser(nuint, ReadOnlySpan{byte})"/>/<see cref="CopyFromUser(Span{byte}, nuint)"/>,
 /// which fault (copy short) at the first byte outside every mapping, so a bad pointer or length
 /// reaches a handler as EFAULT instead of crashing the process.
 /// </summary>
 public sealed unsafe class UserMemory : IDisposable
 {
-    // Copies hold the read lock, munmap the write lock: a mapping is never freed while a copy
-    // touches it, which is what page-table refcounts guarantee in the real kernel. A copy is on
-    // every read and write, so the read side is two atomic operations (MappingLock), not a
-    // ReaderWriterLockSlim (whose read side was 17% of a dispatched 64-byte read, docs/PERFORMANCE.md).
-    private readonly MappingLock _lock = new();
-    private readonly List<UserMapping> _mappings = new(); // sorted by Address, disjoint
+    // A copy is on every read and write, so its read side takes no lock and no atomic operation:
+    // it is the kernel's RCU pattern. Copies find their mapping in an immutable sorted snapshot and
+    // mark themselves inside a copy in a per-thread slot with plain stores; Map/Unmap build a new
+    // snapshot under _writers and publish it; Unmap (and Dispose) then wait a grace period (every
+    // copy that could have seen the old snapshot has left) before freeing the memory, which is
+    // what page-table refcounts and TLB shootdown guarantee in the real kernel (mm/mmap.c:
+    // do_munmap frees the pages only after tlb_finish_mmu). The last reader lock here (two
+    // atomics) cost ~8 ns of a ~33 ns dispatched 64-byte read (docs/PERFORMANCE.md).
+    private readonly Lock _writers = new();
+    private UserMapping[] _snapshot = []; // sorted by Address, disjoint; replaced, never mutated
+    private readonly Lock _registry = new();
+    private ReaderSlot[] _readers = [];   // one per thread that ever copied; replaced under _registry
     private bool _disposed;
+
+    // The slot of the calling thread for the UserMemory it copied with last (a thread works for
+    // one task at a time, so this is almost always the right one).
+    [ThreadStatic] private static ReaderSlot? t_slot;
+
+    /// <summary>The byte freed mappings are filled with when <see cref="PoisonOnFree"/> is set (include/linux/poison.h:POISON_FREE).</summary>
+    internal const byte FreePoison = 0x6b;
+
+    /// <summary>
+    /// Fill a mapping with <see cref="FreePoison"/> right before its memory is freed, so a copy that
+    /// touched freed memory would see it (SLUB's poisoning, for the munmap race tests).
+    /// </summary>
+    internal bool PoisonOnFree { get; init; }
 
     /// <summary>Limit of one mapping, so a test's typo cannot ask for all of memory.</summary>
     public const ulong MaxMappingLength = 1UL << 32;
@@ -38,137 +59,233 @@ public sealed unsafe class UserMemory : IDisposable
     {
         if (length == 0 || length > MaxMappingLength)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A mapping is 1..{MaxMappingLength} bytes.");
-        _lock.EnterWriteLock();
-        try
+        lock (_writers)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var mapping = new UserMapping((nuint)NativeMemory.AllocZeroed(length), length);
-            int index = _mappings.BinarySearch(mapping, MappingStartComparer.Instance);
-            _mappings.Insert(~index, mapping);
+            UserMapping[] old = _snapshot;
+            int index = ~Array.BinarySearch(old, mapping, MappingStartComparer.Instance);
+            var next = new UserMapping[old.Length + 1];
+            old.AsSpan(0, index).CopyTo(next);
+            next[index] = mapping;
+            old.AsSpan(index).CopyTo(next.AsSpan(index + 1));
+            // A copy that still sees the old snapshot misses only the new mapping, which nobody
+            // can have been given yet: no grace period is needed to add.
+            Volatile.Write(ref _snapshot, next);
             return mapping;
         }
-        finally { _lock.ExitWriteLock(); }
     }
 
     /// <summary>Unmaps the mapping that starts at <paramref name="address"/>; false if there is none.</summary>
     public bool Unmap(nuint address)
     {
-        _lock.EnterWriteLock();
-        try
+        UserMapping removed;
+        lock (_writers)
         {
-            int index = IndexOfStart(address);
+            UserMapping[] old = _snapshot;
+            int index = Array.BinarySearch(old, new UserMapping(address, 0), MappingStartComparer.Instance);
             if (index < 0) return false;
-            NativeMemory.Free((void*)_mappings[index].Address);
-            _mappings.RemoveAt(index);
-            return true;
+            removed = old[index];
+            var next = new UserMapping[old.Length - 1];
+            old.AsSpan(0, index).CopyTo(next);
+            old.AsSpan(index + 1).CopyTo(next.AsSpan(index));
+            Volatile.Write(ref _snapshot, next);
+            WaitForReaders();
         }
-        finally { _lock.ExitWriteLock(); }
+        // SAFETY: the mapping is in no snapshot any more and every copy that could have found it
+        // in an older one has left (WaitForReaders), so nothing touches these bytes again.
+        Free(removed);
+        return true;
     }
 
     /// <summary>Number of live mappings (a leak check for tests).</summary>
-    public int MappingCount
-    {
-        get
-        {
-            _lock.EnterReadLock();
-            try { return _mappings.Count; }
-            finally { _lock.ExitReadLock(); }
-        }
-    }
+    public int MappingCount => Volatile.Read(ref _snapshot).Length;
 
     /// <summary>Copies <paramref name="source"/> to user memory at <paramref name="destination"/>.</summary>
     /// <returns>The number of bytes NOT copied, as copy_to_user returns: 0 on success.</returns>
-    public nuint CopyToUser(nuint destination, ReadOnlySpan<byte> source)
+    public nuint CopyToUser(nuint destination, ReadOnlySpan<byte> source) =>
+        CopyToUser(SlotForCurrentThread(), destination, source);
+
+    // slot: the calling thread's slot for this address space (SlotForCurrentThread).
+    internal nuint CopyToUser(ReaderSlot slot, nuint destination, ReadOnlySpan<byte> source)
     {
         // mirrors include/linux/uaccess.h:copy_to_user (returns bytes not copied)
-        _lock.EnterReadLock();
+        nuint copied = 0;
+        nuint wanted = (nuint)source.Length;
+        UserMapping[] mappings = EnterCopy(slot);
         try
         {
-            nuint copied = 0;
-            nuint wanted = (nuint)source.Length;
             while (copied < wanted)
             {
                 nuint address = destination + copied;
                 if (address < destination) break; // wrapped around the address space
-                if (!TryFind(address, out UserMapping m)) break;
+                if (!TryFind(mappings, address, out UserMapping m)) break;
                 nuint chunk = Math.Min(wanted - copied, m.End - address);
-                // SAFETY: [address, address + chunk) lies inside a live mapping and the read
-                // lock keeps it mapped until the copy ends.
+                // SAFETY: [address, address + chunk) lies inside a mapping of the snapshot this copy
+                // entered with, and Unmap frees no mapping before this thread's slot says it left.
                 source.Slice((int)copied, (int)chunk).CopyTo(new Span<byte>((void*)address, (int)chunk));
                 copied += chunk;
             }
-            return wanted - copied;
         }
-        finally { _lock.ExitReadLock(); }
+        finally { slot.Leave(); } // a slot left odd would stall every Unmap
+        return wanted - copied;
     }
 
     /// <summary>Copies user memory at <paramref name="source"/> into <paramref name="destination"/>.</summary>
     /// <returns>The number of bytes NOT copied, as copy_from_user returns: 0 on success.</returns>
-    public nuint CopyFromUser(Span<byte> destination, nuint source)
+    public nuint CopyFromUser(Span<byte> destination, nuint source) =>
+        CopyFromUser(SlotForCurrentThread(), destination, source);
+
+    // slot: the calling thread's slot for this address space (SlotForCurrentThread).
+    internal nuint CopyFromUser(ReaderSlot slot, Span<byte> destination, nuint source)
     {
         // mirrors include/linux/uaccess.h:copy_from_user; the uncopied tail is zeroed as
         // _copy_from_user does, so no stale kernel bytes leak through a short copy.
-        _lock.EnterReadLock();
+        nuint copied = 0;
+        nuint wanted = (nuint)destination.Length;
+        UserMapping[] mappings = EnterCopy(slot);
         try
         {
-            nuint copied = 0;
-            nuint wanted = (nuint)destination.Length;
             while (copied < wanted)
             {
                 nuint address = source + copied;
                 if (address < source) break;
-                if (!TryFind(address, out UserMapping m)) break;
+                if (!TryFind(mappings, address, out UserMapping m)) break;
                 nuint chunk = Math.Min(wanted - copied, m.End - address);
-                // SAFETY: as in CopyToUser, the range is inside a live mapping under the read lock.
+                // SAFETY: as in CopyToUser, the range is inside a mapping that stays allocated until
+                // this thread's slot says the copy left.
                 new ReadOnlySpan<byte>((void*)address, (int)chunk).CopyTo(destination.Slice((int)copied, (int)chunk));
                 copied += chunk;
             }
-            destination.Slice((int)copied).Clear();
-            return wanted - copied;
         }
-        finally { _lock.ExitReadLock(); }
+        finally { slot.Leave(); } // a slot left odd would stall every Unmap
+        destination.Slice((int)copied).Clear();
+        return wanted - copied;
     }
 
     /// <summary>True when every byte of [address, address + length) is mapped (access_ok plus residency).</summary>
     public bool IsMapped(nuint address, nuint length)
     {
-        _lock.EnterReadLock();
-        try
+        // Touches no user byte, so a snapshot is enough: no slot, no grace period to respect.
+        UserMapping[] mappings = Volatile.Read(ref _snapshot);
+        nuint done = 0;
+        while (done < length)
         {
-            nuint done = 0;
-            while (done < length)
-            {
-                nuint a = address + done;
-                if (a < address || !TryFind(a, out UserMapping m)) return false;
-                done += Math.Min(length - done, m.End - a);
-            }
-            return true;
+            nuint a = address + done;
+            if (a < address || !TryFind(mappings, a, out UserMapping m)) return false;
+            done += Math.Min(length - done, m.End - a);
         }
-        finally { _lock.ExitReadLock(); }
+        return true;
     }
 
     /// <summary>Unmaps everything (exit_mmap).</summary>
     public void Dispose()
     {
-        _lock.EnterWriteLock();
-        try
+        UserMapping[] old;
+        lock (_writers)
         {
             if (_disposed) return;
             _disposed = true;
-            foreach (UserMapping m in _mappings) NativeMemory.Free((void*)m.Address);
-            _mappings.Clear();
+            old = _snapshot;
+            Volatile.Write(ref _snapshot, []);
+            WaitForReaders();
         }
-        finally { _lock.ExitWriteLock(); }
+        // SAFETY: as in Unmap: no snapshot holds these mappings and no copy that saw one is left.
+        foreach (UserMapping m in old) Free(m);
     }
 
-    private bool TryFind(nuint address, out UserMapping mapping)
+    // Callers guarantee the grace period has passed: nothing can touch the mapping any more.
+    private void Free(UserMapping mapping)
     {
-        // Binary search for the last mapping starting at or before address.
-        int lo = 0, hi = _mappings.Count - 1;
+        if (PoisonOnFree)
+        {
+            for (nuint done = 0; done < mapping.Length; done += int.MaxValue)
+                new Span<byte>((void*)(mapping.Address + done), (int)Math.Min(mapping.Length - done, int.MaxValue)).Fill(FreePoison);
+        }
+        NativeMemory.Free((void*)mapping.Address);
+    }
+
+    // Marks the calling thread inside a copy and returns the snapshot it may use until Leave.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private UserMapping[] EnterCopy(ReaderSlot slot)
+    {
+        Debug.Assert(slot.Owner == this && slot.Thread == Environment.CurrentManagedThreadId, "a copy uses its own thread's slot");
+        slot.Enter();
+        // The slot's store is ordered before this load for Unmap by its process-wide barrier
+        // (see WaitForReaders), so this is a plain acquire load.
+        return Volatile.Read(ref _snapshot);
+    }
+
+    /// <summary>The calling thread's slot for copies with this address space (registered on first use).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ReaderSlot SlotForCurrentThread()
+    {
+        ReaderSlot? slot = t_slot;
+        return slot is not null && slot.Owner == this ? slot : SlotForThisThread();
+    }
+
+    private ReaderSlot SlotForThisThread()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        ReaderSlot? slot = FindSlot(Volatile.Read(ref _readers), thread);
+        if (slot is null)
+        {
+            // Not _writers: a thread's first copy must not wait behind an Unmap's grace period
+            // (which may itself be waiting for a thread that waits for this one).
+            lock (_registry)
+            {
+                // Managed thread ids are reused only after their thread is gone, and a gone
+                // thread is outside every copy, so one slot per id serves every thread of that id.
+                slot = FindSlot(_readers, thread);
+                if (slot is null)
+                {
+                    slot = new ReaderSlot(this, thread);
+                    Volatile.Write(ref _readers, [.. _readers, slot]);
+                }
+            }
+            // Orders the registration before this thread's first snapshot load. With the barrier
+            // in WaitForReaders it is the store-buffer pattern fenced on both sides: either an
+            // Unmap sees this slot, or this thread's copies see that Unmap's new snapshot.
+            Interlocked.MemoryBarrier();
+        }
+        t_slot = slot;
+        return slot;
+    }
+
+    private static ReaderSlot? FindSlot(ReaderSlot[] readers, int thread)
+    {
+        foreach (ReaderSlot candidate in readers)
+            if (candidate.Thread == thread) return candidate;
+        return null;
+    }
+
+    // The grace period (synchronize_rcu): called under _writers after a new snapshot is published.
+    private void WaitForReaders()
+    {
+        // A copy stores its slot's odd sequence and then loads the snapshot, with no fence between
+        // (the point: no atomic on the read side). The process-wide barrier (membarrier(2) on
+        // Linux) runs a full fence on every CPU, so after it either that store is visible here, or
+        // the copy's load comes after the fence and sees the new snapshot, without the mapping.
+        Interlocked.MemoryBarrierProcessWide();
+        foreach (ReaderSlot slot in Volatile.Read(ref _readers))
+        {
+            long sequence = slot.Sequence;
+            if ((sequence & 1) == 0) continue; // outside a copy: a later copy sees the new snapshot
+            // Inside a copy that may hold the old snapshot: wait for it to leave (copies are short
+            // and never block, so this is bounded by one copy, or a GC pause).
+            var spinner = new SpinWait();
+            while (slot.Sequence == sequence) spinner.SpinOnce();
+        }
+    }
+
+    private static bool TryFind(UserMapping[] mappings, nuint address, out UserMapping mapping)
+    {
+        // Binary search for the mapping containing address.
+        int lo = 0, hi = mappings.Length - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            UserMapping m = _mappings[mid];
+            UserMapping m = mappings[mid];
             if (address < m.Address) hi = mid - 1;
             else if (address >= m.End) lo = mid + 1;
             else { mapping = m; return true; }
@@ -177,57 +294,24 @@ public sealed unsafe class UserMemory : IDisposable
         return false;
     }
 
-    private int IndexOfStart(nuint address)
-    {
-        int index = _mappings.BinarySearch(new UserMapping(address, 0), MappingStartComparer.Instance);
-        return index >= 0 ? index : -1;
-    }
-
     /// <summary>
-    /// A reader-writer lock for a read-mostly structure: readers are a count in <c>_state</c>
-    /// (one CAS in, one decrement out); a writer, serialised with other writers by a Lock, sets
-    /// <see cref="WriterBit"/> so no new reader enters, then waits for the readers inside to leave.
-    /// Not recursive: no UserMemory method takes it while holding it, and none calls out under it.
+    /// One thread's read-side marker for one UserMemory: an odd <see cref="Sequence"/> while the
+    /// thread is inside a copy. Only its thread writes it, with plain (release) stores.
     /// </summary>
-    private sealed class MappingLock
+    internal sealed class ReaderSlot(UserMemory owner, int thread)
     {
-        private const int WriterBit = 1 << 30;
-        private readonly Lock _writers = new();
-        private int _state;
+        private long _sequence;
 
-        public void EnterReadLock()
-        {
-            int s = Volatile.Read(ref _state);
-            if ((s & WriterBit) == 0 && Interlocked.CompareExchange(ref _state, s + 1, s) == s) return;
-            EnterReadLockSlow();
-        }
+        public UserMemory Owner { get; } = owner;
+        public int Thread { get; } = thread;
+        public long Sequence => Volatile.Read(ref _sequence);
 
-        private void EnterReadLockSlow()
-        {
-            var spinner = new SpinWait();
-            while (true)
-            {
-                int s = Volatile.Read(ref _state);
-                if ((s & WriterBit) == 0 && Interlocked.CompareExchange(ref _state, s + 1, s) == s) return;
-                spinner.SpinOnce();
-            }
-        }
+        // Copies do not nest (nothing inside a copy calls out), so the sequence alternates.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Enter() => Volatile.Write(ref _sequence, _sequence + 1);
 
-        public void ExitReadLock() => Interlocked.Decrement(ref _state);
-
-        public void EnterWriteLock()
-        {
-            _writers.Enter();
-            Interlocked.Or(ref _state, WriterBit);
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref _state) != WriterBit) spinner.SpinOnce();
-        }
-
-        public void ExitWriteLock()
-        {
-            Interlocked.And(ref _state, ~WriterBit);
-            _writers.Exit();
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Leave() => Volatile.Write(ref _sequence, _sequence + 1);
     }
 
     private sealed class MappingStartComparer : IComparer<UserMapping>
