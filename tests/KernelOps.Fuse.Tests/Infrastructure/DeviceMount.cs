@@ -1,12 +1,13 @@
 using System;
 using System.IO;
 using KernelOps.Model;
+using KernelOps.Samples.DebugFsDemo;
 using KernelOps.Samples.PipeDevice;
 using KernelOps.Samples.PrinterFact;
 
 namespace KernelOps.Fuse.Tests.Infrastructure;
 
-/// <summary>A kernel with a sample's device, its whole tree ("/") mounted on a fresh temp directory.</summary>
+/// <summary>A kernel with a sample's device (or debugfs files), its whole tree ("/") mounted on a fresh temp directory.</summary>
 internal sealed class DeviceMount : IDisposable
 {
     private DeviceMount(Kernel kernel, Action<Kernel> setup)
@@ -30,6 +31,7 @@ internal sealed class DeviceMount : IDisposable
     public Kernel Kernel { get; }
     public FuseHost Host { get; } = null!;
     public PipeModule? Pipe { get; private set; }
+    public NetCard? Card { get; private set; }
 
     /// <summary>A path under the mount (<paramref name="model"/> is the model's absolute path).</summary>
     public string Real(string model) => Directory + model;
@@ -58,6 +60,16 @@ internal sealed class DeviceMount : IDisposable
             pipe = PipeModule.Install(kernel, sh, capacity);
         });
         m.Pipe = pipe;
+        return m;
+    }
+
+    /// <summary>DebugFsDemo's netcard (NetCard.Probe) under /sys/kernel/debug/netcard.</summary>
+    public static DeviceMount DebugFs()
+    {
+        Machine.RequireFuse();
+        NetCard? card = null;
+        var m = new DeviceMount(new Kernel(), kernel => card = NetCard.Probe(kernel));
+        m.Card = card;
         return m;
     }
 
