@@ -95,6 +95,19 @@ public class DebugFsMountTests
     }
 
     [Test]
+    public void A_mount_of_debugfs_alone_serves_its_tree()
+    {
+        using var m = DeviceMount.DebugFs(modelRoot: DebugFs.MountPoint);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Machine.Sh($"ls -a '{m.Directory}'"), Is.EqualTo(".\n..\nnetcard\n"));
+            Assert.That(Machine.Sh($"stat -c %a '{m.Directory}'"), Is.EqualTo("700\n"), "debugfs' root mode");
+            Assert.That(Machine.Sh($"echo 1 > '{Card(m, "promiscuous")}'; cat '{Card(m, "promiscuous")}' '{Card(m, "queues/rx0/head")}'", Bound), Is.EqualTo("Y\n5\n"));
+            Assert.That(m.Card!.Promiscuous.Value.Value, Is.True);
+        }
+    }
+
+    [Test]
     public void Creating_files_in_sys_or_writing_its_directories_is_refused_as_by_sysfs()
     {
         using var m = DeviceMount.DebugFs();
