@@ -61,6 +61,15 @@ internal sealed class NetCard : IDisposable
         }
     }
 
+    /// <summary>The card the demo shows: two queues, ring debugging on, 5 packets received and 12 sent (one error).</summary>
+    public static NetCard Probe(Kernel kernel)
+    {
+        var card = new NetCard(kernel, queueCount: 2, ringDebug: true);
+        for (int i = 0; i < 5; i++) card.Receive();
+        for (int i = 0; i < 12; i++) card.Transmit();
+        return card;
+    }
+
     public NetCardStats Stats { get; } = new();
     public DebugFsFile<uint> Mtu { get; }
     public DebugFsFile<bool> Promiscuous { get; }

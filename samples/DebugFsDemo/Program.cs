@@ -2,10 +2,31 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using KernelOps;
+using KernelOps.Fuse;
 using KernelOps.Model;
 using KernelOps.Samples.DebugFsDemo;
 
+// Without arguments: a shell session against /sys/kernel/debug/netcard, printed as a transcript.
+// With --mount DIR: the model's whole tree served on DIR through FUSE until Ctrl-C, so a real
+// shell reads and writes DIR/sys/kernel/debug/netcard/... through the debugfs proxy.
+var mount = new SampleMount("DebugFsDemo", "/", kernel =>
+{
+    NetCard.Probe(kernel);
+    const string D = "{dir}" + DebugFs.MountPoint + "/netcard";
+    return
+    [
+        $"ls {D} {D}/queues",
+        $"cat {D}/stats",
+        $"echo 9000 > {D}/mtu; cat {D}/mtu",
+        $"echo jumbo > {D}/mtu          # Invalid argument: the old value stays",
+        $"echo 1 > {D}/reset_stats; cat {D}/stats",
+        $"echo 512 > {D}/queues/ring_size; cat {D}/queues/rx1/ring_size",
+    ];
+});
+if (mount.Run(args) is int exit) return exit;
+
 Console.Write(Transcript.Run());
+return 0;
 
 namespace KernelOps.Samples.DebugFsDemo
 {
@@ -19,9 +40,7 @@ namespace KernelOps.Samples.DebugFsDemo
             var log = new StringBuilder();
             using var kernel = new Kernel();
             using UserProcess sh = kernel.CreateProcess("sh");
-            var card = new NetCard(kernel, queueCount: 2, ringDebug: true);
-            for (int i = 0; i < 5; i++) card.Receive();
-            for (int i = 0; i < 12; i++) card.Transmit();
+            NetCard card = NetCard.Probe(kernel);
 
             var names = new List<DirectoryEntry>();
             Cat(sh, log, D + "/stats");

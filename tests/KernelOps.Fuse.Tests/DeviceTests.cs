@@ -20,12 +20,12 @@ public class DeviceTests
     private static string Py(params string[] args) => Machine.Run("python3", [Script, .. args], timeout: Bound).Stdout.TrimEnd('\n');
 
     [Test]
-    public void The_mount_shows_dev_and_proc_side_by_side_with_device_nodes_as_empty_regular_files()
+    public void The_mount_shows_dev_proc_and_sys_side_by_side_with_device_nodes_as_empty_regular_files()
     {
         using var m = DeviceMount.PrinterFact();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Machine.Sh($"ls -a '{m.Directory}'").Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { ".", "..", "dev", "proc" }));
+            Assert.That(Machine.Sh($"ls -a '{m.Directory}'").Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { ".", "..", "dev", "proc", "sys" }));
             Assert.That(Machine.Sh($"ls '{m.Real("/dev")}'"), Is.EqualTo("printerfact\n"));
             // S_IFCHR would make the real kernel open its own driver for (major, minor): see FuseHost.AsSeenByTheKernel
             Assert.That(Machine.Sh($"stat -c '%F %s %a %t:%T' '{m.Real("/dev/printerfact")}'"), Is.EqualTo("regular empty file 0 666 0:0\n"));

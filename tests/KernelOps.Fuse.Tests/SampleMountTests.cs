@@ -6,12 +6,13 @@ using KernelOps.Fuse.Tests.Infrastructure;
 namespace KernelOps.Fuse.Tests;
 
 /// <summary>
-/// <c>SAMPLE --mount DIR</c> for the three samples (one SampleMount code path): the errors (one
+/// <c>SAMPLE --mount DIR</c> for the four samples (one SampleMount code path): the errors (one
 /// line, non-zero exit) and real sessions ended by SIGINT.
 /// </summary>
 [TestFixture("ProcRamFile")]
 [TestFixture("PrinterFact")]
 [TestFixture("PipeDevice")]
+[TestFixture("DebugFsDemo")]
 public class SampleMountTests(string program)
 {
     private string Sample => Path.Combine(TestContext.CurrentContext.TestDirectory, program + ".dll");
@@ -155,6 +156,11 @@ public class SampleMountTests(string program)
                     Is.EqualTo("hello\n"));
                 Assert.That(Machine.Sh($"grep scullpipe '{dir}/proc/misc'"), Does.Match(@"^\s*\d+ scullpipe\n$"));
                 break;
+            case "DebugFsDemo":
+                string card = $"{dir}/sys/kernel/debug/netcard";
+                Assert.That(Machine.Sh($"cat '{card}/stats'; echo 9000 > '{card}/mtu'; cat '{card}/mtu'; echo jumbo > '{card}/mtu' || echo refused; cat '{card}/mtu'; ls '{card}'"),
+                    Is.EqualTo("rx_packets: 5\ntx_packets: 12\nerrors: 1\n9000\nrefused\n9000\nmtu\nname\npromiscuous\nqueues\nreset_stats\nstats\n"));
+                break;
             default:
                 Assert.Fail("no session for " + program);
                 break;
@@ -172,6 +178,7 @@ public class SampleMountTests(string program)
             {
                 "ProcRamFile" => "$ echo abcd >> /proc/rust-proc-file\n$ cat /proc/rust-proc-file\ndefg\nabcd\n",
                 "PrinterFact" => "$ cat /dev/printerfact\n",
+                "DebugFsDemo" => "$ echo 9000 > /sys/kernel/debug/netcard/mtu\n$ cat /sys/kernel/debug/netcard/mtu\n9000\n",
                 _ => "reader: woke up and read \"hello, pipe\"",
             }));
         }

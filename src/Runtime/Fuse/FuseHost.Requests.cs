@@ -18,8 +18,12 @@ public sealed unsafe partial class FuseHost
 
     internal int GetAttr(byte* path, NativeStat* st, FuseFileInfo* fi)
     {
-        // fstat on an open file carries its handle: ask the open file, which survives removal of
-        // the name (as vfs_fstat does); otherwise stat the path.
+        // A request that carries a handle (the FUSE client's attribute refresh for SEEK_END) asks
+        // the open file, which survives removal of the name; otherwise stat the path. fstat(2)
+        // itself arrives without one (fs/fuse/dir.c:fuse_getattr passes no file) and the
+        // high-level API cannot tell it from a lookup of the name, so after the name is removed
+        // (rmmod, debugfs_remove) fstat on a file still open answers ENOENT, where Linux answers
+        // from the file's inode.
         StatResult status;
         int rc = fi != null && fi->fh != 0
             ? Process.Fstat(FdOf(fi), out status)

@@ -7,7 +7,7 @@ public sealed class FuseHostOptions
 {
     /// <summary>
     /// The directory of the model's namespace that becomes the mount's root: <c>/proc</c> by
-    /// default; <c>/</c> serves the whole tree (so /dev and debugfs appear once the model has them).
+    /// default; <c>/</c> serves the whole tree: /dev, /proc and /sys, with debugfs at /sys/kernel/debug.
     /// </summary>
     public string ModelRoot { get; init; } = "/proc";
 

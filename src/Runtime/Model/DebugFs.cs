@@ -21,6 +21,9 @@ public sealed unsafe class DebugFs
     /// <summary>The mount point.</summary>
     public const string MountPoint = "/sys/kernel/debug";
 
+    /// <summary>st_dev of debugfs (an anonymous superblock number).</summary>
+    public static readonly ulong SuperblockDevice = DeviceNumber.MakeUser(0, 7);
+
     private readonly Kernel _kernel;
     private long _nextInode = 2; // the root is inode 1
 
@@ -189,46 +192,6 @@ public sealed unsafe class DebugFs
         }
     }
 
-    /// <summary>
-    /// Path walk below the mount point (<paramref name="parts"/> are the components after
-    /// <c>/sys/kernel/debug</c>). Returns 0 and a node with a reference taken, or -errno.
-    /// </summary>
-    internal int LookupForOpen(IReadOnlyList<string> parts, bool mustBeDirectory, OpenFlags flags, out DebugFsEntry? node)
-    {
-        node = null;
-        bool create = (flags & OpenFlags.O_CREAT) != 0;
-        if (create && (flags & OpenFlags.O_DIRECTORY) != 0) return -(int)Errno.EINVAL;
-        lock (TreeLock)
-        {
-            DebugFsEntry current = Root;
-            for (int i = 0; i < parts.Count; i++)
-            {
-                string part = parts[i];
-                bool last = i == parts.Count - 1;
-                if (part.Length > Vfs.NameMax) return -(int)Errno.ENAMETOOLONG;
-                if (!current.IsDirectory) return -(int)Errno.ENOTDIR;
-                DebugFsEntry? next;
-                if (part == "..") next = current.Parent ?? current;
-                else if (!current.Children!.TryGetValue(part, out next))
-                {
-                    // debugfs directories have no ->create: O_CREAT on a missing name is EACCES as in proc.
-                    return last && create ? -(int)Errno.EACCES : -(int)Errno.ENOENT;
-                }
-                else if (last && create && (flags & OpenFlags.O_EXCL) != 0)
-                {
-                    return -(int)Errno.EEXIST;
-                }
-                current = next;
-            }
-            if (create && current.IsDirectory) return -(int)Errno.EISDIR;
-            if (mustBeDirectory && !current.IsDirectory) return -(int)Errno.ENOTDIR;
-            if (current.IsDirectory && (Vfs.AccMode(flags) & Vfs.MayWrite) != 0) return -(int)Errno.EISDIR;
-            current.GetNode();
-            node = current;
-            return 0;
-        }
-    }
-
     /// <summary>Kernel shutdown: removes every remaining entry and frees the root.</summary>
     internal void Shutdown()
     {
@@ -340,7 +303,18 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
 
     internal void GetNode() => Interlocked.Increment(ref _nodeRefs);
 
+    void IVfsNode.GetNode() => GetNode();
+
     void IVfsNode.PutNode() => PutNode();
+
+    ulong IVfsNode.Device => DebugFs.SuperblockDevice;
+
+    // mirrors fs/libfs.c:simple_lookup (the dcache holds debugfs' dentries): a removed entry is
+    // unlinked at once, and debugfs directories have no ->create (O_CREAT: EACCES)
+    IVfsNode? IVfsNode.Lookup(string name) => DirectoryTable.Lookup(DebugFs.TreeLock, Children, name);
+
+    // mirrors fs/libfs.c:dcache_readdir (simple_dir_operations), listed by name
+    void IVfsNode.ListChildren(List<DirectoryEntry> into) => DirectoryTable.List(DebugFs.TreeLock, Children, into, DirectoryTable.ByName);
 
     internal void PutNode()
     {

@@ -45,21 +45,6 @@ public sealed unsafe class DevFs
         }
     }
 
-    /// <summary>The directory entries of /dev's nodes (getdents), sorted by name.</summary>
-    internal List<DirectoryEntry> Entries()
-    {
-        var entries = new List<DirectoryEntry>();
-        lock (_lock)
-        {
-            // SAFETY: every node in the table holds its directory reference, so its inode is live
-            // while the lock keeps it from being unlinked.
-            foreach (var (name, node) in _nodes)
-                entries.Add(new DirectoryEntry(name, node.Inode->i_ino, node.Inode->i_mode & ProcFs.S_IFMT));
-        }
-        entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return entries;
-    }
-
     /// <summary>
     /// mirrors fs/namei.c:do_mknodat + may_mknod + vfs_mknod for /dev/NAME. Returns 0 or -errno:
     /// EEXIST, ENOENT (not under /dev), EPERM for directories (and, not modelled, regular files,
@@ -108,18 +93,6 @@ public sealed unsafe class DevFs
         return 0;
     }
 
-    /// <summary>Looks up /dev (empty name) or /dev/NAME with a reference taken; 0 or -errno.</summary>
-    internal int Lookup(string? name, out DevNode? node)
-    {
-        lock (_lock)
-        {
-            if (name is null) node = Root;
-            else if (!_nodes.TryGetValue(name, out node)) return -(int)Errno.ENOENT;
-            node.GetNode();
-            return 0;
-        }
-    }
-
     /// <summary>Kernel shutdown: drops every node's directory reference (open files keep theirs).</summary>
     internal void Shutdown()
     {
@@ -135,42 +108,19 @@ public sealed unsafe class DevFs
     }
 
     /// <summary>A node in /dev: its inode and reference count (directory entry + lookups + open files).</summary>
-    internal sealed class DevNode : IVfsNode
+    internal sealed class DevNode(DevFs fs, uint mode, uint dev, ulong ino, FileDispatch dispatch)
+        : CountedInode(fs.Counters, mode, ino, dev), IVfsNode
     {
-        private readonly DevFs _fs;
-        private NativeInode* _inode;
-        private int _refs = 1;
+        public FileDispatch Dispatch { get; } = dispatch;
 
-        public DevNode(DevFs fs, uint mode, uint dev, ulong ino, FileDispatch dispatch)
-        {
-            _fs = fs;
-            Dispatch = dispatch;
-            // SAFETY: a fresh zeroed allocation owned by this node until its last PutNode.
-            _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
-            Interlocked.Increment(ref fs.Counters.Inodes);
-            _inode->i_mode = mode;
-            _inode->i_rdev = dev;
-            _inode->i_ino = ino;
-        }
+        public ulong Device => SuperblockDevice;
 
-        public NativeInode* Inode => _inode;
+        // /dev is flat: only its root has children (looked up as simple_lookup would, under /dev's lock)
+        public IVfsNode? Lookup(string name) => DirectoryTable.Lookup(fs._lock, this == fs.Root ? fs._nodes : null, name);
 
-        public FileDispatch Dispatch { get; }
-
-        public bool IsDirectory => (_inode->i_mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR;
-
-        public void GetNode() => Interlocked.Increment(ref _refs);
-
-        public void PutNode()
-        {
-            int left = Interlocked.Decrement(ref _refs);
-            if (left > 0) return;
-            if (left < 0) throw new InvalidOperationException("device node reference count underflow");
-            // SAFETY: the last reference is gone: unlinked and no open file points at the inode.
-            NativeMemory.Free(_inode);
-            _inode = null;
-            Interlocked.Decrement(ref _fs.Counters.Inodes);
-        }
+        // mirrors fs/libfs.c:dcache_readdir on devtmpfs' root, listed by name
+        public void ListChildren(List<DirectoryEntry> into) =>
+            DirectoryTable.List(fs._lock, this == fs.Root ? fs._nodes : null, into, DirectoryTable.ByName);
     }
 
     /// <summary>def_blk_fops as far as the model goes: no block device exists, so open is ENXIO (blkdev_open).</summary>

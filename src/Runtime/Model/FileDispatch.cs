@@ -139,7 +139,7 @@ internal static unsafe class GenericLlseek
 }
 
 /// <summary>
-/// The fops of a model directory (/proc, /dev, their subdirectories): fs/libfs.c's
+/// The fops of a model directory ("/", /proc, /dev, /sys, debugfs and their subdirectories): fs/libfs.c's
 /// generic_read_dir (read is EISDIR), generic_file_llseek, and an iterate_shared (so fdget_pos
 /// always locks f_pos, as file_needs_f_pos_lock does for directories). Stateless: one instance serves all.
 /// </summary>

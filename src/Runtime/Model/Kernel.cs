@@ -21,8 +21,9 @@ public sealed class Kernel : IDisposable
     private readonly Random _random;
 
     /// <summary>
-    /// Boots a kernel with /proc (holding only <c>devices</c> and <c>misc</c>), an empty /dev, the
-    /// misc character-device major (10) and no modules.
+    /// Boots a kernel with /proc (holding only <c>devices</c> and <c>misc</c>), an empty /dev, /sys
+    /// holding only <c>kernel</c> with an empty debugfs at <c>/sys/kernel/debug</c>, the misc
+    /// character-device major (10) and no modules.
     /// </summary>
     /// <param name="logCapacity">Lines the kernel log keeps.</param>
     /// <param name="randomSeed">Seeds <see cref="GetRandomBytes"/> so runs repeat; null for an unpredictable seed.</param>
@@ -35,6 +36,8 @@ public sealed class Kernel : IDisposable
         CharDevices = new CharDeviceRegistry(this);
         Dev = new DevFs(this);
         DebugFs = new DebugFs(this);
+        Root = new FixedDirectory(Counters, 0x1ED /* 0755 */, ulong.MaxValue - 1, FixedDirectory.RootDevice,
+            ("dev", Dev.Root), ("proc", Proc.Root), ("sys", FixedDirectory.BootSysFs(Counters, DebugFs.Root)));
         CharDevices.Boot();
         ProcDeviceFiles.Register(this);
     }
@@ -47,6 +50,9 @@ public sealed class Kernel : IDisposable
 
     /// <summary>debugfs, mounted at <c>/sys/kernel/debug</c>.</summary>
     public DebugFs DebugFs { get; }
+
+    /// <summary>"/": /dev, /proc and /sys (sysfs, with debugfs at /sys/kernel/debug) are mounted on it.</summary>
+    internal FixedDirectory Root { get; }
 
     /// <summary>
     /// get_random_bytes (drivers/char/random.c): fills <paramref name="buffer"/> from the kernel's
@@ -106,6 +112,7 @@ public sealed class Kernel : IDisposable
         Proc.Shutdown();
         DebugFs.Shutdown();
         Dev.Shutdown();
+        Root.Shutdown();
         CharDevices.Shutdown();
     }
 
@@ -114,52 +121,83 @@ public sealed class Kernel : IDisposable
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
     /// <summary>
-    /// Path walk for open and stat across the model's filesystems: <c>/dev</c> (and its nodes),
-    /// debugfs at <c>/sys/kernel/debug</c>, and everything else through /proc's tree. Returns 0 and a node with a reference taken, or -errno.
+    /// Path walk for open and stat (fs/namei.c:path_openat: link_path_walk, open_last_lookups,
+    /// do_open, may_open) across the model's filesystems: "/" holds /dev, /proc and sysfs' /sys,
+    /// and /sys/kernel holds debugfs at <c>/sys/kernel/debug</c>. Every directory answers lookups
+    /// of its own children (<see cref="IVfsNode.Lookup"/>); "." and ".." are resolved here. Returns 0
+    /// and a node with a reference taken, or -errno.
     /// </summary>
-    internal int LookupForOpen(string path, OpenFlags flags, out IVfsNode? node)
+    internal int LookupForOpen(string path, OpenFlags flags, out IVfsNode? node) => LookupForOpen(path, flags, out node, out _);
+
+    /// <inheritdoc cref="LookupForOpen(string, OpenFlags, out IVfsNode?)"/>
+    /// <param name="parentInode">The inode number of the directory the node was found in (getdents' ".."); the root's own for "/".</param>
+    internal unsafe int LookupForOpen(string path, OpenFlags flags, out IVfsNode? node, out ulong parentInode)
     {
         node = null;
+        parentInode = 0;
+        if (IsDisposed) return -(int)Errno.ENOENT;
         if (path.Length == 0) return -(int)Errno.ENOENT;
         if (path.Length >= Vfs.PathMax) return -(int)Errno.ENAMETOOLONG;
-        var parts = new List<string>();
-        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-            if (part != ".") parts.Add(part);
-        if (parts.Count >= 3 && parts[0] == "sys" && parts[1] == "kernel" && parts[2] == "debug" && !parts.Contains(".."))
-        {
-            bool mustBeDirectory = path.EndsWith('/') || (flags & OpenFlags.O_DIRECTORY) != 0;
-            int found = DebugFs.LookupForOpen(parts.GetRange(3, parts.Count - 3), mustBeDirectory, flags, out DebugFsEntry? entry);
-            node = entry;
-            return found;
-        }
-        if (parts.Count == 0 || parts[0] != "dev") 
-        {
-            int error = Proc.LookupForOpen(path, flags, out ProcEntry? entry);
-            node = entry;
-            return error;
-        }
-        if (parts.Count > 2) return -(int)Errno.ENOTDIR; // device nodes are not directories
+        bool create = (flags & OpenFlags.O_CREAT) != 0;
+        // fs/open.c:build_open_flags: O_CREAT | O_DIRECTORY is invalid since Linux 6.4.
+        if (create && (flags & OpenFlags.O_DIRECTORY) != 0) return -(int)Errno.EINVAL;
+        bool mustBeDirectory = path.EndsWith('/') || (flags & OpenFlags.O_DIRECTORY) != 0;
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         foreach (string part in parts)
             if (part.Length > Vfs.NameMax) return -(int)Errno.ENAMETOOLONG;
-        bool create = (flags & OpenFlags.O_CREAT) != 0;
-        if (create && (flags & OpenFlags.O_DIRECTORY) != 0) return -(int)Errno.EINVAL;
-        int result = Dev.Lookup(parts.Count == 1 ? null : parts[1], out DevFs.DevNode? devNode);
-        if (result != 0)
+
+        // The directories walked so far, each with a reference (dget): with no symlinks and no
+        // bind mounts, ".." is the directory the walk came from, across mounts too (follow_dotdot).
+        // Relative paths resolve from the cwd, which is "/" for every model process.
+        var walked = new List<IVfsNode>(parts.Length + 1);
+        Root.GetNode();
+        walked.Add(Root);
+        try
         {
-            // Creating regular files in /dev is not modelled (Linux's devtmpfs would allow root to).
-            return create && parts.Count == 2 ? -(int)Errno.EACCES : result;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                string part = parts[i];
+                IVfsNode current = walked[^1];
+                if (!current.IsDirectory) return -(int)Errno.ENOTDIR;
+                if (part == ".") continue;
+                if (part == "..")
+                {
+                    if (walked.Count > 1)
+                    {
+                        current.PutNode();
+                        walked.RemoveAt(walked.Count - 1);
+                    }
+                    continue;
+                }
+                IVfsNode? next = current.Lookup(part);
+                if (next is null)
+                {
+                    // mirrors fs/namei.c:lookup_open: O_CREAT on a missing name needs dir->i_op->create,
+                    // which no directory of the model has (proc, debugfs, kernfs; /dev's regular files are not modelled).
+                    return i == parts.Length - 1 && create ? -(int)Errno.EACCES : -(int)Errno.ENOENT;
+                }
+                walked.Add(next);
+            }
+
+            IVfsNode found = walked[^1];
+            // mirrors fs/namei.c:do_open (O_EXCL without FMODE_CREATED, O_CREAT on a directory,
+            // LOOKUP_DIRECTORY on a non-directory), then may_open (a directory opened for writing)
+            int error = 0;
+            if (create && (flags & OpenFlags.O_EXCL) != 0) error = -(int)Errno.EEXIST;
+            else if (create && found.IsDirectory) error = -(int)Errno.EISDIR;
+            else if (mustBeDirectory && !found.IsDirectory) error = -(int)Errno.ENOTDIR;
+            else if (found.IsDirectory && (Vfs.AccMode(flags) & Vfs.MayWrite) != 0) error = -(int)Errno.EISDIR;
+            if (error != 0) return error;
+            // SAFETY: the walk holds a reference to every node in walked, so their inodes are live.
+            parentInode = walked.Count > 1 ? walked[^2].Inode->i_ino : found.Inode->i_ino;
+            walked.RemoveAt(walked.Count - 1); // the caller's reference now
+            node = found;
+            return 0;
         }
-        int check = 0;
-        if (create && (flags & OpenFlags.O_EXCL) != 0) check = -(int)Errno.EEXIST;
-        else if (devNode!.IsDirectory && (create || (Vfs.AccMode(flags) & Vfs.MayWrite) != 0)) check = -(int)Errno.EISDIR;
-        else if (!devNode.IsDirectory && (path.EndsWith('/') || (flags & OpenFlags.O_DIRECTORY) != 0)) check = -(int)Errno.ENOTDIR;
-        if (check != 0)
+        finally
         {
-            devNode!.PutNode();
-            return check;
+            foreach (IVfsNode held in walked) held.PutNode();
         }
-        node = devNode;
-        return 0;
     }
 
     internal void ProcessExited(UserProcess process)

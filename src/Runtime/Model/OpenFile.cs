@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 using KernelOps.Abi;
@@ -17,8 +18,30 @@ internal unsafe interface IVfsNode
     /// <summary>How the VFS calls files opened on this node (the inode's i_fop).</summary>
     FileDispatch Dispatch { get; }
 
+    /// <summary>Takes one more reference (dget); the caller already holds one, or holds the lock that keeps the node linked.</summary>
+    void GetNode();
+
     /// <summary>Drops one reference taken by lookup (dput/iput); the last one frees the inode.</summary>
     void PutNode();
+
+    /// <summary>S_ISDIR: the path walk may step into the node and getdents may list it.</summary>
+    bool IsDirectory { get; }
+
+    /// <summary>st_dev: the superblock's (anonymous) device number, in the user encoding.</summary>
+    ulong Device { get; }
+
+    /// <summary>
+    /// The directory's <c>i_op-&gt;lookup</c> (plus dget): the child <paramref name="name"/> with a
+    /// reference taken, or null when there is none (or the node is not a directory). Never asked
+    /// for "." or "..": the path walk resolves those itself. The caller holds a reference to this node.
+    /// </summary>
+    IVfsNode? Lookup(string name);
+
+    /// <summary>
+    /// The directory's <c>iterate_shared</c> past the dots: appends one entry per child, in the
+    /// order its filesystem emits them. The caller holds a reference to this node.
+    /// </summary>
+    void ListChildren(List<DirectoryEntry> into);
 }
 
 /// <summary>Small wait primitive used as Linux uses <c>struct completion</c>.</summary>

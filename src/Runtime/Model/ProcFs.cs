@@ -37,19 +37,17 @@ public sealed unsafe class ProcFs
     internal ProcFs(Kernel kernel)
     {
         _kernel = kernel;
-        FsRoot = new ProcEntry(this, "/", S_IFDIR | 0x1ED /* 0755 */, null, default, null, null, ulong.MaxValue - 1);
-        Root = new ProcEntry(this, "/proc", S_IFDIR | S_IRUGO | S_IXUGO, FsRoot, default, null, null, 1);
-        FsRoot.Children!.Add("proc", Root);
-        Root.MarkLinked();
+        Root = new ProcEntry(this, "/proc", S_IFDIR | S_IRUGO | S_IXUGO, null, default, null, null, 1);
     }
+
+    /// <summary>st_dev of /proc (an anonymous superblock number).</summary>
+    public static readonly ulong SuperblockDevice = DeviceNumber.MakeUser(0, 22);
 
     /// <summary>The /proc directory (<c>proc_root</c>): the parent of entries created with a null parent.</summary>
     public ProcEntry Root { get; }
 
     /// <summary>proc_subdir_lock: guards every entry's children and linked state.</summary>
     internal Lock TreeLock { get; } = new();
-
-    internal ProcEntry FsRoot { get; }
 
     internal Kernel Kernel => _kernel;
 
@@ -81,7 +79,7 @@ public sealed unsafe class ProcFs
         ArgumentNullException.ThrowIfNull(path);
         ProcEntry? entry = Find(path);
         if (entry is null) return Errno.ENOENT;
-        if (entry == Root || entry == FsRoot) return Errno.EINVAL;
+        if (entry == Root) return Errno.EINVAL;
         return RemoveSubtree(entry, force: false) ? KResult.Ok : Errno.ENOENT;
     }
 
@@ -198,69 +196,14 @@ public sealed unsafe class ProcFs
         }
     }
 
-    /// <summary>
-    /// Path walk for open (fs/namei.c:path_openat: link_path_walk, open_last_lookups, do_open,
-    /// may_open). Returns 0 and a node with a reference taken, or -errno.
-    /// </summary>
-    internal int LookupForOpen(string path, OpenFlags flags, out ProcEntry? node)
-    {
-        node = null;
-        if (path.Length == 0) return -(int)Errno.ENOENT;
-        if (path.Length >= Vfs.PathMax) return -(int)Errno.ENAMETOOLONG;
-        bool create = (flags & OpenFlags.O_CREAT) != 0;
-        // fs/open.c:build_open_flags: O_CREAT | O_DIRECTORY is invalid since Linux 6.4.
-        if (create && (flags & OpenFlags.O_DIRECTORY) != 0) return -(int)Errno.EINVAL;
-        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        bool mustBeDirectory = path.EndsWith('/') || (flags & OpenFlags.O_DIRECTORY) != 0;
-        foreach (string part in parts)
-            if (part.Length > Vfs.NameMax) return -(int)Errno.ENAMETOOLONG;
-
-        lock (TreeLock)
-        {
-            // Relative paths resolve from the cwd, which is "/" for every model process.
-            ProcEntry current = FsRoot;
-            for (int i = 0; i < parts.Length; i++)
-            {
-                string part = parts[i];
-                bool last = i == parts.Length - 1;
-                if (!current.IsDirectory) return -(int)Errno.ENOTDIR;
-                ProcEntry? next;
-                if (part == ".") next = current;
-                else if (part == "..") next = current.Parent ?? current;
-                else if (!current.Children!.TryGetValue(part, out next))
-                {
-                    // lookup_open: O_CREAT on a missing name needs dir->i_op->create, which proc lacks.
-                    return last && create ? -(int)Errno.EACCES : -(int)Errno.ENOENT;
-                }
-                else if (last && create && (flags & OpenFlags.O_EXCL) != 0)
-                {
-                    return -(int)Errno.EEXIST;
-                }
-                current = next;
-            }
-
-            if (create && current.IsDirectory) return -(int)Errno.EISDIR; // do_open
-            if (mustBeDirectory && !current.IsDirectory) return -(int)Errno.ENOTDIR;
-            if (current.IsDirectory && (Vfs.AccMode(flags) & Vfs.MayWrite) != 0) return -(int)Errno.EISDIR; // may_open
-            current.GetNode();
-            node = current;
-            return 0;
-        }
-    }
-
-    /// <summary>Kernel shutdown: removes every remaining entry (permanent ones too) and frees the roots.</summary>
+    /// <summary>Kernel shutdown: removes every remaining entry (permanent ones too) and frees the root.</summary>
     internal void Shutdown()
     {
         var top = new List<ProcEntry>();
         lock (TreeLock) top.AddRange(Root.Children!.Values);
         foreach (ProcEntry entry in top) RemoveSubtree(entry, force: true);
-        lock (TreeLock)
-        {
-            Root.MarkUnlinked();
-            FsRoot.MarkUnlinked();
-        }
+        lock (TreeLock) Root.MarkUnlinked();
         Root.PutNode();
-        FsRoot.PutNode();
     }
 
     internal void Printk(string line) => _kernel.Log.Printk(line);
@@ -317,7 +260,7 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
             _inode->i_private = GCHandle.ToIntPtr(GCHandle.Alloc(data));
             Interlocked.Increment(ref procFs.Counters.Handles);
         }
-        _linked = parent is null; // roots are live from the start; others when inserted
+        _linked = parent is null; // the root is live from the start; others when inserted
     }
 
     /// <summary>The entry's name (the last path component; <c>/proc</c> for the root).</summary>
@@ -326,7 +269,7 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
     /// <summary>File type and permission bits (S_IFREG | 0444 ...).</summary>
     public uint Mode { get; }
 
-    /// <summary>The parent directory (<see cref="ProcFs.Root"/> for top-level entries); null for the roots.</summary>
+    /// <summary>The parent directory (<see cref="ProcFs.Root"/> for top-level entries); null for the root.</summary>
     public ProcEntry? Parent { get; }
 
     /// <summary>True for a directory made with <see cref="ProcFs.Mkdir"/>.</summary>
@@ -342,20 +285,12 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
     }
 
     /// <summary>The absolute path, e.g. <c>/proc/driver/foo</c>.</summary>
-    public string Path
-    {
-        get
-        {
-            if (Parent is null) return Name; // "/"
-            if (Parent.Parent is null) return Name; // "/proc" is named by its path, as proc_root is
-            return Parent.Path + "/" + Name;
-        }
-    }
+    public string Path => Parent is null ? Name : Parent.Path + "/" + Name; // the root is named "/proc", as proc_root is
 
     /// <summary>proc_remove: removes this entry and its subtree (see <see cref="ProcFs.Remove"/>). Idempotent.</summary>
     public void Dispose()
     {
-        if (Parent is null) return; // the roots go with the kernel
+        if (Parent is null) return; // the root goes with the kernel
         ProcFs.RemoveSubtree(this, force: false);
     }
 
@@ -382,7 +317,21 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
     /// <summary>A lookup's reference (pde_get + iget); taken under TreeLock while linked.</summary>
     internal void GetNode() => Interlocked.Increment(ref _nodeRefs);
 
+    void IVfsNode.GetNode() => GetNode();
+
     void IVfsNode.PutNode() => PutNode();
+
+    ulong IVfsNode.Device => ProcFs.SuperblockDevice;
+
+    // mirrors fs/proc/generic.c:proc_lookup_de (pde_subdir_find under proc_subdir_lock)
+    IVfsNode? IVfsNode.Lookup(string name) => DirectoryTable.Lookup(ProcFs.TreeLock, Children, name);
+
+    // mirrors fs/proc/generic.c:proc_readdir_de (pde_subdir_first/next: the rb-tree's order)
+    void IVfsNode.ListChildren(List<DirectoryEntry> into) => DirectoryTable.List(ProcFs.TreeLock, Children, into, RbTreeOrder);
+
+    /// <summary>mirrors fs/proc/generic.c:proc_match: the rb-tree order, length first, then memcmp.</summary>
+    private static readonly IComparer<DirectoryEntry> RbTreeOrder = Comparer<DirectoryEntry>.Create(static (a, b) =>
+        a.Name.Length != b.Name.Length ? a.Name.Length.CompareTo(b.Name.Length) : string.CompareOrdinal(a.Name, b.Name));
 
     /// <summary>Drops a reference; the last one frees the inode and any data handle left.</summary>
     internal void PutNode()

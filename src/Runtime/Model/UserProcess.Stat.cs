@@ -8,7 +8,14 @@ namespace KernelOps.Model;
 /// <param name="Name">d_name.</param>
 /// <param name="Inode">d_ino.</param>
 /// <param name="Mode">The file-type bits of the entry's mode (d_type as S_IFMT bits).</param>
-public readonly record struct DirectoryEntry(string Name, ulong Inode, uint Mode);
+public readonly record struct DirectoryEntry(string Name, ulong Inode, uint Mode)
+{
+    /// <summary>The entry for <paramref name="node"/> under <paramref name="name"/>.</summary>
+    internal static unsafe DirectoryEntry For(string name, IVfsNode node) =>
+        // SAFETY: callers hold a reference to the node, or the lock under which a linked node keeps
+        // its registration's reference, so the inode is live.
+        new(name, node.Inode->i_ino, node.Inode->i_mode & ProcFs.S_IFMT);
+}
 
 public sealed unsafe partial class UserProcess
 {
@@ -28,8 +35,9 @@ public sealed unsafe partial class UserProcess
     /// getdents64(2) on the directory at <paramref name="path"/>, read to the end in one go: opens
     /// it O_RDONLY|O_DIRECTORY, lists ".", ".." and the children, and closes it. /proc directories
     /// list as proc_readdir does (in the order of proc's rb-tree: shorter names first, then
-    /// bytewise); <c>/dev</c> lists its nodes as dcache_readdir would after mknod (sorted by name,
-    /// d_type from each node's mode: DT_CHR, DT_BLK); <c>/</c> lists <c>dev</c> and <c>proc</c>.
+    /// bytewise); <c>/dev</c> and debugfs directories list as dcache_readdir (sorted by name here,
+    /// d_type from each node's mode: DT_CHR, DT_BLK, DT_REG, DT_DIR); <c>/</c> lists <c>dev</c>,
+    /// <c>proc</c> and <c>sys</c>, <c>/sys</c> lists <c>kernel</c> and <c>/sys/kernel</c> lists <c>debug</c>.
     /// </summary>
     /// <returns>0 with <paramref name="entries"/> filled, or -errno (ENOENT, ENOTDIR).</returns>
     public int ReadDirectory(string path, List<DirectoryEntry> entries)
@@ -37,39 +45,14 @@ public sealed unsafe partial class UserProcess
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(entries);
         using TaskScope task = EnterTask();
-        int error = Kernel.LookupForOpen(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, out IVfsNode? found);
+        int error = Kernel.LookupForOpen(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, out IVfsNode? found, out ulong parentIno);
         if (error != 0) return error;
         try
         {
-            if (found is DevFs.DevNode)
-            {
-                // mirrors fs/libfs.c:dcache_readdir on devtmpfs' root: dots, then the children
-                entries.Add(new DirectoryEntry(".", Ino(found), ProcFs.S_IFDIR));
-                entries.Add(new DirectoryEntry("..", Ino(Kernel.Proc.FsRoot), ProcFs.S_IFDIR));
-                entries.AddRange(Kernel.Dev.Entries());
-                return 0;
-            }
-            ProcEntry dir = (ProcEntry)found!;
-            var children = new List<DirectoryEntry>();
-            ulong parentIno = Ino(dir);
-            lock (Kernel.Proc.TreeLock)
-            {
-                // SAFETY: under proc_subdir_lock every linked entry still holds its registration's
-                // reference (removal unlinks under this lock and drops it only afterwards), so the
-                // inodes read here are live.
-                if (dir.Parent is { IsLinked: true } parent) parentIno = Ino(parent);
-                if (dir.Children is { } c)
-                    foreach (var (name, child) in c) // the key: /proc's own Name is "/proc"
-                        children.Add(new DirectoryEntry(name, Ino(child), child.Mode & ProcFs.S_IFMT));
-            }
-            // "/" holds /dev too (a mount on the root's "dev" entry in Linux); /dev's root node
-            // lives as long as the kernel.
-            if (dir == Kernel.Proc.FsRoot) children.Add(new DirectoryEntry("dev", Ino(Kernel.Dev.Root), ProcFs.S_IFDIR));
-            // mirrors fs/proc/generic.c:proc_readdir_de (dir_emit_dots, then pde_subdir_first/next)
-            entries.Add(new DirectoryEntry(".", Ino(dir), ProcFs.S_IFDIR));
+            // mirrors fs/readdir.c:iterate_dir: dir_emit_dots, then the filesystem's iterate_shared
+            entries.Add(new DirectoryEntry(".", Ino(found!), ProcFs.S_IFDIR));
             entries.Add(new DirectoryEntry("..", parentIno, ProcFs.S_IFDIR));
-            children.Sort(static (a, b) => ProcMatchOrder(a.Name, b.Name));
-            entries.AddRange(children);
+            found!.ListChildren(entries);
             return 0;
         }
         finally
@@ -97,19 +80,19 @@ public sealed unsafe partial class UserProcess
         // keeps the inode allocated.
         NativeInode* inode = node.Inode;
         uint type = inode->i_mode & ProcFs.S_IFMT;
-        uint links = type == ProcFs.S_IFDIR ? 2u : 1u;
-        if (node is ProcEntry { Children: { } children })
+        uint links = 1;
+        if (node.IsDirectory)
         {
-            // proc_mkdir: nlink 2, and each subdirectory adds one to its parent (proc_register)
-            lock (Kernel.Proc.TreeLock)
-            {
-                foreach (ProcEntry child in children.Values)
-                    if (child.IsDirectory) links++;
-            }
-            if (node == Kernel.Proc.FsRoot) links++; // /dev
+            // "." and the parent's entry, plus each subdirectory's "..": what proc_mkdir
+            // (proc_register), debugfs_create_dir and kernfs (kernfs_refresh_inode) keep
+            var children = new List<DirectoryEntry>();
+            node.ListChildren(children);
+            links = 2;
+            foreach (DirectoryEntry child in children)
+                if (child.Mode == ProcFs.S_IFDIR) links++;
         }
         return new StatResult(
-            Device: node is DevFs.DevNode ? DevFs.SuperblockDevice : node is DebugFsEntry ? DeviceNumber.MakeUser(0, 7) : DeviceNumber.MakeUser(0, 22),
+            Device: node.Device,
             Inode: inode->i_ino,
             Mode: inode->i_mode,
             LinkCount: links,
@@ -118,8 +101,4 @@ public sealed unsafe partial class UserProcess
     }
 
     private static ulong Ino(IVfsNode node) => node.Inode->i_ino;
-
-    // mirrors fs/proc/generic.c:proc_match (the rb-tree order: length first, then memcmp)
-    private static int ProcMatchOrder(string a, string b) =>
-        a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b);
 }

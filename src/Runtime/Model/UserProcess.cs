@@ -84,7 +84,7 @@ public sealed unsafe partial class UserProcess : IDisposable
     // ---- syscalls ---------------------------------------------------------------------------
 
     /// <summary>open(2). Returns the lowest free fd or -errno.</summary>
-    /// <param name="path">Absolute, or relative to <c>/</c>; only <c>/</c> and <c>/proc</c> exist.</param>
+    /// <param name="path">Absolute, or relative to <c>/</c>: /proc, /dev and /sys (with debugfs at /sys/kernel/debug) are what exists.</param>
     /// <param name="flags">open(2) flags.</param>
     /// <param name="mode">Creation mode; nothing in the model can be created, so it is only validated by use.</param>
     public int Open(string path, OpenFlags flags, uint mode = 0)
@@ -239,7 +239,8 @@ public sealed unsafe partial class UserProcess : IDisposable
     }
 
     /// <summary>
-    /// mknod(2): creates a device node. Only <c>/dev/NAME</c> can hold nodes; <paramref name="mode"/>
+    /// mknod(2): creates a device node. Only <c>/dev/NAME</c> can hold nodes (other directories have
+    /// no <c>-&gt;mknod</c>: EPERM); <paramref name="mode"/>
     /// must carry S_IFCHR (0x2000) or S_IFBLK (0x6000) plus permission bits; <paramref name="dev"/>
     /// is the user-space dev_t (<see cref="DeviceNumber.MakeUser"/>, glibc's makedev). Returns 0 or
     /// -errno (EEXIST, ENOENT, EPERM, EINVAL), as do_mknodat.
@@ -252,14 +253,20 @@ public sealed unsafe partial class UserProcess : IDisposable
         if (parts.Length == 0) return -(int)Errno.EEXIST; // "/" exists
         if (parts.Length != 2 || parts[0] != "dev")
         {
-            // /proc has no ->mknod (vfs_mknod: EPERM); other directories do not exist.
+            // mirrors fs/namei.c:do_mknodat: filename_create (the name exists: EEXIST; its directory
+            // does not: the walk's errno), then vfs_mknod, where only /dev's directory has ->mknod
+            // (proc, kernfs, debugfs and "/" do not: EPERM).
             int found = Kernel.LookupForOpen(path, OpenFlags.O_RDONLY, out IVfsNode? existing);
             if (found == 0)
             {
                 existing!.PutNode();
                 return -(int)Errno.EEXIST;
             }
-            return parts[0] == "proc" && parts.Length == 2 ? -(int)Errno.EPERM : -(int)Errno.ENOENT;
+            int parent = Kernel.LookupForOpen("/" + string.Join('/', parts[..^1]), OpenFlags.O_DIRECTORY, out IVfsNode? directory);
+            if (parent != 0) return parent;
+            bool inDev = directory == Kernel.Dev.Root; // "/dev/./x", "/proc/../dev/x"
+            directory!.PutNode();
+            return inDev ? Kernel.Dev.Mknod(parts[^1], mode, DeviceNumber.FromUser(dev)) : -(int)Errno.EPERM;
         }
         return Kernel.Dev.Mknod(parts[1], mode, DeviceNumber.FromUser(dev));
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
 using KernelOps.Abi;
 using KernelOps.Model;
@@ -48,4 +49,19 @@ internal abstract class ModelTestBase
     }
 
     protected static int Err(Errno e) => -(int)e;
+
+    /// <summary>getdents of <paramref name="path"/>, which must succeed.</summary>
+    protected List<DirectoryEntry> ListDirectory(string path)
+    {
+        var entries = new List<DirectoryEntry>();
+        Assert.That(Proc.ReadDirectory(path, entries), Is.Zero, path);
+        return entries;
+    }
+
+    /// <summary>stat of <paramref name="path"/>, which must succeed.</summary>
+    protected StatResult StatOf(string path)
+    {
+        Assert.That(Proc.Stat(path, out StatResult st), Is.Zero, path);
+        return st;
+    }
 }

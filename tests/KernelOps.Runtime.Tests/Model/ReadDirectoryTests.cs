@@ -5,32 +5,19 @@ using KernelOps.Model;
 
 namespace KernelOps.Runtime.Tests.Model;
 
-/// <summary>getdents64 (UserProcess.ReadDirectory) on /dev, on "/" and on /proc, and what it refuses.</summary>
+/// <summary>getdents64 (UserProcess.ReadDirectory) on /dev, on "/" and on /proc, and what it refuses (/sys and debugfs: SysFsTests).</summary>
 internal sealed class ReadDirectoryTests : ModelTestBase
 {
     private const uint Chr0666 = StatResult.S_IFCHR | 0x1B6;
 
-    private List<DirectoryEntry> List(string path)
-    {
-        var entries = new List<DirectoryEntry>();
-        Assert.That(Proc.ReadDirectory(path, entries), Is.Zero, path);
-        return entries;
-    }
-
-    private ulong InoOf(string path)
-    {
-        Assert.That(Proc.Stat(path, out StatResult st), Is.Zero, path);
-        return st.Inode;
-    }
-
     [Test]
     public void Dev_is_empty_at_boot_but_for_its_dots()
     {
-        var entries = List("/dev");
+        var entries = ListDirectory("/dev");
         Assert.That(entries, Is.EqualTo(new[]
         {
-            new DirectoryEntry(".", InoOf("/dev"), ProcFs.S_IFDIR),
-            new DirectoryEntry("..", InoOf("/"), ProcFs.S_IFDIR),
+            new DirectoryEntry(".", StatOf("/dev").Inode, ProcFs.S_IFDIR),
+            new DirectoryEntry("..", StatOf("/").Inode, ProcFs.S_IFDIR),
         }));
     }
 
@@ -40,38 +27,39 @@ internal sealed class ReadDirectoryTests : ModelTestBase
         Assert.That(Proc.Mknod("/dev/zz", Chr0666, DeviceNumber.MakeUser(250, 1)), Is.Zero);
         Assert.That(Proc.Mknod("/dev/a", Chr0666, DeviceNumber.MakeUser(250, 2)), Is.Zero);
         Assert.That(Proc.Mknod("/dev/blk", StatResult.S_IFBLK | 0x1B0, DeviceNumber.MakeUser(8, 0)), Is.Zero);
-        var entries = List("/dev/");
+        var entries = ListDirectory("/dev/");
         Assert.That(entries.Skip(2), Is.EqualTo(new[]
         {
-            new DirectoryEntry("a", InoOf("/dev/a"), StatResult.S_IFCHR),
-            new DirectoryEntry("blk", InoOf("/dev/blk"), StatResult.S_IFBLK),
-            new DirectoryEntry("zz", InoOf("/dev/zz"), StatResult.S_IFCHR),
+            new DirectoryEntry("a", StatOf("/dev/a").Inode, StatResult.S_IFCHR),
+            new DirectoryEntry("blk", StatOf("/dev/blk").Inode, StatResult.S_IFBLK),
+            new DirectoryEntry("zz", StatOf("/dev/zz").Inode, StatResult.S_IFCHR),
         }));
         Assert.That(Proc.Unlink("/dev/a"), Is.Zero);
-        Assert.That(List("/dev").Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "blk", "zz" }));
+        Assert.That(ListDirectory("/dev").Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "blk", "zz" }));
     }
 
     [Test]
-    public void Root_lists_dev_and_proc_and_counts_both_in_its_links()
+    public void Root_lists_dev_proc_and_sys_and_counts_them_in_its_links()
     {
-        var entries = List("/");
+        var entries = ListDirectory("/");
         Assert.That(entries, Is.EqualTo(new[]
         {
-            new DirectoryEntry(".", InoOf("/"), ProcFs.S_IFDIR),
-            new DirectoryEntry("..", InoOf("/"), ProcFs.S_IFDIR),
-            new DirectoryEntry("dev", InoOf("/dev"), ProcFs.S_IFDIR),
-            new DirectoryEntry("proc", InoOf("/proc"), ProcFs.S_IFDIR),
+            new DirectoryEntry(".", StatOf("/").Inode, ProcFs.S_IFDIR),
+            new DirectoryEntry("..", StatOf("/").Inode, ProcFs.S_IFDIR),
+            new DirectoryEntry("dev", StatOf("/dev").Inode, ProcFs.S_IFDIR),
+            new DirectoryEntry("proc", StatOf("/proc").Inode, ProcFs.S_IFDIR),
+            new DirectoryEntry("sys", StatOf("/sys").Inode, ProcFs.S_IFDIR),
         }));
         Assert.That(Proc.Stat("/", out StatResult root), Is.Zero);
-        Assert.That(root.LinkCount, Is.EqualTo(4u), ". and .. plus /dev and /proc");
+        Assert.That(root.LinkCount, Is.EqualTo(5u), ". and .. plus /dev, /proc and /sys");
     }
 
     [Test]
     public void Proc_still_lists_in_rb_tree_order_with_its_parent()
     {
-        var entries = List("/proc");
+        var entries = ListDirectory("/proc");
         Assert.That(entries.Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "misc", "devices" }));
-        Assert.That(entries[1].Inode, Is.EqualTo(InoOf("/")));
+        Assert.That(entries[1].Inode, Is.EqualTo(StatOf("/").Inode));
     }
 
     [Test]
