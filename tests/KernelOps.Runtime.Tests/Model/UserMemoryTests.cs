@@ -39,19 +39,7 @@ internal sealed class UserMemoryTests
     {
         using var memory = new UserMemory();
         UserMapping m = memory.Map(4096);
-        using var inside = new ManualResetEventSlim();
-        using var leave = new ManualResetEventSlim();
-        // A thread parked inside a copy's read-side section, as a copy_to_user preempted mid-way is.
-        var reader = new Thread(() =>
-        {
-            UserMemory.ReaderSlot slot = memory.SlotForCurrentThread();
-            slot.Enter();
-            inside.Set();
-            leave.Wait();
-            slot.Leave();
-        });
-        reader.Start();
-        Assert.That(inside.Wait(Bound), Is.True);
+        using var copy = ParkedCopy.Start(memory);
 
         Task<bool> unmap = Task.Factory.StartNew(() => memory.Unmap(m.Address), TaskCreationOptions.LongRunning);
         try
@@ -67,11 +55,10 @@ internal sealed class UserMemoryTests
         }
         finally
         {
-            leave.Set();
+            copy.Leave();
         }
         Assert.That(unmap.Wait(Bound), Is.True, "the grace period ends when the copy leaves");
         Assert.That(unmap.Result, Is.True);
-        reader.Join();
         Assert.That(memory.Unmap(m.Address), Is.False, "already unmapped");
     }
 
@@ -80,18 +67,7 @@ internal sealed class UserMemoryTests
     {
         var memory = new UserMemory();
         memory.Map(64);
-        using var inside = new ManualResetEventSlim();
-        using var leave = new ManualResetEventSlim();
-        var reader = new Thread(() =>
-        {
-            UserMemory.ReaderSlot slot = memory.SlotForCurrentThread();
-            slot.Enter();
-            inside.Set();
-            leave.Wait();
-            slot.Leave();
-        });
-        reader.Start();
-        Assert.That(inside.Wait(Bound), Is.True);
+        using var copy = ParkedCopy.Start(memory);
         Task dispose = Task.Factory.StartNew(memory.Dispose, TaskCreationOptions.LongRunning);
         try
         {
@@ -99,10 +75,9 @@ internal sealed class UserMemoryTests
         }
         finally
         {
-            leave.Set();
+            copy.Leave();
         }
         Assert.That(dispose.Wait(Bound), Is.True);
-        reader.Join();
         Assert.That(memory.MappingCount, Is.Zero);
     }
 
@@ -181,5 +156,45 @@ internal sealed class UserMemoryTests
         var all = new byte[64 * 8];
         Assert.That(memory.CopyFromUser(all, m.Address), Is.EqualTo((nuint)0));
         for (int i = 0; i < 64; i++) Assert.That(all.AsSpan(i * 8, 8).IndexOfAnyExcept((byte)i), Is.EqualTo(-1), $"block {i}");
+    }
+
+    /// <summary>A thread parked inside a copy's read-side section, as a copy_to_user preempted mid-way is.</summary>
+    private sealed class ParkedCopy : IDisposable
+    {
+        private readonly ManualResetEventSlim _inside = new(), _leave = new();
+        private readonly Thread _thread;
+
+        private ParkedCopy(UserMemory memory)
+        {
+            _thread = new Thread(() =>
+            {
+                UserMemory.ReaderSlot slot = memory.SlotForCurrentThread();
+                slot.Enter();
+                _inside.Set();
+                _leave.Wait();
+                slot.Leave();
+            });
+        }
+
+        public static ParkedCopy Start(UserMemory memory)
+        {
+            var copy = new ParkedCopy(memory);
+            copy._thread.Start();
+            Assert.That(copy._inside.Wait(Bound), Is.True, "the copy entered");
+            return copy;
+        }
+
+        public void Leave()
+        {
+            _leave.Set();
+            _thread.Join();
+        }
+
+        public void Dispose()
+        {
+            Leave();
+            _inside.Dispose();
+            _leave.Dispose();
+        }
     }
 }
