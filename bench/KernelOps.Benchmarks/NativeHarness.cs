@@ -230,7 +230,7 @@ internal static unsafe class Floor
             long pos = *position;
             if (pos >= s_length) return 0;
             nuint n = Math.Min(count, (nuint)(s_length - pos));
-            Buffer.MemoryCopy(s_bytes + pos, buffer, n, n);
+            UserCopy.Copy(new ReadOnlySpan<byte>(s_bytes + pos, (int)n), new Span<byte>(buffer, (int)n)); // the model's copy primitive
             *position = pos + (long)n;
             return (nint)n;
         }
@@ -243,7 +243,7 @@ internal static unsafe class Floor
         {
             long pos = *position;
             nuint n = Math.Min(count, (nuint)(Capacity - pos));
-            Buffer.MemoryCopy(buffer, s_bytes + pos, n, n);
+            UserCopy.Copy(new ReadOnlySpan<byte>(buffer, (int)n), new Span<byte>(s_bytes + pos, (int)n));
             *position = pos + (long)n;
             if (*position > s_length) s_length = *position;
             return (nint)n;

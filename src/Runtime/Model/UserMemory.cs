@@ -123,7 +123,7 @@ public sealed unsafe class UserMemory : IDisposable
                 nuint chunk = Math.Min(wanted - copied, m.End - address);
                 // SAFETY: [address, address + chunk) lies inside a mapping of the snapshot this copy
                 // entered with, and Unmap frees no mapping before this thread's slot says it left.
-                source.Slice((int)copied, (int)chunk).CopyTo(new Span<byte>((void*)address, (int)chunk));
+                UserCopy.Copy(source.Slice((int)copied, (int)chunk), new Span<byte>((void*)address, (int)chunk));
                 copied += chunk;
             }
         }
@@ -154,7 +154,7 @@ public sealed unsafe class UserMemory : IDisposable
                 nuint chunk = Math.Min(wanted - copied, m.End - address);
                 // SAFETY: as in CopyToUser, the range is inside a mapping that stays allocated until
                 // this thread's slot says the copy left.
-                new ReadOnlySpan<byte>((void*)address, (int)chunk).CopyTo(destination.Slice((int)copied, (int)chunk));
+                UserCopy.Copy(new ReadOnlySpan<byte>((void*)address, (int)chunk), destination.Slice((int)copied, (int)chunk));
                 copied += chunk;
             }
         }

@@ -34,6 +34,24 @@ internal sealed class UserMemoryTests
         }
     }
 
+    [TestCase(1), TestCase(255), TestCase(256), TestCase(4096), TestCase(64 * 1024 + 1), TestCase(200_000)]
+    public void Copies_of_every_size_round_trip_byte_for_byte(int size)
+    {
+        // Small copies are managed, larger ones go to the C library's memmove in 64 KiB calls.
+        using var memory = new UserMemory();
+        UserMapping m = memory.Map(256 * 1024);
+        var data = new byte[size];
+        new Random(size).NextBytes(data);
+        nuint at = m.Address + 3; // unaligned on purpose
+        Assert.That(memory.CopyToUser(at, data), Is.EqualTo((nuint)0));
+        var back = new byte[size];
+        Assert.That(memory.CopyFromUser(back, at), Is.EqualTo((nuint)0));
+        Assert.That(back, Is.EqualTo(data));
+        var guard = new byte[3];
+        Assert.That(memory.CopyFromUser(guard, m.Address), Is.EqualTo((nuint)0));
+        Assert.That(guard, Is.EqualTo(new byte[3]), "nothing written before the destination");
+    }
+
     [Test, CancelAfter(60_000)]
     public void Unmap_waits_for_a_copy_in_flight_and_copies_after_it_fault()
     {
