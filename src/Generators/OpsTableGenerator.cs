@@ -54,8 +54,7 @@ public sealed class OpsTableGenerator : IIncrementalGenerator
             return null;
         }
 
-        Compilation compilation = context.SemanticModel.Compilation;
-        KindCatalog catalog = KindCatalog.For(compilation);
-        return HandlerDiscovery.Discover(type, context.Attributes[0], catalog, compilation, cancellationToken).Model;
+        KindCatalog catalog = KindCatalog.For(context.SemanticModel.Compilation);
+        return HandlerDiscovery.Discover(type, context.Attributes[0], catalog, cancellationToken).Model;
     }
 }
