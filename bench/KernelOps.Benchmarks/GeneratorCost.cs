@@ -23,6 +23,9 @@ namespace KernelOps.Benchmarks;
 /// generator's own cold cost (its binding, the driver, its JIT), without the compiler's warm-up.</item>
 /// <item><c>generator --csc [N]</c>: the SDK's own compiler in fresh processes (<see cref="GeneratorCscCost"/>).</item>
 /// </list>
+/// <c>--probes</c> adds, after the warm runs, R interleaved rounds of <see cref="GeneratorProbes"/> and the
+/// generator on fresh compilations (warm), splitting a run into the driver and attribute lookup, the
+/// binding of the handler types' members, and the generator's own work.
 /// <c>--warm R</c> sets the number of warm runs (default 5; raise it to profile the warm path).
 /// </summary>
 public static class GeneratorCost
@@ -32,6 +35,7 @@ public static class GeneratorCost
         if (args.Contains("--csc")) return GeneratorCscCost.Run(args.Where(a => a != "--csc").ToArray());
 
         bool split = args.Contains("--split");
+        bool probes = args.Contains("--probes");
         int warmRuns = OptionValue(args, "--warm") ?? 5;
         int count = HandlerCount(args, "--warm");
 
@@ -48,7 +52,8 @@ public static class GeneratorCost
             references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
 
-        GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create([new OpsTableGenerator().AsSourceGenerator()], parseOptions: parse);
+        GeneratorDriver NewDriver(IIncrementalGenerator? generator = null) =>
+            CSharpGeneratorDriver.Create([(generator ?? new OpsTableGenerator()).AsSourceGenerator()], parseOptions: parse);
 
         Console.WriteLine($"# generator on {count} handler types ({Environment.ProcessorCount} cores){(split ? ", split" : "")}");
         var sw = Stopwatch.StartNew();
@@ -96,7 +101,37 @@ public static class GeneratorCost
             Console.WriteLine($"warm runs on fresh compilations: median {warm[warm.Count / 2]:0} ms (min {warm[0]:0}, max {warm[^1]:0}, {warm.Count} runs)");
         }
         Console.WriteLine($"incremental run after an unrelated edit: {incrementalMs:0} ms");
+
+        if (probes) RunProbes(Create, NewDriver, Math.Max(warmRuns, 1));
         return 0;
+    }
+
+    private static void RunProbes(Func<CSharpCompilation> create, Func<IIncrementalGenerator?, GeneratorDriver> newDriver, int rounds)
+    {
+        var steps = new (string Label, Func<IIncrementalGenerator> Generator)[]
+        {
+            ("driver + ForAttributeWithMetadataName (types and their attributes bound)", () => new GeneratorProbes.AttributesOnly()),
+            ("+ binding the types' members, their attributes and signatures", () => new GeneratorProbes.WithMemberBinding()),
+            ("OpsTableGenerator (+ slot matching, model, emission)", () => new OpsTableGenerator()),
+        };
+        var times = steps.Select(_ => new List<double>()).ToArray();
+        var sw = new Stopwatch();
+        for (int round = -1; round < rounds; round++) // round -1 warms each probe up and is not counted
+        {
+            for (int i = 0; i < steps.Length; i++)
+            {
+                CSharpCompilation fresh = create();
+                sw.Restart();
+                newDriver(steps[i].Generator()).RunGenerators(fresh);
+                if (round >= 0) times[i].Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+        Console.WriteLine($"warm split, median of {rounds} interleaved rounds on fresh compilations:");
+        for (int i = 0; i < steps.Length; i++)
+        {
+            times[i].Sort();
+            Console.WriteLine($"  {steps[i].Label}: {times[i][times[i].Count / 2]:0} ms");
+        }
     }
 
     /// <summary>The first integer argument that is not an option's value (default 1,000).</summary>

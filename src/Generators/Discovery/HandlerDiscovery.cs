@@ -329,7 +329,7 @@ internal static class HandlerDiscovery
         Adapter: thunk.Adapter,
         Operation: forwarder?.Operation ?? string.Empty,
         InvokeReturnType: forwarder?.ReturnType ?? string.Empty,
-        InvokeParameters: forwarder?.Parameters ?? EquatableArray<ParameterModel>.Empty,
+        InvokeParameters: forwarder?.Parameters ?? ParameterListModel.Empty,
         HandlerName: handlerName,
         HandlerCall: handlerCall);
 

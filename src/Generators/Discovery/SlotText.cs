@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Text;
 using KernelOps.Generators.Extensions;
 using KernelOps.Generators.Models;
 using System.Reflection.Metadata;
@@ -19,14 +20,14 @@ internal sealed class ThunkText
     {
         CallConvs = CallConvsOf(signature);
         ReturnType = signature.ReturnType.ToFullyQualified();
-        var parameters = new ParameterModel[signature.Parameters.Length];
-        for (int i = 0; i < parameters.Length; i++)
+        var parameters = new ParameterListBuilder();
+        for (int i = 0; i < signature.Parameters.Length; i++)
         {
             // Named after the adapter's parameters, typed after the field's C signature.
             IParameterSymbol p = signature.Parameters[i];
-            parameters[i] = new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(adapter.Parameters[i].Name));
+            parameters.Add(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(adapter.Parameters[i].Name), SymbolExtensions.ArgumentPrefix(p.RefKind));
         }
-        Parameters = new EquatableArray<ParameterModel>(parameters);
+        Parameters = parameters.ToModel();
         Adapter = adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(adapter.Name);
     }
 
@@ -35,7 +36,7 @@ internal sealed class ThunkText
 
     public string ReturnType { get; }
 
-    public EquatableArray<ParameterModel> Parameters { get; }
+    public ParameterListModel Parameters { get; }
 
     public string Adapter { get; }
 
@@ -68,20 +69,19 @@ internal sealed class ForwarderText
     {
         Operation = operation.ToFullyQualified();
         ReturnType = invoke.ReturnsVoid ? "void" : invoke.ReturnType.ToFullyQualified();
-        var parameters = new ParameterModel[invoke.Parameters.Length];
-        for (int i = 0; i < parameters.Length; i++)
+        var parameters = new ParameterListBuilder();
+        foreach (IParameterSymbol p in invoke.Parameters)
         {
-            IParameterSymbol p = invoke.Parameters[i];
-            parameters[i] = new ParameterModel(ParameterModifier(p), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(p.Name));
+            parameters.Add(ParameterModifier(p), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(p.Name), SymbolExtensions.ArgumentPrefix(p.RefKind));
         }
-        Parameters = new EquatableArray<ParameterModel>(parameters);
+        Parameters = parameters.ToModel();
     }
 
     public string Operation { get; }
 
     public string ReturnType { get; }
 
-    public EquatableArray<ParameterModel> Parameters { get; }
+    public ParameterListModel Parameters { get; }
 
     private static string ParameterModifier(IParameterSymbol parameter)
     {
@@ -89,4 +89,28 @@ internal sealed class ForwarderText
         string scoped = parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out ? "scoped " : string.Empty;
         return scoped + SymbolExtensions.RefPrefix(parameter.RefKind);
     }
+}
+
+/// <summary>Renders a parameter list's declaration and forwarding arguments side by side.</summary>
+internal sealed class ParameterListBuilder
+{
+    private readonly StringBuilder _declaration = new();
+    private readonly StringBuilder _arguments = new();
+
+    /// <summary>
+    /// Adds <c>{modifier}{type} {name}</c> to the declaration and <c>{argumentPrefix}{name}</c> to the
+    /// arguments (<c>scoped</c> is not repeated at a call, and <c>ref readonly</c> is passed as <c>in</c>).
+    /// </summary>
+    public void Add(string modifier, string type, string name, string argumentPrefix)
+    {
+        if (_declaration.Length > 0)
+        {
+            _declaration.Append(", ");
+            _arguments.Append(", ");
+        }
+        _declaration.Append(modifier).Append(type).Append(' ').Append(name);
+        _arguments.Append(argumentPrefix).Append(name);
+    }
+
+    public ParameterListModel ToModel() => new(_declaration.ToString(), _arguments.ToString());
 }
