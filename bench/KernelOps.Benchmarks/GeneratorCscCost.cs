@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -24,6 +25,9 @@ namespace KernelOps.Benchmarks;
 /// <item><c>generated code, no generator</c>: the handler files plus the first generator's output
 /// (<c>/generatedfilesout</c>) as ordinary sources: what compiling the generated code costs.</item>
 /// </list>
+/// With <c>--together</c>, the only compile is one with every <c>--analyzer</c> at once (give the
+/// generator and a copy built under another assembly name, see docs/PERFORMANCE.md): the second
+/// finds the handler types bound and the compiler warm, so its time is the generator's own work.
 /// Reports medians of wall time, of the compiler's CPU time (user + system, from
 /// <c>getrusage(RUSAGE_CHILDREN)</c>: steadier than wall time on a loaded machine) and of the generator
 /// time /reportanalyzer prints. Paths come from the running .NET installation and the SDK that
@@ -31,17 +35,20 @@ namespace KernelOps.Benchmarks;
 /// </summary>
 public static class GeneratorCscCost
 {
-    private sealed record Config(string Label, string ResponseFile, bool HasGenerator);
+    /// <param name="Generators">Simple names of the generator assemblies whose /reportanalyzer times are read.</param>
+    /// <param name="AllowErrors">The compile may fail (two copies of the generator declare every table twice).</param>
+    private sealed record Config(string Label, string ResponseFile, string[] Generators, bool AllowErrors = false);
 
     private sealed class Samples
     {
         public List<double> WallMs { get; } = new();
         public List<double> CpuMs { get; } = new();
-        public List<double> GeneratorMs { get; } = new();
+        public Dictionary<string, List<double>> GeneratorMs { get; } = new();
     }
 
     public static int Run(string[] args)
     {
+        bool together = args.Contains("--together");
         int count = GeneratorCost.HandlerCount(args, "--rounds", "--analyzer");
         int rounds = GeneratorCost.OptionValue(args, "--rounds") ?? 3;
         var analyzers = new List<string>();
@@ -62,7 +69,7 @@ public static class GeneratorCscCost
         Directory.CreateDirectory(work);
         try
         {
-            return Measure(tools, analyzers, count, rounds, work);
+            return Measure(tools, analyzers, together, count, rounds, work);
         }
         finally
         {
@@ -70,7 +77,7 @@ public static class GeneratorCscCost
         }
     }
 
-    private static int Measure(Toolchain tools, List<string> analyzers, int count, int rounds, string work)
+    private static int Measure(Toolchain tools, List<string> analyzers, bool together, int count, int rounds, string work)
     {
         string sources = Directory.CreateDirectory(Path.Combine(work, "src")).FullName;
         var files = new List<string>(count);
@@ -90,13 +97,24 @@ public static class GeneratorCscCost
         common.AddRange(tools.References.Select(r => $"/r:{Quote(r)}"));
 
         string generatedDir = Directory.CreateDirectory(Path.Combine(work, "generated")).FullName; // csc does not create it
-        var configs = new List<Config> { new("compiler alone", WriteResponse(work, "alone", common.Concat(files.Select(Quote))), false) };
-        for (int a = 0; a < analyzers.Count; a++)
+        string[] names = analyzers.Select(a => AssemblyName.GetAssemblyName(a).Name ?? Path.GetFileNameWithoutExtension(a)).ToArray();
+        var configs = new List<Config> { new("compiler alone", WriteResponse(work, "alone", common.Concat(files.Select(Quote))), []) };
+        if (together)
         {
-            var lines = common.Concat(files.Select(Quote)).Append($"/analyzer:{Quote(analyzers[a])}").Append("/reportanalyzer").ToList();
-            if (a == 0) lines.Add($"/generatedfilesout:{Quote(generatedDir)}");
-            string label = analyzers.Count == 1 ? "with generator" : $"with generator {a + 1}";
-            configs.Add(new(label, WriteResponse(work, $"generator{a}", lines), true));
+            // Every generator in one compile, in the order given: the first pays for binding the
+            // handler types and warming the compiler up; the next finds both done.
+            var lines = common.Concat(files.Select(Quote)).Concat(analyzers.Select(a => $"/analyzer:{Quote(a)}")).Append("/reportanalyzer");
+            configs.Add(new("generators together", WriteResponse(work, "together", lines), names, AllowErrors: true));
+        }
+        else
+        {
+            for (int a = 0; a < analyzers.Count; a++)
+            {
+                var lines = common.Concat(files.Select(Quote)).Append($"/analyzer:{Quote(analyzers[a])}").Append("/reportanalyzer").ToList();
+                if (a == 0) lines.Add($"/generatedfilesout:{Quote(generatedDir)}");
+                string label = analyzers.Count == 1 ? "with generator" : $"with generator {a + 1}";
+                configs.Add(new(label, WriteResponse(work, $"generator{a}", lines), [names[a]]));
+            }
         }
 
         Console.WriteLine($"# SDK compiler, cold process per compile, {count} handler types ({Environment.ProcessorCount} cores), {rounds} rounds");
@@ -110,7 +128,7 @@ public static class GeneratorCscCost
         {
             foreach (Config config in configs)
             {
-                if (!Compile(tools, config, out double wall, out double cpu, out double? generator, out string output))
+                if (!Compile(tools, config, out double wall, out double cpu, out Dictionary<string, double> generators, out string output))
                 {
                     Console.Error.WriteLine($"generator --csc: '{config.Label}' failed (exit code or no /reportanalyzer line); first lines:");
                     Console.Error.WriteLine(string.Join("\n", output.Split('\n').Take(30)));
@@ -119,11 +137,16 @@ public static class GeneratorCscCost
                 if (!samples.TryGetValue(config, out Samples? s)) samples[config] = s = new Samples();
                 s.WallMs.Add(wall);
                 s.CpuMs.Add(cpu);
-                if (generator is { } g) s.GeneratorMs.Add(g);
-                Console.WriteLine($"round {round + 1}: {config.Label,-30} wall {wall,7:0} ms  cpu {cpu,7:0} ms{(generator is { } gm ? $"  generator {gm,6:0} ms" : "")}");
+                foreach (KeyValuePair<string, double> g in generators)
+                {
+                    if (!s.GeneratorMs.TryGetValue(g.Key, out List<double>? times)) s.GeneratorMs[g.Key] = times = new List<double>();
+                    times.Add(g.Value);
+                }
+                string reported = string.Join(" + ", config.Generators.Select(n => $"{generators[n],6:0}"));
+                Console.WriteLine($"round {round + 1}: {config.Label,-30} wall {wall,7:0} ms  cpu {cpu,7:0} ms{(reported.Length > 0 ? $"  generator {reported} ms" : "")}");
             }
 
-            if (pregenerated is null)
+            if (!together && pregenerated is null)
             {
                 string[] generated = Directory.Exists(generatedDir) ? Directory.GetFiles(generatedDir, "*.cs", SearchOption.AllDirectories) : [];
                 if (generated.Length != count)
@@ -132,7 +155,7 @@ public static class GeneratorCscCost
                     return 1;
                 }
                 // The generated files, compiled as ordinary sources from the next round on.
-                pregenerated = new("generated code, no generator", WriteResponse(work, "pregenerated", common.Concat(files.Concat(generated).Select(Quote))), false);
+                pregenerated = new("generated code, no generator", WriteResponse(work, "pregenerated", common.Concat(files.Concat(generated).Select(Quote))), []);
                 configs.Add(pregenerated);
             }
         }
@@ -142,14 +165,16 @@ public static class GeneratorCscCost
         foreach (Config config in configs)
         {
             Samples s = samples[config];
-            string generator = s.GeneratorMs.Count > 0 ? $"{Median(s.GeneratorMs),13:0}" : $"{"-",13}";
-            Console.WriteLine($"{config.Label,-30} {Median(s.WallMs),8:0} {Median(s.CpuMs),8:0} {generator}");
+            string generator = config.Generators.Length > 0 ? string.Join(" + ", config.Generators.Select(n => $"{Median(s.GeneratorMs[n]):0}")) : "-";
+            Console.WriteLine($"{config.Label,-30} {Median(s.WallMs),8:0} {Median(s.CpuMs),8:0} {generator,13}");
         }
-        Console.WriteLine("(generator ms is /reportanalyzer's time for OpsTableGenerator; 'generated code, no generator' has one round fewer)");
+        Console.WriteLine(together
+            ? "(generator ms: /reportanalyzer's time for each generator assembly, in --analyzer order; the compile itself fails: every table is declared twice)"
+            : "(generator ms is /reportanalyzer's time for OpsTableGenerator; 'generated code, no generator' has one round fewer)");
         return 0;
     }
 
-    private static bool Compile(Toolchain tools, Config config, out double wallMs, out double cpuMs, out double? generatorMs, out string output)
+    private static bool Compile(Toolchain tools, Config config, out double wallMs, out double cpuMs, out Dictionary<string, double> generatorMs, out string output)
     {
         var start = new ProcessStartInfo(tools.Dotnet)
         {
@@ -173,10 +198,14 @@ public static class GeneratorCscCost
         cpuMs = ChildrenCpuMs() - cpuBefore;
         output = stdout + stderr;
 
-        generatorMs = null;
-        Match m = Regex.Match(output, @"^\s*([0-9]+(?:\.[0-9]+)?)\s+[0-9<]+\s+KernelOps\.Generators\.OpsTableGenerator\s*$", RegexOptions.Multiline);
-        if (m.Success) generatorMs = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 1000;
-        return process.ExitCode == 0 && (!config.HasGenerator || generatorMs is not null);
+        // /reportanalyzer: "   2.194   86   KernelOps.Generators, Version=1.0.0.0, ..." per generator assembly.
+        generatorMs = new Dictionary<string, double>();
+        foreach (Match m in Regex.Matches(output, @"^\s*([0-9]+(?:\.[0-9]+)?)\s+[0-9<]+\s+([^\s,]+), Version=", RegexOptions.Multiline))
+        {
+            generatorMs[m.Groups[2].Value] = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 1000;
+        }
+        Dictionary<string, double> reported = generatorMs;
+        return (process.ExitCode == 0 || config.AllowErrors) && config.Generators.All(reported.ContainsKey);
     }
 
     private static string WriteResponse(string work, string name, IEnumerable<string> lines)
