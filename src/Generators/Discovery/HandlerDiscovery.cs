@@ -333,12 +333,30 @@ internal static class HandlerDiscovery
         HandlerName: handlerName,
         HandlerCall: handlerCall);
 
-    /// <summary>The handler type's names, rendered once per type rather than once per slot.</summary>
-    private sealed class TypeNames(INamedTypeSymbol type)
+    /// <summary>
+    /// The handler type's names, rendered once per type rather than once per slot, and from its
+    /// namespaces and containing types rather than with SymbolDisplay: a type that gets a model is not
+    /// generic, nor is any type containing it, and every name in its path is an identifier
+    /// (<see cref="HasWellFormedNames"/>), so this is the text SymbolDisplay would give.
+    /// </summary>
+    private sealed class TypeNames
     {
-        public string Plain { get; } = type.ToPlainName();
+        public TypeNames(INamedTypeSymbol type)
+        {
+            var path = new List<string>(); // innermost first, reversed below
+            for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType) path.Add(t.Name);
+            for (INamespaceSymbol? n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace) path.Add(n.Name);
+            path.Reverse();
+            Plain = string.Join(".", path);
+            for (int i = 0; i < path.Count; i++) path[i] = SymbolExtensions.EscapeIdentifier(path[i]);
+            FullyQualified = "global::" + string.Join(".", path);
+        }
 
-        public string FullyQualified { get; } = type.ToFullyQualified();
+        /// <summary>As <see cref="SymbolExtensions.ToPlainName"/>: <c>Namespace.Outer.Type</c>.</summary>
+        public string Plain { get; }
+
+        /// <summary>As <see cref="SymbolExtensions.ToFullyQualified"/>: <c>global::Namespace.Outer.Type</c>, keywords escaped.</summary>
+        public string FullyQualified { get; }
 
         public string HandlerName(IMethodSymbol handler) => Plain + "." + handler.Name;
 
@@ -376,7 +394,7 @@ internal static class HandlerDiscovery
             FullyQualifiedName: names.FullyQualified,
             DisplayName: names.Plain,
             HintName: HintName(type, kind),
-            TableType: kind.TableType.ToFullyQualified(),
+            TableType: kind.TableTypeText,
             TableCName: ToSnakeCase(kind.TableType.Name),
             Settings: settings.ToEquatableArray(),
             Slots: new EquatableArray<SlotModel>(slots));

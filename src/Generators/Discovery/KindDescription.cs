@@ -33,6 +33,11 @@ internal sealed class KindDescription
 
     public INamedTypeSymbol TableType { get; }
 
+    private string? _tableTypeText;
+
+    /// <summary><see cref="TableType"/> as generated code names it, rendered once per catalogue.</summary>
+    public string TableTypeText => _tableTypeText ??= TableType.ToFullyQualified();
+
     /// <summary>Slots whose description is complete and consistent, in field order.</summary>
     public ImmutableArray<SlotDescription> Slots { get; }
 
