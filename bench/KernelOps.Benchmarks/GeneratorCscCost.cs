@@ -13,7 +13,7 @@ using KernelOps.Generators;
 namespace KernelOps.Benchmarks;
 
 /// <summary>
-/// <c>generator --csc [N] [--rounds R] [--analyzer PATH]...</c>: the generator as a user meets it,
+/// <c>generator --csc [N] [--rounds R] [--analyzer PATH]... [--together] [--keep]</c>: the generator as a user meets it,
 /// in the installed SDK's own compiler (ReadyToRun, unlike the Roslyn NuGet copy the in-process
 /// benchmark runs), one cold <c>dotnet csc.dll</c> process per compile, on the same N handler files.
 /// Each round compiles, interleaved so machine noise hits them alike:
@@ -73,7 +73,9 @@ public static class GeneratorCscCost
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            // --keep leaves the handler files and response files, e.g. to profile one compile by hand.
+            if (args.Contains("--keep")) Console.WriteLine($"kept: {work} (*.rsp: dotnet {tools.Csc} /noconfig @FILE.rsp)");
+            else Directory.Delete(work, recursive: true);
         }
     }
 
