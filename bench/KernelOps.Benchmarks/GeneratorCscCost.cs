@@ -123,6 +123,9 @@ public static class GeneratorCscCost
         Console.WriteLine($"csc: {tools.Csc}");
         Console.WriteLine($"references: {tools.ReferenceDirectory} ({tools.References.Count} assemblies) and {tools.RuntimeAssembly}");
         for (int a = 0; a < analyzers.Count; a++) Console.WriteLine($"generator {a + 1}: {analyzers[a]}");
+        string sdkRoslyn = Path.Combine(Path.GetDirectoryName(tools.Csc)!, "Microsoft.CodeAnalysis.CSharp.dll");
+        string nugetRoslyn = typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly.Location;
+        Console.WriteLine($"ReadyToRun: {ReadyToRun(sdkRoslyn)} for {sdkRoslyn}; {ReadyToRun(nugetRoslyn)} for the in-process benchmark's {nugetRoslyn}");
 
         var samples = new Dictionary<Config, Samples>();
         Config? pregenerated = null;
@@ -166,7 +169,8 @@ public static class GeneratorCscCost
         Console.WriteLine($"{"median",-30} {"wall ms",8} {"cpu ms",8} {"generator ms",13}");
         foreach (Config config in configs)
         {
-            Samples s = samples[config];
+            // The precompiled-output compile starts in round 2: with --rounds 1 it has no sample.
+            if (!samples.TryGetValue(config, out Samples? s)) continue;
             string generator = config.Generators.Length > 0 ? string.Join(" + ", config.Generators.Select(n => $"{Median(s.GeneratorMs[n]):0}")) : "-";
             Console.WriteLine($"{config.Label,-30} {Median(s.WallMs),8:0} {Median(s.CpuMs),8:0} {generator,13}");
         }
@@ -208,6 +212,15 @@ public static class GeneratorCscCost
         }
         Dictionary<string, double> reported = generatorMs;
         return (process.ExitCode == 0 || config.AllowErrors) && config.Generators.All(reported.ContainsKey);
+    }
+
+    /// <summary>"yes" when the assembly carries precompiled code (a ManagedNativeHeader in its CLI header).</summary>
+    private static string ReadyToRun(string assembly)
+    {
+        if (!File.Exists(assembly)) return "not found";
+        using FileStream stream = File.OpenRead(assembly);
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        return reader.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 } ? "yes" : "no (IL only)";
     }
 
     private static string WriteResponse(string work, string name, IEnumerable<string> lines)
