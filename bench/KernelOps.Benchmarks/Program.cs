@@ -7,7 +7,9 @@ namespace KernelOps.Benchmarks;
 /// <summary>
 /// <c>native</c>: the native dispatch harness (C calls three proc_ops tables);
 /// <c>model</c>: BenchmarkDotNet on the kernel model's syscalls (MemoryDiagnoser);
-/// <c>generator [N]</c>: the generator on N handler types (default 1,000), cold then warm.
+/// <c>generator [N] [--split] [--warm R]</c>: the generator on N handler types (default 1,000) in this
+/// process, cold then warm; <c>generator --csc [N]</c>: the same handler files through the SDK's own
+/// compiler in cold processes, with and without the generator (<see cref="GeneratorCscCost"/>).
 /// Anything else goes to BenchmarkDotNet's switcher.
 /// </summary>
 public static class Program

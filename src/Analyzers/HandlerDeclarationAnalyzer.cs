@@ -58,7 +58,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         else
         {
             IEnumerable<HandlerProblem> problems = kindAttributes
-                .SelectMany(a => HandlerDiscovery.Discover(type, a, catalog, context.Compilation, context.CancellationToken).Problems)
+                .SelectMany(a => HandlerDiscovery.Discover(type, a, catalog, context.CancellationToken).Problems)
                 // KOPS0006 is once per type, even when it carries several kinds.
                 .GroupBy(p => p.Kind == ProblemKind.UnsafeNotAllowed ? "unsafe" : p.Kind + "|" + p.Location + "|" + string.Join("|", p.Arguments))
                 .Select(g => g.First());

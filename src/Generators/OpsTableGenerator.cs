@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using KernelOps.Generators.Discovery;
 using KernelOps.Generators.Emit;
 using KernelOps.Generators.Models;
@@ -19,10 +18,14 @@ public sealed class OpsTableGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValueProvider<ImmutableArray<HandlerTypeModel>>? all = null;
+        // One pipeline and one source output per kind attribute, each handler type flowing through on
+        // its own: no Collect or Combine, since every type gets its own file. Batching them (as this
+        // generator once did) only made every run build and compare an array of all models, and
+        // made a cold compiler JIT the driver's nodes for array and tuple values, which a
+        // ReadyToRun compiler does not carry (docs/PERFORMANCE.md, generator cost).
         foreach (string kindAttribute in TableKinds.KindAttributeMetadataNames)
         {
-            IncrementalValueProvider<ImmutableArray<HandlerTypeModel>> models = context.SyntaxProvider
+            IncrementalValuesProvider<HandlerTypeModel> models = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     kindAttribute,
                     predicate: static (node, _) => node is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax,
@@ -30,21 +33,10 @@ public sealed class OpsTableGenerator : IIncrementalGenerator
                 .WithTrackingName(TrackingNames.HandlerTypes)
                 .Where(static m => m is not null)
                 .Select(static (m, _) => m!)
-                .WithTrackingName(TrackingNames.ValidHandlerTypes)
-                .Collect();
+                .WithTrackingName(TrackingNames.ValidHandlerTypes);
 
-            all = all is null
-                ? models
-                : all.Value.Combine(models).Select(static (pair, _) => pair.Left.AddRange(pair.Right));
+            context.RegisterSourceOutput(models, static (spc, model) => spc.AddSource(model.HintName, TableEmitter.Emit(model)));
         }
-
-        if (all is null) return;
-
-        IncrementalValuesProvider<HandlerTypeModel> combined = all.Value
-            .SelectMany(static (models, _) => models)
-            .WithTrackingName(TrackingNames.AllHandlerTypes);
-
-        context.RegisterSourceOutput(combined, static (spc, model) => spc.AddSource(model.HintName, TableEmitter.Emit(model)));
     }
 
     private static HandlerTypeModel? Transform(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
@@ -54,8 +46,7 @@ public sealed class OpsTableGenerator : IIncrementalGenerator
             return null;
         }
 
-        Compilation compilation = context.SemanticModel.Compilation;
-        KindCatalog catalog = KindCatalog.For(compilation);
-        return HandlerDiscovery.Discover(type, context.Attributes[0], catalog, compilation, cancellationToken).Model;
+        KindCatalog catalog = KindCatalog.For(context.SemanticModel.Compilation);
+        return HandlerDiscovery.Discover(type, context.Attributes[0], catalog, cancellationToken).Model;
     }
 }

@@ -8,7 +8,4 @@ internal static class TrackingNames
 
     /// <summary>The models of types that get a table.</summary>
     public const string ValidHandlerTypes = nameof(ValidHandlerTypes);
-
-    /// <summary>The models of every kind, combined.</summary>
-    public const string AllHandlerTypes = nameof(AllHandlerTypes);
 }

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
-using System.Reflection.Metadata;
 using System.Text;
 using System.Threading;
 using KernelOps.Generators.Diagnostics;
@@ -25,7 +24,7 @@ internal sealed record DiscoveryResult(HandlerTypeModel? Model, ImmutableArray<H
 internal static class HandlerDiscovery
 {
     /// <summary>Judges <paramref name="type"/> for the kind selected by <paramref name="kindAttribute"/>.</summary>
-    public static DiscoveryResult Discover(INamedTypeSymbol type, AttributeData kindAttribute, KindCatalog catalog, Compilation compilation, CancellationToken cancellationToken)
+    public static DiscoveryResult Discover(INamedTypeSymbol type, AttributeData kindAttribute, KindCatalog catalog, CancellationToken cancellationToken)
     {
         KindDescription? kind = catalog.FindKind(kindAttribute.AttributeClass);
         if (kind is null)
@@ -43,18 +42,27 @@ internal static class HandlerDiscovery
             problems.Add(new HandlerProblem(ProblemKind.InvalidHandlerType, typeLocation, type.ToPlainName(), kind.KindName, typeReason));
         }
 
-        bool unsafeAllowed = compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
-        if (!unsafeAllowed)
+        if (!catalog.UnsafeAllowed)
         {
             problems.Add(new HandlerProblem(ProblemKind.UnsafeNotAllowed, typeLocation, type.ToPlainName(), kind.KindName));
         }
 
-        // Attribute classes of the other kinds this type also carries: their handlers are not "unknown".
-        INamedTypeSymbol[] otherKinds = type.GetAttributes()
-            .Select(a => catalog.FindKind(a.AttributeClass))
-            .Where(k => k is not null && !ReferenceEquals(k, kind))
-            .Select(k => k!.KindAttribute)
-            .ToArray();
+        // The other kinds this type also carries: their handlers are not "unknown". Two kinds on one
+        // type is KOPS0012's to report, and a type with two 'Table' members gets neither.
+        var otherKinds = new List<KindDescription>();
+        int kindAttributes = 0;
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (catalog.FindKind(attribute.AttributeClass) is { } other && !ReferenceEquals(other, kind)) otherKinds.Add(other);
+            if (IsKindAttribute(attribute.AttributeClass)) kindAttributes++;
+        }
+        bool severalKinds = kindAttributes > 1;
+
+        // Only the generator needs the model (the analyzer only reads the problems): decide now
+        // whether there will be one, so that no slot text is built for nothing.
+        TypeNames? names = typeReason is null && catalog.UnsafeAllowed && !severalKinds && catalog.CanEmit && HasWellFormedNames(type)
+            ? new TypeNames(type)
+            : null;
 
         // Slot -> the methods claiming it, in source order.
         var claims = new Dictionary<IFieldSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
@@ -75,7 +83,7 @@ internal static class HandlerDiscovery
                     list.Add(method);
                 }
 
-                if (!any && catalog.IsHandlerAttribute(attributeClass) && !BelongsToOtherKind(catalog, otherKinds, attributeClass))
+                if (!any && catalog.IsHandlerAttribute(attributeClass) && !BelongsToOtherKind(otherKinds, attributeClass))
                 {
                     problems.Add(new HandlerProblem(ProblemKind.NoSuchSlot, AttributeLocation(attribute, method), method.ToPlainName(), AttributeName(attributeClass),
                         $"the {kind.KindName} table has no usable slot for it"));
@@ -83,7 +91,7 @@ internal static class HandlerDiscovery
             }
         }
 
-        var slotModels = new List<(int Index, SlotModel Model)>();
+        var slotModels = new List<(int Index, SlotModel Model)>(kind.Slots.Length);
         var stateful = new List<(int Index, SlotDescription Slot, IMethodSymbol Handler, ITypeSymbol State)>();
         for (int index = 0; index < kind.Slots.Length; index++)
         {
@@ -109,7 +117,7 @@ internal static class HandlerDiscovery
 
             if (!handler.IsGenericMethod && SignatureMatches(handler, slot.Invoke))
             {
-                slotModels.Add((index, CreateSlotModel(slot, type, handler)));
+                if (names is not null) slotModels.Add((index, NewSlotModel(slot, slot.Thunk, slot.Forwarder, names.HandlerName(handler), names.HandlerCall(handler))));
                 continue;
             }
 
@@ -140,13 +148,17 @@ internal static class HandlerDiscovery
                 problems.Add(new HandlerProblem(ProblemKind.SignatureMismatch, MethodLocation(handler), handler.ToPlainName(), kind.KindName, slot.Field.Name,
                     slot.Stateful!.Bind(stateType).Invoke.ToSignatureText(handler.Name) + $" (the per-open state is '{stateType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}', created by open)"));
             }
-            else
+            else if (names is not null)
             {
-                slotModels.Add((index, CreateStatefulSlotModel(slot, type, handler, stateType)));
+                (INamedTypeSymbol operation, IMethodSymbol invoke) = slot.Stateful!.Bind(stateType);
+                slotModels.Add((index, NewSlotModel(slot, slot.Stateful.Thunk, new ForwarderText(operation, invoke), names.HandlerName(handler), names.HandlerCall(handler)) with
+                {
+                    StateType = stateType.ToFullyQualified(),
+                }));
             }
         }
 
-        if (stateType is not null)
+        if (stateType is not null && names is not null)
         {
             // Slots the handler does not implement but a stateful type must fill (release frees the state).
             for (int index = 0; index < kind.Slots.Length; index++)
@@ -154,7 +166,11 @@ internal static class HandlerDiscovery
                 SlotDescription slot = kind.Slots[index];
                 if (slot.Stateful?.DefaultOperation is { } defaultOperation && !claims.ContainsKey(slot.Field))
                 {
-                    slotModels.Add((index, CreateDefaultSlotModel(slot, defaultOperation, stateType)));
+                    slotModels.Add((index, NewSlotModel(slot, slot.Stateful.Thunk, forwarder: null, handlerName: string.Empty, handlerCall: string.Empty) with
+                    {
+                        StateType = stateType.ToFullyQualified(),
+                        DefaultOperation = defaultOperation.Construct(stateType).ToFullyQualified(),
+                    }));
                 }
             }
         }
@@ -163,18 +179,20 @@ internal static class HandlerDiscovery
         // the operation, constructed over the type, carries the handler's identity to the adapter.
         foreach (InterfaceFill fill in kind.InterfaceFills)
         {
-            if (claims.ContainsKey(fill.Slot.Field) || fill.ConstructFor(type) is not { } operation) continue;
-            slotModels.Add((kind.Slots.IndexOf(fill.Slot), CreateInterfaceSlotModel(fill, operation)));
+            if (names is null || claims.ContainsKey(fill.Slot.Field) || fill.ConstructFor(type) is not { } operation) continue;
+            slotModels.Add((kind.Slots.IndexOf(fill.Slot), NewSlotModel(fill.Slot, fill.Slot.Thunk, forwarder: null, handlerName: fill.InterfaceName, handlerCall: string.Empty) with
+            {
+                DefaultOperation = operation.ToFullyQualified(),
+            }));
         }
 
-        slotModels.Sort((a, b) => a.Index.CompareTo(b.Index));
-
         HandlerTypeModel? model = null;
-        // A type carrying two kinds would get two generated 'Table' members: generate neither (KOPS0012).
-        if (typeReason is null && unsafeAllowed && KindAttributesOf(type).Length == 1 && HasWellFormedNames(type) && compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
-            compilation.GetTypeByMetadataName(KnownTypeNames.UnmanagedCallersOnlyAttribute) is not null)
+        if (names is not null)
         {
-            model = CreateModel(type, kind, kindAttribute, slotModels.Select(s => s.Model).ToList());
+            slotModels.Sort((a, b) => a.Index.CompareTo(b.Index));
+            var slots = new SlotModel[slotModels.Count];
+            for (int i = 0; i < slots.Length; i++) slots[i] = slotModels[i].Model;
+            model = CreateModel(type, names, kind, kindAttribute, slots);
         }
 
         return new DiscoveryResult(model, problems.ToImmutable());
@@ -206,9 +224,23 @@ internal static class HandlerDiscovery
     /// or not <see cref="TableKinds"/> lists it: each would give the type its own <c>Table</c>.
     /// </summary>
     public static ImmutableArray<AttributeData> KindAttributesOf(INamedTypeSymbol type) =>
-        type.GetAttributes()
-            .Where(a => a.AttributeClass?.GetAttributes().Any(m => m.AttributeClass?.ToDisplayString() == KnownTypeNames.OpsTableKindAttribute) == true)
-            .ToImmutableArray();
+        type.GetAttributes().Where(a => IsKindAttribute(a.AttributeClass)).ToImmutableArray();
+
+    /// <summary>True when <paramref name="attributeClass"/> is marked <c>[KernelOps.Abi.OpsTableKind]</c>.</summary>
+    private static bool IsKindAttribute(INamedTypeSymbol? attributeClass)
+    {
+        if (attributeClass is null) return false;
+        foreach (AttributeData marker in attributeClass.GetAttributes())
+        {
+            // Compared by name, not by rendering the class (this runs for every attribute of every handler type).
+            if (marker.AttributeClass is { Name: KnownTypeNames.OpsTableKindAttributeName, Arity: 0, ContainingType: null } markerClass &&
+                markerClass.ContainingNamespace.HasFullName(KnownTypeNames.OpsTableKindAttributeNamespace))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>True when <paramref name="type"/> has a kind attribute that <paramref name="catalog"/> knows.</summary>
     public static bool HasKindAttribute(INamedTypeSymbol type, KindCatalog catalog) =>
@@ -217,8 +249,14 @@ internal static class HandlerDiscovery
     private static IEnumerable<IMethodSymbol> HandlerCandidates(INamedTypeSymbol type) =>
         type.GetMembers().OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary);
 
-    private static bool BelongsToOtherKind(KindCatalog catalog, INamedTypeSymbol[] otherKinds, INamedTypeSymbol attributeClass) =>
-        otherKinds.Any(k => catalog.FindKind(k)?.NamesHandlerAttribute(attributeClass) == true);
+    private static bool BelongsToOtherKind(List<KindDescription> otherKinds, INamedTypeSymbol attributeClass)
+    {
+        foreach (KindDescription other in otherKinds)
+        {
+            if (other.NamesHandlerAttribute(attributeClass)) return true;
+        }
+        return false;
+    }
 
     private static string? InvalidTypeReason(INamedTypeSymbol type)
     {
@@ -282,122 +320,50 @@ internal static class HandlerDiscovery
         return $"{plain} or, with per-open state, {stateful}";
     }
 
-    private static SlotModel CreateStatefulSlotModel(SlotDescription slot, INamedTypeSymbol type, IMethodSymbol handler, ITypeSymbol state)
+    /// <summary>A slot's model: the slot's cached text plus what names the handler.</summary>
+    private static SlotModel NewSlotModel(SlotDescription slot, ThunkText thunk, ForwarderText? forwarder, string handlerName, string handlerCall) => new(
+        FieldName: slot.Field.Name,
+        CallConvs: thunk.CallConvs,
+        ThunkReturnType: thunk.ReturnType,
+        ThunkParameters: thunk.Parameters,
+        Adapter: thunk.Adapter,
+        Operation: forwarder?.Operation ?? string.Empty,
+        InvokeReturnType: forwarder?.ReturnType ?? string.Empty,
+        InvokeParameters: forwarder?.Parameters ?? ParameterListModel.Empty,
+        HandlerName: handlerName,
+        HandlerCall: handlerCall);
+
+    /// <summary>
+    /// The handler type's names, rendered once per type rather than once per slot, and from its
+    /// namespaces and containing types rather than with SymbolDisplay: a type that gets a model is not
+    /// generic, nor is any type containing it, and every name in its path is an identifier
+    /// (<see cref="HasWellFormedNames"/>), so this is the text SymbolDisplay would give.
+    /// </summary>
+    private sealed class TypeNames
     {
-        StatefulVariant variant = slot.Stateful!;
-        (INamedTypeSymbol operation, IMethodSymbol invoke) = variant.Bind(state);
-        ParameterModel[] thunkParameters = slot.Signature.Parameters
-            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(variant.Adapter.Parameters[i].Name)))
-            .ToArray();
-        ParameterModel[] invokeParameters = invoke.Parameters
-            .Select(p => new ParameterModel(ParameterModifier(p), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(p.Name)))
-            .ToArray();
-        return new SlotModel(
-            FieldName: slot.Field.Name,
-            CallConvs: CallConvs(slot.Signature),
-            ThunkReturnType: slot.Signature.ReturnType.ToFullyQualified(),
-            ThunkParameters: thunkParameters.ToEquatableArray(),
-            Adapter: variant.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(variant.Adapter.Name),
-            Operation: operation.ToFullyQualified(),
-            InvokeReturnType: invoke.ReturnType.ToFullyQualified(),
-            InvokeParameters: invokeParameters.ToEquatableArray(),
-            HandlerName: type.ToPlainName() + "." + handler.Name,
-            HandlerCall: type.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(handler.Name))
+        public TypeNames(INamedTypeSymbol type)
         {
-            StateType = state.ToFullyQualified(),
-        };
+            var path = new List<string>(); // innermost first, reversed below
+            for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType) path.Add(t.Name);
+            for (INamespaceSymbol? n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace) path.Add(n.Name);
+            path.Reverse();
+            Plain = string.Join(".", path);
+            for (int i = 0; i < path.Count; i++) path[i] = SymbolExtensions.EscapeIdentifier(path[i]);
+            FullyQualified = "global::" + string.Join(".", path);
+        }
+
+        /// <summary>As <see cref="SymbolExtensions.ToPlainName"/>: <c>Namespace.Outer.Type</c>.</summary>
+        public string Plain { get; }
+
+        /// <summary>As <see cref="SymbolExtensions.ToFullyQualified"/>: <c>global::Namespace.Outer.Type</c>, keywords escaped.</summary>
+        public string FullyQualified { get; }
+
+        public string HandlerName(IMethodSymbol handler) => Plain + "." + handler.Name;
+
+        public string HandlerCall(IMethodSymbol handler) => FullyQualified + "." + SymbolExtensions.EscapeIdentifier(handler.Name);
     }
 
-    private static SlotModel CreateDefaultSlotModel(SlotDescription slot, INamedTypeSymbol defaultOperation, ITypeSymbol state)
-    {
-        StatefulVariant variant = slot.Stateful!;
-        ParameterModel[] thunkParameters = slot.Signature.Parameters
-            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(variant.Adapter.Parameters[i].Name)))
-            .ToArray();
-        return new SlotModel(
-            FieldName: slot.Field.Name,
-            CallConvs: CallConvs(slot.Signature),
-            ThunkReturnType: slot.Signature.ReturnType.ToFullyQualified(),
-            ThunkParameters: thunkParameters.ToEquatableArray(),
-            Adapter: variant.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(variant.Adapter.Name),
-            Operation: string.Empty,
-            InvokeReturnType: string.Empty,
-            InvokeParameters: EquatableArray<ParameterModel>.Empty,
-            HandlerName: string.Empty,
-            HandlerCall: string.Empty)
-        {
-            StateType = state.ToFullyQualified(),
-            DefaultOperation = defaultOperation.Construct(state).ToFullyQualified(),
-        };
-    }
-
-    private static SlotModel CreateInterfaceSlotModel(InterfaceFill fill, INamedTypeSymbol operation)
-    {
-        SlotDescription slot = fill.Slot;
-        ParameterModel[] thunkParameters = slot.Signature.Parameters
-            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(slot.Adapter.Parameters[i].Name)))
-            .ToArray();
-        return new SlotModel(
-            FieldName: slot.Field.Name,
-            CallConvs: CallConvs(slot.Signature),
-            ThunkReturnType: slot.Signature.ReturnType.ToFullyQualified(),
-            ThunkParameters: thunkParameters.ToEquatableArray(),
-            Adapter: slot.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(slot.Adapter.Name),
-            Operation: string.Empty,
-            InvokeReturnType: string.Empty,
-            InvokeParameters: EquatableArray<ParameterModel>.Empty,
-            HandlerName: fill.Interface.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat),
-            HandlerCall: string.Empty)
-        {
-            DefaultOperation = operation.ToFullyQualified(),
-        };
-    }
-
-    private static SlotModel CreateSlotModel(SlotDescription slot, INamedTypeSymbol type, IMethodSymbol handler)
-    {
-        IMethodSymbol signature = slot.Signature;
-        ParameterModel[] thunkParameters = signature.Parameters
-            .Select((p, i) => new ParameterModel(SymbolExtensions.RefPrefix(p.RefKind), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(slot.Adapter.Parameters[i].Name)))
-            .ToArray();
-        ParameterModel[] invokeParameters = slot.Invoke.Parameters
-            .Select(p => new ParameterModel(ParameterModifier(p), p.Type.ToFullyQualified(), SymbolExtensions.EscapeIdentifier(p.Name)))
-            .ToArray();
-
-        return new SlotModel(
-            FieldName: slot.Field.Name,
-            CallConvs: CallConvs(signature),
-            ThunkReturnType: signature.ReturnType.ToFullyQualified(),
-            ThunkParameters: thunkParameters.ToEquatableArray(),
-            Adapter: slot.Adapter.ContainingType.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(slot.Adapter.Name),
-            Operation: slot.Operation.ToFullyQualified(),
-            InvokeReturnType: slot.Invoke.ReturnsVoid ? "void" : slot.Invoke.ReturnType.ToFullyQualified(),
-            InvokeParameters: invokeParameters.ToEquatableArray(),
-            HandlerName: type.ToPlainName() + "." + handler.Name,
-            HandlerCall: type.ToFullyQualified() + "." + SymbolExtensions.EscapeIdentifier(handler.Name));
-    }
-
-    private static string ParameterModifier(IParameterSymbol parameter)
-    {
-        // Only an explicit 'scoped' has to be repeated; out parameters are implicitly scoped.
-        string scoped = parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out ? "scoped " : string.Empty;
-        return scoped + SymbolExtensions.RefPrefix(parameter.RefKind);
-    }
-
-    private static string CallConvs(IMethodSymbol signature)
-    {
-        IEnumerable<string> conventions = signature.CallingConvention switch
-        {
-            SignatureCallingConvention.CDecl => new[] { "global::System.Runtime.CompilerServices.CallConvCdecl" },
-            SignatureCallingConvention.StdCall => new[] { "global::System.Runtime.CompilerServices.CallConvStdcall" },
-            SignatureCallingConvention.ThisCall => new[] { "global::System.Runtime.CompilerServices.CallConvThiscall" },
-            SignatureCallingConvention.FastCall => new[] { "global::System.Runtime.CompilerServices.CallConvFastcall" },
-            _ => signature.UnmanagedCallingConventionTypes.Select(t => t.ToFullyQualified()),
-        };
-        string list = string.Join(", ", conventions.Select(c => $"typeof({c})"));
-        return list.Length == 0 ? string.Empty : $"CallConvs = new[] {{ {list} }}";
-    }
-
-    private static HandlerTypeModel CreateModel(INamedTypeSymbol type, KindDescription kind, AttributeData kindAttribute, List<SlotModel> slots)
+    private static HandlerTypeModel CreateModel(INamedTypeSymbol type, TypeNames names, KindDescription kind, AttributeData kindAttribute, SlotModel[] slots)
     {
         var containing = new List<TypeDeclarationModel>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -425,13 +391,13 @@ internal static class HandlerDiscovery
             Namespace: ns,
             ContainingTypes: containing.ToEquatableArray(),
             Type: new TypeDeclarationModel(type.DeclarationKeyword(), SymbolExtensions.EscapeIdentifier(type.Name)),
-            FullyQualifiedName: type.ToFullyQualified(),
-            DisplayName: type.ToPlainName(),
+            FullyQualifiedName: names.FullyQualified,
+            DisplayName: names.Plain,
             HintName: HintName(type, kind),
-            TableType: kind.TableType.ToFullyQualified(),
+            TableType: kind.TableTypeText,
             TableCName: ToSnakeCase(kind.TableType.Name),
             Settings: settings.ToEquatableArray(),
-            Slots: slots.ToEquatableArray());
+            Slots: new EquatableArray<SlotModel>(slots));
     }
 
     private static IEnumerable<string> NamespaceParts(INamespaceSymbol ns)

@@ -1,16 +1,27 @@
 using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace KernelOps.Generators.Discovery;
 
 /// <summary>Every table kind of <see cref="TableKinds"/> that resolves in a compilation.</summary>
 internal sealed class KindCatalog
 {
-    private KindCatalog(ImmutableArray<KindDescription> kinds) => Kinds = kinds;
+    private KindCatalog(ImmutableArray<KindDescription> kinds, bool unsafeAllowed, bool canEmit)
+    {
+        Kinds = kinds;
+        UnsafeAllowed = unsafeAllowed;
+        CanEmit = canEmit;
+    }
 
     public ImmutableArray<KindDescription> Kinds { get; }
+
+    /// <summary>The compilation allows unsafe code (the generated thunks need it).</summary>
+    public bool UnsafeAllowed { get; }
+
+    /// <summary>The types the generated code names resolve: <c>OpsTable&lt;T&gt;</c> and <c>UnmanagedCallersOnlyAttribute</c>.</summary>
+    public bool CanEmit { get; }
 
     public bool IsEmpty => Kinds.IsEmpty;
 
@@ -35,14 +46,32 @@ internal sealed class KindCatalog
                 kinds.Add(kind);
             }
         }
-        return new KindCatalog(kinds.ToImmutable());
+        return new KindCatalog(
+            kinds.ToImmutable(),
+            unsafeAllowed: compilation.Options is CSharpCompilationOptions { AllowUnsafe: true },
+            canEmit: compilation.GetTypeByMetadataName(KnownTypeNames.OpsTable) is not null &&
+                compilation.GetTypeByMetadataName(KnownTypeNames.UnmanagedCallersOnlyAttribute) is not null);
     }
 
     /// <summary>The kind selected by <paramref name="attributeClass"/>, if it is a kind attribute.</summary>
-    public KindDescription? FindKind(INamedTypeSymbol? attributeClass) =>
-        attributeClass is null ? null : Kinds.FirstOrDefault(k => SymbolEqualityComparer.Default.Equals(k.KindAttribute, attributeClass));
+    public KindDescription? FindKind(INamedTypeSymbol? attributeClass)
+    {
+        if (attributeClass is null) return null;
+        foreach (KindDescription kind in Kinds)
+        {
+            if (SymbolEqualityComparer.Default.Equals(kind.KindAttribute, attributeClass)) return kind;
+        }
+        return null;
+    }
 
     /// <summary>True when some kind's <c>[OpsSlot]</c> names <paramref name="attributeClass"/>.</summary>
-    public bool IsHandlerAttribute(INamedTypeSymbol? attributeClass) =>
-        attributeClass is not null && Kinds.Any(k => k.NamesHandlerAttribute(attributeClass));
+    public bool IsHandlerAttribute(INamedTypeSymbol? attributeClass)
+    {
+        if (attributeClass is null) return false;
+        foreach (KindDescription kind in Kinds)
+        {
+            if (kind.NamesHandlerAttribute(attributeClass)) return true;
+        }
+        return false;
+    }
 }

@@ -9,7 +9,7 @@ namespace KernelOps.Generators.Discovery;
 
 /// <summary>
 /// A table kind as the Runtime describes it: the kind attribute, its ops struct, the implementable
-/// slots and the settings. Read from symbols; used inside one transform or analysis, never cached.
+/// slots and the settings. Read from symbols; kept only with its compilation (<see cref="KindCatalog.For"/>).
 /// </summary>
 internal sealed class KindDescription
 {
@@ -32,6 +32,11 @@ internal sealed class KindDescription
     public INamedTypeSymbol KindAttribute { get; }
 
     public INamedTypeSymbol TableType { get; }
+
+    private string? _tableTypeText;
+
+    /// <summary><see cref="TableType"/> as generated code names it, rendered once per catalogue.</summary>
+    public string TableTypeText => _tableTypeText ??= TableType.ToFullyQualified();
 
     /// <summary>Slots whose description is complete and consistent, in field order.</summary>
     public ImmutableArray<SlotDescription> Slots { get; }
@@ -159,6 +164,11 @@ internal sealed class InterfaceFill(SlotDescription slot, INamedTypeSymbol @inte
 
     public INamedTypeSymbol Operation { get; } = operation;
 
+    private string? _interfaceName;
+
+    /// <summary>The interface as messages and generated comments name it (rendered once per catalogue).</summary>
+    public string InterfaceName => _interfaceName ??= Interface.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+
     /// <summary>The operation constructed for <paramref name="type"/>, or null when it does not implement the interface.</summary>
     public INamedTypeSymbol? ConstructFor(INamedTypeSymbol type)
     {
@@ -213,6 +223,17 @@ internal sealed class SlotDescription
     /// <summary>The per-open-state variant of the slot, if the Runtime describes a usable one.</summary>
     public StatefulVariant? Stateful { get; set; }
 
+    // Rendered on first use and kept with the catalogue (one per compilation). A race between two
+    // analyzer threads renders the same immutable text twice; either copy may be kept.
+    private ThunkText? _thunk;
+    private ForwarderText? _forwarder;
+
+    /// <summary>The thunk's text: the C signature with the adapter's parameter names.</summary>
+    public ThunkText Thunk => _thunk ??= new ThunkText(Signature, Adapter);
+
+    /// <summary>The stateless forwarder's text: the operation and its <c>Invoke</c>.</summary>
+    public ForwarderText Forwarder => _forwarder ??= new ForwarderText(Operation, Invoke);
+
     public static SlotDescription? TryCreate(IFieldSymbol field, INamedTypeSymbol handlerAttribute, INamedTypeSymbol operation, INamedTypeSymbol adapterMarker)
     {
         if (field.Type is not IFunctionPointerTypeSymbol { Signature: var signature } ||
@@ -243,8 +264,12 @@ internal sealed class StatefulVariant
     /// <summary>PerOpenStateRole.Create, Borrow, Take as the Runtime numbers them.</summary>
     public const int RoleCreate = 0, RoleBorrow = 1, RoleTake = 2;
 
-    private StatefulVariant(INamedTypeSymbol definition, int role, IMethodSymbol invoke, IMethodSymbol adapter, INamedTypeSymbol? defaultOperation)
+    private ThunkText? _thunk;
+    private readonly IMethodSymbol _signature;
+
+    private StatefulVariant(INamedTypeSymbol definition, int role, IMethodSymbol invoke, IMethodSymbol adapter, INamedTypeSymbol? defaultOperation, IMethodSymbol signature)
     {
+        _signature = signature;
         Definition = definition;
         Role = role;
         Invoke = invoke;
@@ -263,6 +288,9 @@ internal sealed class StatefulVariant
 
     public INamedTypeSymbol? DefaultOperation { get; }
 
+    /// <summary>The thunk's text: the slot's C signature with this adapter's parameter names (rendered once per catalogue).</summary>
+    public ThunkText Thunk => _thunk ??= new ThunkText(_signature, Adapter);
+
     public static StatefulVariant? TryCreate(INamedTypeSymbol definition, IMethodSymbol signature, INamedTypeSymbol adapterMarker, INamedTypeSymbol stateMarker)
     {
         if (definition.TypeKind != TypeKind.Interface || definition.TypeParameters.Length != 1) return null;
@@ -280,7 +308,7 @@ internal sealed class StatefulVariant
         }
 
         return OperationShape.TryRead(definition, signature, adapterMarker, adapterTypeParameters: 2, out IMethodSymbol invoke, out IMethodSymbol adapter)
-            ? new StatefulVariant(definition, role, invoke, adapter, defaultOperation)
+            ? new StatefulVariant(definition, role, invoke, adapter, defaultOperation, signature)
             : null;
     }
 

@@ -19,6 +19,8 @@ internal static class TableKinds
 internal static class KnownTypeNames
 {
     public const string OpsTableKindAttribute = "KernelOps.Abi.OpsTableKindAttribute";
+    public const string OpsTableKindAttributeName = "OpsTableKindAttribute";
+    public static readonly ImmutableArray<string> OpsTableKindAttributeNamespace = ImmutableArray.Create("KernelOps", "Abi");
     public const string OpsSlotAttribute = "KernelOps.Abi.OpsSlotAttribute";
     public const string OpsTableSettingAttribute = "KernelOps.Abi.OpsTableSettingAttribute";
     public const string OperationAdapterAttribute = "KernelOps.Abi.OperationAdapterAttribute";

@@ -5,8 +5,10 @@ namespace KernelOps.Generators.Emit;
 /// <summary>A StringBuilder with indentation: generated code is emitted as text, not SyntaxFactory trees.</summary>
 internal sealed class SourceWriter
 {
-    private readonly StringBuilder _builder = new();
+    private readonly StringBuilder _builder;
     private int _indent;
+
+    public SourceWriter(int capacity = 1024) => _builder = new StringBuilder(capacity);
 
     public SourceWriter Line(string text = "")
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -63,6 +64,18 @@ internal static class SymbolExtensions
             }
         }
         return true;
+    }
+
+    /// <summary>True when <paramref name="ns"/> is the namespace named by <paramref name="parts"/>, outermost first.</summary>
+    public static bool HasFullName(this INamespaceSymbol ns, ImmutableArray<string> parts)
+    {
+        INamespaceSymbol? current = ns;
+        for (int i = parts.Length - 1; i >= 0; i--)
+        {
+            if (current is null || current.IsGlobalNamespace || current.Name != parts[i]) return false;
+            current = current.ContainingNamespace;
+        }
+        return current is { IsGlobalNamespace: true };
     }
 
     /// <summary>True when <paramref name="type"/> is a usable (non-error) named type.</summary>

@@ -48,11 +48,11 @@ internal sealed record SlotModel(
     string FieldName,
     string CallConvs,
     string ThunkReturnType,
-    EquatableArray<ParameterModel> ThunkParameters,
+    ParameterListModel ThunkParameters,
     string Adapter,
     string Operation,
     string InvokeReturnType,
-    EquatableArray<ParameterModel> InvokeParameters,
+    ParameterListModel InvokeParameters,
     string HandlerName,
     string HandlerCall)
 {
@@ -66,5 +66,12 @@ internal sealed record SlotModel(
     public string DefaultOperation { get; init; } = string.Empty;
 }
 
-/// <summary>A parameter: <paramref name="Modifier"/> is <c>ref </c>, <c>in </c>, <c>out </c>, <c>scoped ref </c> or empty.</summary>
-internal sealed record ParameterModel(string Modifier, string Type, string Name);
+/// <summary>
+/// A parameter list as C# text, rendered once per slot and compilation: <paramref name="Declaration"/>
+/// declares it (e.g. <c>global::KernelOps.FileRef file, ref long position</c>) and
+/// <paramref name="Arguments"/> passes it on (e.g. <c>file, ref position</c>).
+/// </summary>
+internal sealed record ParameterListModel(string Declaration, string Arguments)
+{
+    public static readonly ParameterListModel Empty = new(string.Empty, string.Empty);
+}
