@@ -1,6 +1,8 @@
 using System;
 using System.ComponentModel;
+using System.Threading;
 using KernelOps.Abi;
+using KernelOps.Model;
 
 namespace KernelOps;
 
@@ -79,6 +81,36 @@ public static class DebugFsText
     }
 
     /// <summary>
+    /// The read of a text file whose text is formatted per read (<paramref name="fresh"/>):
+    /// mirrors fs/seq_file.c:seq_read_iter for a single_open file, as the Rust debugfs files use.
+    /// A read that continues the previous one (its position is where that one ended) copies from
+    /// the text formatted then, so a reader never gets the head of one value and the tail of the
+    /// next; a read at 0, or anywhere else, formats afresh (seq_file's traverse). The text is kept
+    /// with the open file, so this allocates once per open, on its first read.
+    /// </summary>
+    public static unsafe KResult<nuint> ReadFormatted(FileRef file, ref UserSliceWriter destination, ref long position, scoped ReadOnlySpan<byte> fresh)
+    {
+        if (position < 0) return Errno.EINVAL;
+        // Raw files built by tests have no model record: format per read.
+        if (OpenFile.FromNative(file.Pointer) is not { } open || fresh.Length > DebugFsText.PageSize)
+            return ReadFromBuffer(ref destination, ref position, fresh);
+        ReadSnapshot snapshot = Volatile.Read(ref open.TextSnapshot)
+            ?? Interlocked.CompareExchange(ref open.TextSnapshot, new ReadSnapshot(), null)
+            ?? open.TextSnapshot;
+        lock (snapshot.Lock)
+        {
+            if (position == 0 || position != snapshot.ReadPosition)
+            {
+                fresh.CopyTo(snapshot.Text);
+                snapshot.Length = fresh.Length;
+            }
+            KResult<nuint> copied = ReadFromBuffer(ref destination, ref position, snapshot.Text.AsSpan(0, snapshot.Length));
+            snapshot.ReadPosition = position;
+            return copied;
+        }
+    }
+
+    /// <summary>
     /// Copies a whole write into <paramref name="buffer"/> (copy_from_user); EINVAL when it is longer
     /// than the buffer, EFAULT on a fault. Returns the bytes copied.
     /// </summary>
@@ -111,7 +143,7 @@ public readonly struct DebugFsCallbackRead<TCallback, TData> : IReadOperation
         KResult result = default(TCallback).Read(data, ref output);
         if (!result.IsOk) return result.Error;
         if (output.Overflowed) return Errno.ENOMEM;
-        return DebugFsText.ReadFromBuffer(ref destination, ref position, output.Written);
+        return DebugFsText.ReadFormatted(file, ref destination, ref position, output.Written);
     }
 }
 

@@ -187,7 +187,7 @@ internal static unsafe class DebugFsValueFile
             var output = new DebugFsTextWriter(buffer);
             value.Format(ref output);
             if (output.Overflowed) return Errno.ENOMEM;
-            return DebugFsText.ReadFromBuffer(ref destination, ref position, output.Written);
+            return DebugFsText.ReadFormatted(file, ref destination, ref position, output.Written);
         }
     }
 

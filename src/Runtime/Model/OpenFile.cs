@@ -122,6 +122,12 @@ internal sealed unsafe class OpenFile
     /// <summary>The module pinned by fops_get at open, released by fops_put in __fput.</summary>
     public LoadedModule? PinnedOwner { get; set; }
 
+    /// <summary>
+    /// The text a debugfs text file formatted for this open file (its seq_file buffer), made at
+    /// the first such read; null for every other file.
+    /// </summary>
+    public ReadSnapshot? TextSnapshot;
+
     /// <summary>f_count as the kernel would report it (fd-table references).</summary>
     public int FileCount => Volatile.Read(ref _fileCount);
 
@@ -202,4 +208,23 @@ internal sealed unsafe class OpenFile
             Node.PutNode();
         }
     }
+}
+
+/// <summary>
+/// The per-open output buffer of a generated text file, as a seq_file keeps it (m->buf, m->count,
+/// m->read_pos): sequential reads drain the text formatted at position 0 instead of formatting again.
+/// </summary>
+internal sealed class ReadSnapshot
+{
+    /// <summary>Serialises reads of one open file (seq_file's m->lock).</summary>
+    public readonly Lock Lock = new();
+
+    /// <summary>The formatted text (one page, as seq_file's first buffer).</summary>
+    public readonly byte[] Text = new byte[4096];
+
+    /// <summary>Bytes of <see cref="Text"/> in use.</summary>
+    public int Length;
+
+    /// <summary>Where the next sequential read starts (m->read_pos); -1 before the first read.</summary>
+    public long ReadPosition = -1;
 }

@@ -270,6 +270,27 @@ internal sealed class DebugFsTests : ModelTestBase
     }
 
     [Test]
+    public void A_continued_read_drains_the_text_of_its_first_read_and_a_read_at_0_formats_afresh()
+    {
+        // seq_file semantics (Rust debugfs files are single_open seq_files): `cat` with a small
+        // buffer never sees the head of one value and the tail of the next.
+        using DebugFsFile<long> value = Kernel.DebugFs.CreateValueFile("v", null, 143L);
+        int fd = Proc.Open(Root + "/v", OpenFlags.O_RDONLY);
+        nuint buffer = Buffer();
+        Assert.That(Proc.Read(fd, buffer, 2), Is.EqualTo((nint)2));
+        Assert.That(ReadString(buffer, 2), Is.EqualTo("14"));
+        value.Value.Value = 2_000_094L;
+        Assert.That(Proc.Read(fd, buffer, 64), Is.EqualTo((nint)2), "the rest of the text formatted at position 0");
+        Assert.That(ReadString(buffer, 2), Is.EqualTo("3\n"));
+        Assert.That(Proc.Read(fd, buffer, 64), Is.EqualTo((nint)0), "then end of file, not the tail of the new value");
+        Assert.That(Proc.Pread(fd, buffer, 64, 0), Is.EqualTo((nint)8), "a read at 0 formats again");
+        Assert.That(ReadString(buffer, 8), Is.EqualTo("2000094\n"));
+        Assert.That(Proc.Pread(fd, buffer, 64, 5), Is.EqualTo((nint)3), "a read elsewhere formats again and skips (traverse)");
+        Assert.That(ReadString(buffer, 3), Is.EqualTo("94\n"));
+        Assert.That(Proc.Close(fd), Is.Zero);
+    }
+
+    [Test]
     public void Concurrent_readers_and_writers_see_whole_values()
     {
         using DebugFsFile<long> value = Kernel.DebugFs.CreateValueFile("v", null, 0L);
