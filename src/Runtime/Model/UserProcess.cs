@@ -26,9 +26,10 @@ public readonly struct TaskScope : IDisposable
 /// A user process: an address space (<see cref="Memory"/>) and an fd table. The raw syscalls
 /// return a value &gt;= 0 or <c>-errno</c> as the syscall ABI does; they may be called from any
 /// number of threads at once. Each one runs as this process's task (copy_to_user and printk in
-/// handlers reach this process and kernel). The fd table is treated as unshared
-/// (files_struct count 1): a syscall borrows its file reference, so only dup makes a file
-/// "shared" for fdget_pos.
+/// handlers reach this process and kernel). Each calling thread is one of the process's threads:
+/// while only one thread has used the fd table it is unshared (files_struct count 1) and a
+/// syscall borrows its file reference, so only dup makes a file "shared" for fdget_pos; once a
+/// second thread has, every fdget_pos takes f_pos_lock, as __fget_light's real reference does.
 /// </summary>
 public sealed unsafe partial class UserProcess : IDisposable
 {
@@ -38,6 +39,10 @@ public sealed unsafe partial class UserProcess : IDisposable
     private readonly Lock _fdLock = new(); // files->file_lock
     private readonly OpenFile?[] _fds = new OpenFile?[MaxOpenFiles];
     private readonly bool[] _reserved = new bool[MaxOpenFiles];
+    // files->count > 1: a second thread has used the fd table (never reset: threads are not
+    // tracked to their exit, so the model stays on the locking side). Written under _fdLock.
+    private int _firstThread;
+    private volatile bool _tableShared;
     private int _nextFd; // files->next_fd: no free fd below it
     private bool _exited;
 
@@ -637,10 +642,19 @@ public sealed unsafe partial class UserProcess : IDisposable
     {
         lock (_fdLock)
         {
+            if (!_tableShared) NoteThread();
             if ((uint)fd >= MaxOpenFiles || _fds[fd] is not { } file) return default;
             file.GetBorrowed();
             return new FileHandle(file, unlock: false);
         }
+    }
+
+    // Called under _fdLock: the thread using the table; a second one makes it shared.
+    private void NoteThread()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        if (_firstThread == 0) _firstThread = thread;
+        else if (_firstThread != thread) _tableShared = true;
     }
 
     // mirrors fs/file.c:fdget_pos + file_needs_f_pos_lock
@@ -650,8 +664,9 @@ public sealed unsafe partial class UserProcess : IDisposable
         OpenFile? file = handle.File;
         if (file is null) return handle;
         // SAFETY: FdGet took a reference, so file.File is live.
+        // In a multi-threaded process __fget_light takes a real reference, so file_count > 1.
         bool needsLock = ((FMode)file.File->f_mode & FMode.FMODE_ATOMIC_POS) != 0
-            && (file.FileCount > 1 || file.Dispatch.HasIterateShared);
+            && (file.FileCount > 1 || _tableShared || file.Dispatch.HasIterateShared);
         if (!needsLock) return handle;
         file.PosLock.Enter();
         return new FileHandle(file, unlock: true);

@@ -25,6 +25,9 @@ internal sealed class RamState
     public bool AdvanceThenFail;
     public uint ModeSeenAtOpen;
     public bool ThrowInRead;
+    /// <summary>When set, each read records whether its thread holds the file's f_pos_lock.</summary>
+    public bool CheckPosLock;
+    public bool PosLockHeldInRead;
 
     public RamState() { }
 
@@ -144,6 +147,7 @@ internal static unsafe class TestTables
         {
             RamState s = State(file);
             Interlocked.Increment(ref s.ReadCalls);
+            if (s.CheckPosLock) s.PosLockHeldInRead = OpenFile.FromNative(file.Pointer)!.PosLock.IsHeldByCurrentThread;
             int now = Interlocked.Increment(ref s.InRead);
             try
             {

@@ -188,39 +188,46 @@ internal sealed class VfsTests : ModelTestBase
     }
 
     [Test]
-    public void FPosLock_IsTakenOnlyWhenTheFileIsShared()
+    public void FPosLock_IsSkippedOnlyForAnUnsharedFileInASingleThreadedProcess()
     {
         var state = new RamState(new string('x', 64)) { OverlapWaitMs = 400 };
         CreateRam("ram", state);
         int fd = Proc.Open("/proc/ram", OpenFlags.O_RDONLY);
+        nuint buffer = Buffer();
 
-        int ConcurrentReaders()
-        {
-            state.MaxConcurrentReads = 0;
-            using var start = new Barrier(2);
-            var threads = new Thread[2];
-            for (int i = 0; i < 2; i++)
-            {
-                int target = i == 0 ? fd : Math.Max(fd, Proc.OpenDescriptorCount - 1);
-                threads[i] = new Thread(() =>
-                {
-                    nuint buf = Proc.Memory.Map(8).Address;
-                    start.SignalAndWait(TimeSpan.FromSeconds(5));
-                    Proc.Read(target, buf, 1);
-                });
-                threads[i].Start();
-            }
-            foreach (Thread t in threads) Assert.That(t.Join(TimeSpan.FromSeconds(10)), Is.True, "reader hung");
-            return state.MaxConcurrentReads;
-        }
-
-        // One fd, f_count == 1: fdget_pos skips f_pos_lock, so both readers are inside the handler at once.
-        Assert.That(ConcurrentReaders(), Is.EqualTo(2));
-
-        // After dup, f_count == 2: reads on the same struct file serialise on f_pos_lock.
+        // One thread, f_count == 1: fdget_pos borrows the file and skips f_pos_lock.
+        state.CheckPosLock = true;
+        Assert.That(Proc.Read(fd, buffer, 1), Is.EqualTo((nint)1));
+        Assert.That(state.PosLockHeldInRead, Is.False, "single-threaded, unshared: no f_pos_lock");
+        // After dup, f_count == 2: the same thread's reads take it.
         int dup = Proc.Dup(fd);
-        Assert.That(dup, Is.EqualTo(1));
-        Assert.That(ConcurrentReaders(), Is.EqualTo(1));
+        Assert.That(Proc.Read(fd, buffer, 1), Is.EqualTo((nint)1));
+        Assert.That(state.PosLockHeldInRead, Is.True, "shared by dup: f_pos_lock");
+        Assert.That(Proc.Close(dup), Is.Zero);
+        Assert.That(Proc.Read(fd, buffer, 1), Is.EqualTo((nint)1));
+        Assert.That(state.PosLockHeldInRead, Is.False, "unshared again");
+        state.CheckPosLock = false;
+
+        // Two threads of the process read the one fd at once: the process is multi-threaded, so
+        // __fget_light takes a real reference (file_count 2) and the reads serialise on f_pos_lock.
+        state.MaxConcurrentReads = 0;
+        using var start = new Barrier(2);
+        var threads = new Thread[2];
+        for (int i = 0; i < 2; i++)
+        {
+            threads[i] = new Thread(() =>
+            {
+                nuint buf = Proc.Memory.Map(8).Address;
+                start.SignalAndWait(TimeSpan.FromSeconds(5));
+                Proc.Read(fd, buf, 1);
+            });
+            threads[i].Start();
+        }
+        foreach (Thread t in threads) Assert.That(t.Join(TimeSpan.FromSeconds(10)), Is.True, "reader hung");
+        Assert.That(state.MaxConcurrentReads, Is.EqualTo(1));
+        state.CheckPosLock = true;
+        Assert.That(Proc.Read(fd, buffer, 1), Is.EqualTo((nint)1));
+        Assert.That(state.PosLockHeldInRead, Is.True, "the table stays shared for the first thread too");
     }
 
     [Test]
