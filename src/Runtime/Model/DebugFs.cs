@@ -46,14 +46,18 @@ public sealed unsafe class DebugFs
     /// </summary>
     /// <exception cref="KernelErrorException">EINVAL for a bad name, EEXIST for a duplicate, ENOENT when the parent was removed.</exception>
     public DebugFsEntry CreateDirectory(string name, DebugFsEntry? parent = null) =>
-        Register(name, ProcFs.S_IFDIR | 0x1ED /* 0755 */, parent, default, null);
+        CreateDirectory(name, parent, owner: null);
+
+    // owner: the module whose files these are (THIS_MODULE in their fops); entries below inherit it.
+    internal DebugFsEntry CreateDirectory(string name, DebugFsEntry? parent, LoadedModule? owner) =>
+        Register(name, ProcFs.S_IFDIR | 0x1ED /* 0755 */, parent, default, null, owner);
 
     /// <summary>
     /// debugfs_create_file: a regular file served by <paramref name="fops"/> through the full proxy.
     /// <paramref name="data"/> becomes <c>i_private</c> (one GCHandle word), read by handlers with
     /// <c>inode.Data&lt;T&gt;()</c>. A mode without permission bits means 0444.
     /// </summary>
-    /// <exception cref="KernelErrorException">As <see cref="CreateDirectory"/>.</exception>
+    /// <exception cref="KernelErrorException">As <see cref="CreateDirectory(string, DebugFsEntry)"/>.</exception>
     public DebugFsEntry CreateFile(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data = null)
     {
         if (fops.IsNull) throw new ArgumentException("A debugfs file needs a file_operations table.", nameof(fops));
@@ -61,7 +65,7 @@ public sealed unsafe class DebugFs
         if ((mode & ProcFs.S_IFMT) == 0) mode |= ProcFs.S_IFREG;
         if ((mode & ProcFs.S_IALLUGO) == 0) mode |= ProcFs.S_IRUGO;
         if ((mode & ProcFs.S_IFMT) != ProcFs.S_IFREG) throw new KernelErrorException(Errno.EINVAL, $"debugfs_create_file(\"{name}\")");
-        return Register(name, mode, parent, fops, data);
+        return Register(name, mode, parent, fops, data, owner: null);
     }
 
     /// <summary>
@@ -129,7 +133,7 @@ public sealed unsafe class DebugFs
     }
 
     // mirrors fs/debugfs/inode.c:start_creating + __debugfs_create_file / debugfs_create_dir
-    private DebugFsEntry Register(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data)
+    private DebugFsEntry Register(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data, LoadedModule? owner)
     {
         ArgumentNullException.ThrowIfNull(name);
         _kernel.ThrowIfDisposed();
@@ -140,7 +144,7 @@ public sealed unsafe class DebugFs
         if (!parent.IsDirectory) throw new KernelErrorException(Errno.ENOTDIR, Operation(name));
 
         ulong ino = (ulong)Interlocked.Increment(ref _nextInode);
-        var entry = new DebugFsEntry(this, name, mode, parent, fops, data, ino);
+        var entry = new DebugFsEntry(this, name, mode, parent, fops, data, ino, owner ?? parent.Owner);
         bool inserted = false;
         try
         {
@@ -222,9 +226,10 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
     private readonly Completion _drained = new();
     private nint _dataWord; // i_private, readable after the inode is freed
 
-    internal DebugFsEntry(DebugFs debugFs, string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data, ulong ino)
+    internal DebugFsEntry(DebugFs debugFs, string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data, ulong ino, LoadedModule? owner = null)
     {
         DebugFs = debugFs;
+        Owner = owner;
         Name = name;
         Mode = mode;
         Parent = parent;
@@ -291,6 +296,12 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
     public override string ToString() => Path;
 
     internal DebugFs DebugFs { get; }
+
+    /// <summary>
+    /// The module whose fops serve this entry (<c>real_fops-&gt;owner</c>), or null for built-in
+    /// code: full_proxy_open's fops_get pins it while a file is open on the entry.
+    /// </summary>
+    internal LoadedModule? Owner { get; }
 
     internal Dictionary<string, DebugFsEntry>? Children { get; }
 
@@ -397,15 +408,21 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
         public override bool HasLlseek => true;
         public override bool HasIoctl => true;
 
-        // mirrors fs/debugfs/file.c:full_proxy_open_regular
+        // mirrors fs/debugfs/file.c:full_proxy_open_regular, with its fops_get(real_fops): an open
+        // file pins the module that registered the entry until full_proxy_release's fops_put.
         public override int Open(NativeInode* inode, NativeFile* file)
         {
             int r = entry.FileGet();
             if (r != 0) return r == -(int)Errno.EIO ? -(int)Errno.ENOENT : r;
+            bool pinned = false;
             try
             {
+                // "Huh? Module did not clean up after itself at exit?": a module on its way out.
+                if (entry.Owner is { } owner && !(pinned = owner.TryGet())) return -(int)Errno.ENXIO;
                 var open = Real->open;
-                return open != null ? open(inode, file) : 0;
+                r = open != null ? open(inode, file) : 0;
+                if (r != 0 && pinned) entry.Owner!.Put(); // fops_put on the failed open
+                return r;
             }
             finally
             {
@@ -469,10 +486,18 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
 
         // mirrors fs/debugfs/file.c:full_proxy_release: "We must not protect this against removal
         // races here: the original releaser should be called unconditionally".
+        // mirrors fs/debugfs/file.c:full_proxy_release: the real release, then fops_put(real_fops)
         public override int Release(NativeInode* inode, NativeFile* file)
         {
             var release = Real->release;
-            return release != null ? release(inode, file) : 0;
+            try
+            {
+                return release != null ? release(inode, file) : 0;
+            }
+            finally
+            {
+                entry.Owner?.Put();
+            }
         }
     }
 }

@@ -44,6 +44,7 @@ public sealed class ModuleContext
         Module = module;
         Proc = new ModuleProcFs(kernel.Proc, module);
         Devices = new ModuleCharDevices(kernel.CharDevices, module);
+        DebugFs = new ModuleDebugFs(kernel.DebugFs, module);
     }
 
     /// <summary>Character and misc device registration owned by this module: opens pin it; what Exit leaves behind is removed at unload.</summary>
@@ -60,6 +61,41 @@ public sealed class ModuleContext
 
     /// <summary>The module being loaded (THIS_MODULE).</summary>
     public LoadedModule Module { get; }
+
+    /// <summary>debugfs as the module sees it: directories it creates, and everything below them, are its own.</summary>
+    public ModuleDebugFs DebugFs { get; }
+}
+
+/// <summary>
+/// debugfs as a module sees it (THIS_MODULE in every fops below its directories): a file opened
+/// under a directory created here pins the module until its last close, as full_proxy_open's
+/// fops_get does, and a directory the module leaves behind is removed, with a log line, at unload.
+/// Files are created under these directories with the ordinary <see cref="Model.DebugFs"/> API
+/// (or the scope's), and inherit the owner from their directory.
+/// </summary>
+public sealed class ModuleDebugFs
+{
+    private readonly DebugFs _debugFs;
+    private readonly LoadedModule _module;
+
+    internal ModuleDebugFs(DebugFs debugFs, LoadedModule module)
+    {
+        _debugFs = debugFs;
+        _module = module;
+    }
+
+    /// <summary>debugfs_create_dir on behalf of the module (see <see cref="Model.DebugFs.CreateDirectory(string, DebugFsEntry)"/>).</summary>
+    public DebugFsEntry CreateDirectory(string name, DebugFsEntry? parent = null) =>
+        _module.Track(() => _debugFs.CreateDirectory(name, parent, _module), Describe, e => e.IsRemoved);
+
+    /// <summary>A scope (see <see cref="Model.DebugFs.CreateScope(string, DebugFsEntry)"/>) whose directory is the module's.</summary>
+    public DebugFsScope CreateScope(string name, DebugFsEntry? parent = null)
+    {
+        DebugFsEntry directory = CreateDirectory(name, parent);
+        return new DebugFsScope(_debugFs, directory);
+    }
+
+    private static string Describe(DebugFsEntry entry) => $"debugfs directory {entry.Path}";
 }
 
 /// <summary>The /proc API as a module sees it: every entry it creates is recorded as the module's.</summary>

@@ -291,6 +291,53 @@ internal sealed class DebugFsTests : ModelTestBase
     }
 
     [Test]
+    public void An_open_file_under_a_module_directory_pins_the_module_and_unload_removes_what_it_left()
+    {
+        DebugFsFile<int>? level = null;
+        // Exit forgets its debugfs directory on purpose: unload must remove it.
+        var module = new DeviceModule("dbgmod", c =>
+        {
+            DebugFsEntry dir = c.DebugFs.CreateDirectory("dbgmod");
+            level = Kernel.DebugFs.CreateValueFile("level", dir, 3);
+            return new Nothing();
+        });
+        LoadedModule loaded = Kernel.Modules.Load(module);
+        int fd = Proc.Open(Root + "/dbgmod/level", OpenFlags.O_RDONLY);
+        Assert.That(fd, Is.GreaterThanOrEqualTo(0));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Kernel.Modules.Unload("dbgmod"), Is.EqualTo((KResult)Errno.EAGAIN), "fops_get in full_proxy_open pins the module");
+            nuint buffer = Buffer();
+            Assert.That(Proc.Read(fd, buffer, 16), Is.EqualTo((nint)2), "the file keeps working after the refused unload");
+            Assert.That(ReadString(buffer, 2), Is.EqualTo("3\n"));
+        }
+        Assert.That(Proc.Close(fd), Is.Zero, "full_proxy_release's fops_put unpins it");
+        Assert.That(Kernel.Modules.Unload("dbgmod"), Is.EqualTo(KResult.Ok));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Proc.Open(Root + "/dbgmod/level", OpenFlags.O_RDONLY), Is.EqualTo(Err(Errno.ENOENT)), "the leftover directory went with the module");
+            Assert.That(level!.Value.Entry.IsRemoved, Is.True);
+            Assert.That(Kernel.Log.Lines, Has.Some.Contains("debugfs directory /sys/kernel/debug/dbgmod"), "and the unload said so");
+        }
+    }
+
+    [Test]
+    public void Files_outside_module_directories_pin_nothing()
+    {
+        using DebugFsFile<int> builtin = Kernel.DebugFs.CreateValueFile("builtin", null, 1);
+        var module = new DeviceModule("other", c => new Nothing());
+        Kernel.Modules.Load(module);
+        int fd = Proc.Open(Root + "/builtin", OpenFlags.O_RDONLY);
+        Assert.That(Kernel.Modules.Unload("other"), Is.EqualTo(KResult.Ok));
+        Assert.That(Proc.Close(fd), Is.Zero);
+    }
+
+    private sealed class Nothing : IDisposable
+    {
+        public void Dispose() { }
+    }
+
+    [Test]
     public void Concurrent_readers_and_writers_see_whole_values()
     {
         using DebugFsFile<long> value = Kernel.DebugFs.CreateValueFile("v", null, 0L);
