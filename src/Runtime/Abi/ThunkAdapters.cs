@@ -201,7 +201,7 @@ public static unsafe class ThunkAdapters
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static nint NegativeValue<T>(long value) where T : IHandlerOperation =>
-        NegativeValue<T>(value);
+        Misbehaved<T>($"returned the negative value {value}");
 
     internal static nint Misbehaved<T>(string what) where T : IHandlerOperation
     {
