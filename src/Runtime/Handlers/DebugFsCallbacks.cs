@@ -92,11 +92,9 @@ public static class DebugFsText
     {
         if (position < 0) return Errno.EINVAL;
         // Raw files built by tests have no model record: format per read.
-        if (OpenFile.FromNative(file.Pointer) is not { } open || fresh.Length > DebugFsText.PageSize)
+        if (OpenFile.FromNative(file.Pointer) is not { } open || fresh.Length > PageSize)
             return ReadFromBuffer(ref destination, ref position, fresh);
-        ReadSnapshot snapshot = Volatile.Read(ref open.TextSnapshot)
-            ?? Interlocked.CompareExchange(ref open.TextSnapshot, new ReadSnapshot(), null)
-            ?? open.TextSnapshot;
+        ReadSnapshot snapshot = LazyInitializer.EnsureInitialized(ref open.TextSnapshot);
         lock (snapshot.Lock)
         {
             if (position == 0 || position != snapshot.ReadPosition)

@@ -484,9 +484,8 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
             finally { entry.FilePut(); }
         }
 
-        // mirrors fs/debugfs/file.c:full_proxy_release: "We must not protect this against removal
-        // races here: the original releaser should be called unconditionally".
-        // mirrors fs/debugfs/file.c:full_proxy_release: the real release, then fops_put(real_fops)
+        // mirrors fs/debugfs/file.c:full_proxy_release: the real release, called unconditionally
+        // ("We must not protect this against removal races here"), then fops_put(real_fops).
         public override int Release(NativeInode* inode, NativeFile* file)
         {
             var release = Real->release;

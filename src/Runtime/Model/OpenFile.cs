@@ -220,7 +220,7 @@ internal sealed class ReadSnapshot
     public readonly Lock Lock = new();
 
     /// <summary>The formatted text (one page, as seq_file's first buffer).</summary>
-    public readonly byte[] Text = new byte[4096];
+    public readonly byte[] Text = new byte[DebugFsText.PageSize];
 
     /// <summary>Bytes of <see cref="Text"/> in use.</summary>
     public int Length;
