@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace KernelOps.Model;
@@ -29,6 +30,16 @@ internal static unsafe class UserCopy
             source.CopyTo(destination);
             return;
         }
+        CopyNative(source, destination);
+    }
+
+    // Out of line on purpose: Copy is inlined into the thunk adapters, whose try/catch forbids the
+    // JIT to inline a P/Invoke (an exception could resume in the same frame), so the memmove call
+    // there went through the generic CORINFO_HELP_PINVOKE_CALLI stub. Here, in a method with no
+    // catch, it is a direct call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CopyNative(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
         if (destination.Length < source.Length) throw new ArgumentException("The destination is shorter than the source.", nameof(destination));
         // SAFETY: both spans are pinned for the calls and at least source.Length long; memmove
         // allows overlap, in case a handler hands in a span over user memory itself.
