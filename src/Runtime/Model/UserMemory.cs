@@ -110,9 +110,26 @@ public sealed unsafe class UserMemory : IDisposable
     internal nuint CopyToUser(ReaderSlot slot, nuint destination, ReadOnlySpan<byte> source)
     {
         // mirrors include/linux/uaccess.h:copy_to_user (returns bytes not copied)
+        UserMapping[] mappings = EnterCopy(slot);
+        if (InOneMapping(mappings, destination, (nuint)source.Length))
+        {
+            // The common case, straight-line: one buffer inside one mapping. Nothing here can throw
+            // (the spans have the same length), so no try/finally is needed for the slot.
+            // SAFETY: [destination, destination + length) lies inside a mapping of the snapshot this
+            // copy entered with, and Unmap frees no mapping before this thread's slot says it left.
+            UserCopy.Copy(source, new Span<byte>((void*)destination, source.Length));
+            slot.Leave();
+            return 0;
+        }
+        return CopyToUserPiecewise(slot, mappings, destination, source);
+    }
+
+    // A range over several mappings, or one that faults part-way: copy mapping by mapping.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint CopyToUserPiecewise(ReaderSlot slot, UserMapping[] mappings, nuint destination, ReadOnlySpan<byte> source)
+    {
         nuint copied = 0;
         nuint wanted = (nuint)source.Length;
-        UserMapping[] mappings = EnterCopy(slot);
         try
         {
             while (copied < wanted)
@@ -121,8 +138,8 @@ public sealed unsafe class UserMemory : IDisposable
                 if (address < destination) break; // wrapped around the address space
                 if (!TryFind(mappings, address, out UserMapping m)) break;
                 nuint chunk = Math.Min(wanted - copied, m.End - address);
-                // SAFETY: [address, address + chunk) lies inside a mapping of the snapshot this copy
-                // entered with, and Unmap frees no mapping before this thread's slot says it left.
+                // SAFETY: as in CopyToUser, the range is inside a mapping that stays allocated until
+                // this thread's slot says the copy left.
                 UserCopy.Copy(source.Slice((int)copied, (int)chunk), new Span<byte>((void*)address, (int)chunk));
                 copied += chunk;
             }
@@ -139,11 +156,27 @@ public sealed unsafe class UserMemory : IDisposable
     // slot: the calling thread's slot for this address space (SlotForCurrentThread).
     internal nuint CopyFromUser(ReaderSlot slot, Span<byte> destination, nuint source)
     {
-        // mirrors include/linux/uaccess.h:copy_from_user; the uncopied tail is zeroed as
-        // _copy_from_user does, so no stale kernel bytes leak through a short copy.
+        // mirrors include/linux/uaccess.h:copy_from_user
+        UserMapping[] mappings = EnterCopy(slot);
+        if (InOneMapping(mappings, source, (nuint)destination.Length))
+        {
+            // As in CopyToUser: the common case, straight-line, nothing that can throw.
+            // SAFETY: the range lies inside a mapping that stays allocated until this thread's slot
+            // says the copy left.
+            UserCopy.Copy(new ReadOnlySpan<byte>((void*)source, destination.Length), destination);
+            slot.Leave();
+            return 0;
+        }
+        return CopyFromUserPiecewise(slot, mappings, destination, source);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint CopyFromUserPiecewise(ReaderSlot slot, UserMapping[] mappings, Span<byte> destination, nuint source)
+    {
+        // The uncopied tail is zeroed as _copy_from_user does, so no stale kernel bytes leak
+        // through a short copy.
         nuint copied = 0;
         nuint wanted = (nuint)destination.Length;
-        UserMapping[] mappings = EnterCopy(slot);
         try
         {
             while (copied < wanted)
@@ -152,8 +185,7 @@ public sealed unsafe class UserMemory : IDisposable
                 if (address < source) break;
                 if (!TryFind(mappings, address, out UserMapping m)) break;
                 nuint chunk = Math.Min(wanted - copied, m.End - address);
-                // SAFETY: as in CopyToUser, the range is inside a mapping that stays allocated until
-                // this thread's slot says the copy left.
+                // SAFETY: as in CopyToUser.
                 UserCopy.Copy(new ReadOnlySpan<byte>((void*)address, (int)chunk), destination.Slice((int)copied, (int)chunk));
                 copied += chunk;
             }
@@ -161,6 +193,15 @@ public sealed unsafe class UserMemory : IDisposable
         finally { slot.Leave(); } // a slot left odd would stall every Unmap
         destination.Slice((int)copied).Clear();
         return wanted - copied;
+    }
+
+    // True when [address, address + length) lies inside one mapping of the snapshot (and does not
+    // wrap around the address space).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InOneMapping(UserMapping[] mappings, nuint address, nuint length)
+    {
+        nuint end = address + length;
+        return end >= address && TryFind(mappings, address, out UserMapping m) && end <= m.End;
     }
 
     /// <summary>True when every byte of [address, address + length) is mapped (access_ok plus residency).</summary>
@@ -278,6 +319,7 @@ public sealed unsafe class UserMemory : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // on every copy; a call spills its out parameter
     private static bool TryFind(UserMapping[] mappings, nuint address, out UserMapping mapping)
     {
         // Binary search for the mapping containing address.
