@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using KernelOps.Abi;
@@ -12,12 +13,14 @@ using KernelOps.Samples.ProcRamFile;
 namespace KernelOps.Benchmarks;
 
 /// <summary>
-/// Issue 7, part 1: C (bench/native/dispatch_harness.c) calls the read/write/lseek slots of three
+/// Issue 7, part 1: C (bench/native/dispatch_harness.c) calls the read/write/lseek slots of four
 /// <c>struct proc_ops</c> tables in one process, interleaved round by round so machine noise hits
-/// all three alike: (a) the generated <c>RamFile.Table</c>, (b) <see cref="Floor"/>, bare
-/// hand-written <c>[UnmanagedCallersOnly]</c> thunks doing the same copy with no validation, no
-/// lock and no user-memory lookup, (c) the RAM file written in C. The thread runs as a task of a
-/// model process whose UserMemory maps the buffer, as the generated thunks need.
+/// all alike: (a) the generated <c>RamFile.Table</c>; (b) <see cref="Floor"/>, the floor: bare
+/// hand-written <c>[UnmanagedCallersOnly]</c> methods doing the handlers' own work (RamFileData,
+/// user copies included) with none of the thunk's checks; (b0) <see cref="RawFloor"/>, the same
+/// RAM file work with a plain memcpy in place of the model's copy_to_user, i.e. without the user
+/// memory model; (c) the RAM file written in C. The thread runs as a task of a model process whose
+/// UserMemory maps the buffer, as user copies need.
 /// </summary>
 public static unsafe class NativeHarness
 {
@@ -47,11 +50,14 @@ public static unsafe class NativeHarness
 
         var data = new RamFileData();
         GCHandle dataHandle = GCHandle.Alloc(data);
+        GCHandle floorHandle = GCHandle.Alloc(new RamFileData());
+        GCHandle rawFloorHandle = GCHandle.Alloc(new RawFloor.Data(RamFileData.DefaultMaxBytes));
         nint cData = cNew(RamFileData.DefaultMaxBytes);
         var variants = new[]
         {
             new Variant("a generated", RamFile.Table.Pointer, GCHandle.ToIntPtr(dataHandle)),
-            new Variant("b floor", Floor.Table, 0),
+            new Variant("b floor", Floor.Table, GCHandle.ToIntPtr(floorHandle)),
+            new Variant("b0 raw floor", RawFloor.Table, GCHandle.ToIntPtr(rawFloorHandle)),
             new Variant("c C", cTable(), cData),
         };
         try
@@ -90,8 +96,8 @@ public static unsafe class NativeHarness
             }
 
             Console.WriteLine($"# native dispatch harness: {rounds} rounds, ~{sampleMs} ms per sample, median ns/op (min..max)");
-            Console.WriteLine("| op | size | a generated | b floor | c C | a/b | c/a |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| op | size | a generated | b floor | b0 raw floor | c C | a/b | a/b0 | c/a |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var c in cases)
             {
                 // Calibrate iterations on the slowest variant so a sample lasts ~sampleMs.
@@ -108,13 +114,15 @@ public static unsafe class NativeHarness
                 }
                 double[] median = samples.Select(Median).ToArray();
                 string Cell(int i) => $"{median[i]:0.0} ({samples[i].Min():0.0}..{samples[i].Max():0.0})";
-                Console.WriteLine($"| {c.Name} | {(c.Op == OpLseek ? "-" : SizeName(c.Size))} | {Cell(0)} | {Cell(1)} | {Cell(2)} | {median[0] / median[1]:0.00} | {median[2] / median[0]:0.00} |");
+                Console.WriteLine($"| {c.Name} | {(c.Op == OpLseek ? "-" : SizeName(c.Size))} | {Cell(0)} | {Cell(1)} | {Cell(2)} | {Cell(3)} | {median[0] / median[1]:0.00} | {median[0] / median[2]:0.00} | {median[3] / median[0]:0.00} |");
             }
         }
         finally
         {
             foreach (Variant v in variants) v.Dispose();
             dataHandle.Free();
+            floorHandle.Free();
+            rawFloorHandle.Free();
             cFree(cData);
             NativeLibrary.Free(lib);
         }
@@ -199,18 +207,16 @@ public static unsafe class NativeHarness
 }
 
 /// <summary>
-/// The floor: what a slot costs when it does the RAM file's work (its data lock, the copy, the
-/// position update) and nothing else: no argument checks, no GCHandle lookup, no user-memory
-/// translation, no exception guard. The lock is part of the work (the issue's "same work"; the C
-/// RAM file takes its mutex too), so a/b measures what the generated thunk and adapter add.
+/// The floor (b): the RamFile handlers' own work as bare <c>[UnmanagedCallersOnly]</c> methods. Each
+/// finds the file's RamFileData through i_private as the handler does and calls the same
+/// RamFileData method the handler calls, with the same user slice over the current task's memory (copy_to_user and
+/// copy_from_user are the handler's work, as they are in C, where c_read calls access_ok and
+/// memcpy). What it leaves out is exactly what the generated thunk and its adapter add: the
+/// argument checks (null file, null position, MAX_RW_COUNT, negative or overflowing positions,
+/// whence), the handler's result checks and errno mapping, and the exception guard. Its own "errors" are returned as raw negative numbers.
 /// </summary>
 internal static unsafe class Floor
 {
-    private const int Capacity = 64 * 1024;
-    private static readonly byte* s_bytes = (byte*)NativeMemory.AllocZeroed(Capacity);
-    private static readonly System.Threading.Lock s_lock = new();
-    private static long s_length;
-
     public static readonly ProcOps* Table = CreateTable();
 
     private static ProcOps* CreateTable()
@@ -222,37 +228,139 @@ internal static unsafe class Floor
         return t;
     }
 
+    // SAFETY (all three): the harness passes a live file with a position, whose inode's i_private is
+    // a GCHandle to a RamFileData. The lookup is the handler's own (Inode.Data<T>, type check
+    // included); the handler's throw for a missing one is left out with the other checks.
+    private static RamFileData DataOf(NativeFile* file) => new Inode(file->f_inode).Data<RamFileData>()!;
+
+    // Each entry point forwards to an ordinary method, as the generated thunks do: an
+    // [UnmanagedCallersOnly] method is compiled once with full optimisation and no profile, while
+    // the method it calls tiers up with profile-guided inlining (the first version of this floor
+    // did the work in the entry point and was slower than the generated table).
+    [UnmanagedCallersOnly]
+    private static nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => ReadWork(file, buffer, count, position);
+
+    [UnmanagedCallersOnly]
+    private static nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => WriteWork(file, buffer, count, position);
+
+    [UnmanagedCallersOnly]
+    private static long Lseek(NativeFile* file, long offset, int whence) => LseekWork(file, offset, whence);
+
+    private static nint ReadWork(NativeFile* file, byte* buffer, nuint count, long* position)
+    {
+        var destination = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
+        KResult<nuint> r = DataOf(file).Read(ref destination, ref *position);
+        return r.IsOk ? (nint)r.Value : -(nint)r.Error;
+    }
+
+    private static nint WriteWork(NativeFile* file, byte* buffer, nuint count, long* position)
+    {
+        var source = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
+        KResult<nuint> r = DataOf(file).Write(ref source, ref *position, (file->f_flags & (uint)OpenFlags.O_APPEND) != 0, new Inode(file->f_inode));
+        return r.IsOk ? (nint)r.Value : -(nint)r.Error;
+    }
+
+    private static long LseekWork(NativeFile* file, long offset, int whence)
+    {
+        KResult<long> r = DataOf(file).Seek(new FileRef(file), offset, (Whence)whence);
+        return r.IsOk ? r.Value : -(long)r.Error;
+    }
+}
+
+/// <summary>
+/// The raw floor (b0): what a slot costs when it does the RAM file's work and nothing else. The work is what
+/// the C RAM file (c_read/c_write/c_lseek in bench/native/dispatch_harness.c) and RamFileData do:
+/// find the file's data through i_private, take its lock, bound the transfer by the length or the
+/// size limit (EFBIG), grow the buffer, zero-fill a gap, copy, advance the position, publish i_size.
+/// What the floor leaves out is what the generated thunk adds: no argument checks (null pointers,
+/// MAX_RW_COUNT, negative positions), no type check on i_private (<see cref="Unsafe.As{T}(object)"/>),
+/// no user-memory translation (the buffer is used as a plain pointer, as if every address were
+/// mapped), no KResult, no exception guard. The first version of this floor also skipped the
+/// i_private lookup, the size limit and the i_size update, which a and c both do.
+/// </summary>
+internal static unsafe class RawFloor
+{
+    public static readonly ProcOps* Table = CreateTable();
+
+    private static ProcOps* CreateTable()
+    {
+        var t = (ProcOps*)NativeMemory.AllocZeroed((nuint)sizeof(ProcOps));
+        t->proc_read = &Read;
+        t->proc_write = &Write;
+        t->proc_lseek = &Lseek;
+        return t;
+    }
+
+    /// <summary>The floor's RAM file: RamFileData's fields and its 64-byte-aligned pinned storage.</summary>
+    internal sealed class Data(long maxBytes)
+    {
+        public readonly KernelMutex Mutex = new();
+        public readonly long MaxBytes = maxBytes;
+        public byte[] Storage = [];
+        public int Start;
+        public long Length;
+
+        public Span<byte> Contents(long position, int count) => Storage.AsSpan(Start + (int)position, count);
+
+        public void EnsureCapacity(long needed)
+        {
+            long capacity = Storage.Length - Start;
+            if (needed <= capacity) return;
+            long grown = Math.Max(needed, Math.Min(MaxBytes, Math.Max(4096L, capacity * 2)));
+            byte[] storage = GC.AllocateArray<byte>((int)grown + 63, pinned: true);
+            int start = (int)(-(nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(storage)) & 63);
+            Contents(0, (int)Length).CopyTo(storage.AsSpan(start));
+            (Storage, Start) = (storage, start);
+        }
+    }
+
+    // SAFETY (all three): the harness passes a live file whose inode's i_private is a GCHandle to a
+    // Data; nothing is checked, that is the point of the floor.
+    private static Data DataOf(NativeFile* file) => Unsafe.As<Data>(GCHandle.FromIntPtr(file->f_inode->i_private).Target!);
+
     [UnmanagedCallersOnly]
     private static nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
     {
-        lock (s_lock)
+        Data d = DataOf(file);
+        using (d.Mutex.Lock())
         {
             long pos = *position;
-            if (pos >= s_length) return 0;
-            nuint n = Math.Min(count, (nuint)(s_length - pos));
-            UserCopy.Copy(new ReadOnlySpan<byte>(s_bytes + pos, (int)n), new Span<byte>(buffer, (int)n)); // the model's copy primitive
-            *position = pos + (long)n;
-            return (nint)n;
+            if (pos >= d.Length) return 0;
+            int n = (int)Math.Min((ulong)count, (ulong)(d.Length - pos));
+            UserCopy.Copy(d.Contents(pos, n), new Span<byte>(buffer, n)); // the model's copy primitive
+            *position = pos + n;
+            return n;
         }
     }
 
     [UnmanagedCallersOnly]
     private static nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
     {
-        lock (s_lock)
+        Data d = DataOf(file);
+        using (d.Mutex.Lock())
         {
             long pos = *position;
-            nuint n = Math.Min(count, (nuint)(Capacity - pos));
-            UserCopy.Copy(new ReadOnlySpan<byte>(buffer, (int)n), new Span<byte>(s_bytes + pos, (int)n));
-            *position = pos + (long)n;
-            if (*position > s_length) s_length = *position;
-            return (nint)n;
+            if (pos >= d.MaxBytes) return -(nint)Errno.EFBIG;
+            int n = (int)Math.Min((ulong)count, (ulong)(d.MaxBytes - pos));
+            long end = pos + n;
+            d.EnsureCapacity(end);
+            if (pos > d.Length) d.Contents(d.Length, (int)(pos - d.Length)).Clear();
+            UserCopy.Copy(new ReadOnlySpan<byte>(buffer, n), d.Contents(pos, n));
+            *position = end;
+            if (end > d.Length) d.Length = end;
+            file->f_inode->i_size = d.Length;
+            return n;
         }
     }
 
     [UnmanagedCallersOnly]
     private static long Lseek(NativeFile* file, long offset, int whence)
     {
+        Data d = DataOf(file);
+        long eof;
+        using (d.Mutex.Lock()) eof = d.Length;
+        offset += whence switch { 1 => file->f_pos, 2 => eof, _ => 0 };
+        if (offset < 0 || offset > d.MaxBytes) return -(long)Errno.EINVAL;
         file->f_pos = offset;
         return offset;
     }

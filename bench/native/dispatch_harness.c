@@ -197,11 +197,15 @@ static ssize_t c_write(struct file *file, const char *buf, size_t count, loff_t 
 			grown = 4096;
 		if (grown > (size_t)f->max_bytes)
 			grown = (size_t)f->max_bytes;
-		p = realloc(f->bytes, grown);
-		if (!p) {
+		/* 64-byte aligned like the managed variants' storage (and kernel buffers): malloc's
+		 * 16-byte alignment lets copies from page-aligned buffers hit 4K aliasing by chance. */
+		if (posix_memalign((void **)&p, 64, grown)) {
 			pthread_mutex_unlock(&f->lock);
 			return -ENOMEM;
 		}
+		if (f->length)
+			memcpy(p, f->bytes, (size_t)f->length);
+		free(f->bytes);
 		f->bytes = p;
 		f->capacity = grown;
 	}
