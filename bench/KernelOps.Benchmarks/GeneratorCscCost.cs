@@ -113,7 +113,8 @@ public static class GeneratorCscCost
             for (int a = 0; a < analyzers.Count; a++)
             {
                 var lines = common.Concat(files.Select(Quote)).Append($"/analyzer:{Quote(analyzers[a])}").Append("/reportanalyzer").ToList();
-                if (a == 0) lines.Add($"/generatedfilesout:{Quote(generatedDir)}");
+                // The last analyzer's output is the one compiled as plain files (probes produce none).
+                if (a == analyzers.Count - 1) lines.Add($"/generatedfilesout:{Quote(generatedDir)}");
                 string label = analyzers.Count == 1 ? "with generator" : $"with generator {a + 1}";
                 configs.Add(new(label, WriteResponse(work, $"generator{a}", lines), [names[a]]));
             }
@@ -176,7 +177,7 @@ public static class GeneratorCscCost
         }
         Console.WriteLine(together
             ? "(generator ms: /reportanalyzer's time for each generator assembly, in --analyzer order; the compile itself fails: every table is declared twice)"
-            : "(generator ms is /reportanalyzer's time for OpsTableGenerator; 'generated code, no generator' has one round fewer)");
+            : "(generator ms is /reportanalyzer's time for the compile's generator; 'generated code, no generator' compiles the last one's output and has one round fewer)");
         return 0;
     }
 
