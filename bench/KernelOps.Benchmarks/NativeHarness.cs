@@ -129,6 +129,19 @@ public static unsafe class NativeHarness
         return 0;
     }
 
+    /// <summary>A <c>struct proc_ops</c> with read, write and lseek set (the hand-written floors' tables).</summary>
+    internal static ProcOps* TableOf(
+        delegate* unmanaged<NativeFile*, byte*, nuint, long*, nint> read,
+        delegate* unmanaged<NativeFile*, byte*, nuint, long*, nint> write,
+        delegate* unmanaged<NativeFile*, long, int, long> lseek)
+    {
+        var t = (ProcOps*)NativeMemory.AllocZeroed((nuint)sizeof(ProcOps));
+        t->proc_read = read;
+        t->proc_write = write;
+        t->proc_lseek = lseek;
+        return t;
+    }
+
     private static double Time(delegate* unmanaged<ProcOps*, NativeFile*, byte*, nuint, int, long, long*, long> timeSlot,
         Variant v, byte* buffer, int op, int size, long iterations)
     {
@@ -213,20 +226,12 @@ public static unsafe class NativeHarness
 /// copy_from_user are the handler's work, as they are in C, where c_read calls access_ok and
 /// memcpy). What it leaves out is exactly what the generated thunk and its adapter add: the
 /// argument checks (null file, null position, MAX_RW_COUNT, negative or overflowing positions,
-/// whence), the handler's result checks and errno mapping, and the exception guard. Its own "errors" are returned as raw negative numbers.
+/// whence), the handler's result checks and errno mapping, and the exception guard. Its own
+/// "errors" are returned as raw negative numbers.
 /// </summary>
 internal static unsafe class Floor
 {
-    public static readonly ProcOps* Table = CreateTable();
-
-    private static ProcOps* CreateTable()
-    {
-        var t = (ProcOps*)NativeMemory.AllocZeroed((nuint)sizeof(ProcOps));
-        t->proc_read = &Read;
-        t->proc_write = &Write;
-        t->proc_lseek = &Lseek;
-        return t;
-    }
+    public static readonly ProcOps* Table = NativeHarness.TableOf(&Read, &Write, &Lseek);
 
     // SAFETY (all three): the harness passes a live file with a position, whose inode's i_private is
     // a GCHandle to a RamFileData. The lookup is the handler's own (Inode.Data<T>, type check
@@ -280,16 +285,7 @@ internal static unsafe class Floor
 /// </summary>
 internal static unsafe class RawFloor
 {
-    public static readonly ProcOps* Table = CreateTable();
-
-    private static ProcOps* CreateTable()
-    {
-        var t = (ProcOps*)NativeMemory.AllocZeroed((nuint)sizeof(ProcOps));
-        t->proc_read = &Read;
-        t->proc_write = &Write;
-        t->proc_lseek = &Lseek;
-        return t;
-    }
+    public static readonly ProcOps* Table = NativeHarness.TableOf(&Read, &Write, &Lseek);
 
     /// <summary>The floor's RAM file: RamFileData's fields and its 64-byte-aligned pinned storage.</summary>
     internal sealed class Data(long maxBytes)
