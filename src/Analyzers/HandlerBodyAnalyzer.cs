@@ -155,7 +155,8 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
     /// <summary>
     /// The heuristic: a write whose target is a static field (not const, readonly, [ThreadStatic],
     /// or volatile for a plain store) or a static property declared in this compilation, not inside
-    /// a <c>lock</c>. Interlocked/Volatile calls take <c>ref field</c> and are not writes here.
+    /// a <c>lock</c> or while a <c>KernelMutex</c> guard is held by a <c>using</c>. Interlocked/Volatile
+    /// calls take <c>ref field</c> and are not writes here.
     /// </summary>
     private static void CheckStaticWrite(IOperation target, bool simple, IOperation write, IMethodSymbol method, List<Finding> found)
     {
@@ -175,12 +176,37 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         }
         if (member is null) return;
 
-        for (IOperation? parent = write.Parent; parent is not null; parent = parent.Parent)
+        IOperation child = write;
+        for (IOperation? parent = write.Parent; parent is not null; child = parent, parent = parent.Parent)
         {
             if (parent is ILockOperation) return;
+            if (parent is IUsingOperation { Resources: var resource } && child != resource && HoldsKernelMutex(resource)) return;
+            if (parent is IBlockOperation block && KernelMutexHeldBefore(block, child)) return;
         }
 
         found.Add(new Finding(DiagnosticDescriptors.UnsynchronizedStaticWrite, write.Syntax.GetLocation(),
             new[] { method.Name, kind, member.ContainingType.Name + "." + member.Name }));
     }
+
+    // `using (mutex.Lock()) { ... }` or `using (var guard = mutex.Lock())`: a KernelMutex.Guard held
+    // for the statement.
+    private static bool HoldsKernelMutex(IOperation resource) => resource switch
+    {
+        IVariableDeclarationGroupOperation group => group.Declarations.Any(d => d.Declarators.Any(v => IsKernelMutexGuard(v.Symbol.Type))),
+        _ => IsKernelMutexGuard(resource.Type),
+    };
+
+    // `using var guard = mutex.Lock();` earlier in the same block: held until the block ends.
+    private static bool KernelMutexHeldBefore(IBlockOperation block, IOperation child)
+    {
+        foreach (IOperation statement in block.Operations)
+        {
+            if (statement == child) return false;
+            if (statement is IUsingDeclarationOperation { DeclarationGroup: var group } && HoldsKernelMutex(group)) return true;
+        }
+        return false;
+    }
+
+    private static bool IsKernelMutexGuard(ITypeSymbol? type) =>
+        type is { Name: "Guard", ContainingType: { Name: "KernelMutex", ContainingNamespace: { Name: "KernelOps", ContainingNamespace.IsGlobalNamespace: true } } };
 }

@@ -162,6 +162,32 @@ public class RuleTests
         """);
 
     [Test]
+    public Task Kops0010_KernelMutexCoversOnlyWhereItIsHeld() => Body(U + """
+        [ProcOps]
+        static partial class H
+        {
+            static readonly KernelMutex Mutex = new();
+            static long _bytes;
+
+            [Read]
+            static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos)
+            {
+                {|KOPS0010:_bytes++|}; // before the guard
+                using (Mutex.Lock()) { }
+                {|KOPS0010:_bytes++|}; // after the using statement
+                Mutex.Lock().Dispose();
+                {|KOPS0010:_bytes++|}; // a guard not held by a using
+                {
+                    {|KOPS0010:_bytes++|}; // before the guard, in the block that declares it
+                    using var guard = Mutex.Lock();
+                }
+                {|KOPS0010:_bytes++|}; // after the block that held it
+                return (nuint)0;
+            }
+        }
+        """);
+
+    [Test]
     public Task Kops0010_SynchronisedOrLocalWritesAreFine() => Body(U + """
         using System;
         using System.Threading;
@@ -169,6 +195,7 @@ public class RuleTests
         static partial class H
         {
             static readonly object Gate = new();
+            static readonly KernelMutex Mutex = new();
             static long _reads;
             static long _bytes;
             static volatile bool _used;
@@ -183,6 +210,13 @@ public class RuleTests
                 Interlocked.Increment(ref _reads);
                 Volatile.Write(ref _bytes, 4);
                 lock (Gate) { _bytes += 4; }
+                using (Mutex.Lock()) { _bytes += 4; }
+                using (var held = Mutex.Lock()) _bytes += 4;
+                if (pos == 0)
+                {
+                    using var guard = Mutex.Lock();
+                    _bytes += 4;
+                }
                 _used = true;
                 _perThread++;
                 long local = 0;
