@@ -80,7 +80,7 @@ public sealed class RamFileData
     /// Writes the user buffer at <paramref name="position"/> (at the end when
     /// <paramref name="append"/>) and advances it. A short copy (a fault part-way) is a short
     /// write, as generic_perform_write returns; a fault before the first byte is EFAULT. The new
-    /// size goes to <paramref name="inode"/>'s i_size under the same lock (simple_write_end's
+    /// size goes to <paramref name="inode"/>'s i_size under the same mutex (simple_write_end's
     /// i_size_write), so stat and SEEK_END see what a reader would.
     /// </summary>
     public KResult<nuint> Write(ref UserSliceReader source, ref long position, bool append, Inode inode)
