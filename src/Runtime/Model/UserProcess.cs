@@ -40,7 +40,7 @@ public sealed unsafe partial class UserProcess : IDisposable
     private readonly OpenFile?[] _fds = new OpenFile?[MaxOpenFiles];
     private readonly bool[] _reserved = new bool[MaxOpenFiles];
     // files->count > 1: a second thread has used the fd table (never reset: threads are not
-    // tracked to their exit, so the model stays on the locking side). Written under _fdLock.
+    // tracked to their exit, so the model stays on the locking side). See NoteThread.
     private int _firstThread;
     private volatile bool _tableShared;
     private int _nextFd; // files->next_fd: no free fd below it
@@ -636,25 +636,33 @@ public sealed unsafe partial class UserProcess : IDisposable
         return true;
     }
 
-    // mirrors fs/file.c:fget: the reference is taken under the table lock, so close cannot free the
-    // file between lookup and use.
+    // mirrors fs/file.c:__fget_files_rcu: the lookup takes no lock (Linux reads the fd array under
+    // RCU; files->file_lock only serialises changes to it). The reference is taken only while the
+    // file is alive (get_file_rcu's inc-not-zero), and the slot is read again afterwards: if close
+    // (and perhaps a new open) changed it meanwhile, the reference goes back and the lookup retries.
     private FileHandle FdGet(int fd)
     {
-        lock (_fdLock)
+        if (!_tableShared) NoteThread();
+        if ((uint)fd >= MaxOpenFiles) return default;
+        while (true)
         {
-            if (!_tableShared) NoteThread();
-            if ((uint)fd >= MaxOpenFiles || _fds[fd] is not { } file) return default;
-            file.GetBorrowed();
-            return new FileHandle(file, unlock: false);
+            OpenFile? file = Volatile.Read(ref _fds[fd]);
+            if (file is null) return default;
+            if (!file.TryGetBorrowed()) continue; // its last reference is gone: the slot has changed
+            if (Volatile.Read(ref _fds[fd]) == file) return new FileHandle(file, unlock: false);
+            file.Put();
         }
     }
 
-    // Called under _fdLock: the thread using the table; a second one makes it shared.
+    // The thread using the table; a second one makes it shared. Lock-free: the first thread is
+    // claimed once with a compare-exchange, later syscalls only compare.
     private void NoteThread()
     {
         int thread = Environment.CurrentManagedThreadId;
-        if (_firstThread == 0) _firstThread = thread;
-        else if (_firstThread != thread) _tableShared = true;
+        int first = Volatile.Read(ref _firstThread);
+        if (first == thread) return;
+        if (first == 0 && Interlocked.CompareExchange(ref _firstThread, thread, 0) == 0) return;
+        _tableShared = true;
     }
 
     // mirrors fs/file.c:fdget_pos + file_needs_f_pos_lock

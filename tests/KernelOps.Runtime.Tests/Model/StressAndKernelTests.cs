@@ -188,4 +188,55 @@ internal sealed class StressAndKernelTests
         Assert.That(state.Opens, Is.EqualTo(state.Releases));
         Assert.That(kernel.Statistics.OpenDescriptors, Is.Zero);
     }
+
+    [Test]
+    public void LookupsRacingWithCloseAndFdReuse_SeeAWholeFileOrEbadf_AndLeakNothing()
+    {
+        // fdget takes no lock (as __fget_files_rcu): readers race with a thread that closes fd 0 and
+        // reopens the number on another file. Every read must see one file whole or EBADF, and
+        // every file must be released exactly once (a reference taken on a file already being
+        // freed would run its release twice or touch freed memory).
+        using var kernel = new Kernel();
+        var a = new RamState("aaaaaaaa");
+        var b = new RamState("bbbbbbbb");
+        kernel.Proc.Create("a", 0x1B6, null, TestTables.Ram, a);
+        kernel.Proc.Create("b", 0x1B6, null, TestTables.Ram, b);
+        UserProcess p = kernel.CreateProcess();
+        using var stop = new ManualResetEventSlim(false);
+        var failures = new List<string>();
+        long reads = 0;
+        var readers = new Thread[3];
+        for (int i = 0; i < readers.Length; i++)
+        {
+            readers[i] = new Thread(() =>
+            {
+                nuint buf = p.Memory.Map(16).Address;
+                var seen = new byte[8];
+                while (!stop.IsSet)
+                {
+                    nint r = p.Pread(0, buf, 16, 0);
+                    if (r == -(nint)Errno.EBADF) continue;
+                    p.Memory.CopyFromUser(seen, buf);
+                    string text = Encoding.ASCII.GetString(seen);
+                    if (r != 8 || (text != a.Text && text != b.Text)) lock (failures) failures.Add($"pread {r} '{text}'");
+                    else Interlocked.Increment(ref reads);
+                }
+            }) { IsBackground = true };
+            readers[i].Start();
+        }
+        for (int n = 0; n < 20_000; n++)
+        {
+            string path = n % 2 == 0 ? "/proc/a" : "/proc/b";
+            int fd = p.Open(path, OpenFlags.O_RDONLY);
+            if (fd != 0) lock (failures) failures.Add($"open {path} gave {fd}");
+            if (p.Close(fd) != 0) lock (failures) failures.Add($"close {fd}");
+        }
+        stop.Set();
+        foreach (Thread t in readers) Assert.That(t.Join(TimeSpan.FromSeconds(30)), Is.True, "reader hung");
+        Assert.That(failures, Is.Empty);
+        Assert.That(Interlocked.Read(ref reads), Is.GreaterThan(0), "some reads found a file");
+        Assert.That((a.Opens, b.Opens), Is.EqualTo((10_000, 10_000)));
+        Assert.That((a.Releases, b.Releases), Is.EqualTo((a.Opens, b.Opens)), "each file released exactly once");
+        Assert.That(kernel.Statistics.LiveFiles, Is.Zero);
+    }
 }
