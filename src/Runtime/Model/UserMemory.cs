@@ -346,6 +346,9 @@ public sealed unsafe class UserMemory : IDisposable
 
         public UserMemory Owner { get; } = owner;
         public int Thread { get; } = thread;
+
+        /// <summary>The owning process's task on this thread (UserProcess.EnterTask), made on its first syscall here.</summary>
+        public TaskContext? Task;
         public long Sequence => Volatile.Read(ref _sequence);
 
         // Copies do not nest (nothing inside a copy calls out), so the sequence alternates.

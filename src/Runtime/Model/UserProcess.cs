@@ -84,7 +84,15 @@ public sealed unsafe partial class UserProcess : IDisposable
     /// thunks then copy to and from <see cref="Memory"/> and printk to <see cref="Kernel"/>'s log.
     /// Every syscall enters it for its own duration.
     /// </summary>
-    public TaskScope EnterTask() => new(CurrentTask.Enter(Memory, Kernel.Log, this, Kernel));
+    public TaskScope EnterTask()
+    {
+        // The task on this thread is the same on every syscall: kept on the thread's copy slot.
+        UserMemory.ReaderSlot slot = Memory.SlotForCurrentThread();
+        TaskContext task = slot.Task is { } cached && cached.Process == this
+            ? cached
+            : slot.Task = new TaskContext(slot, Kernel.Log, this, Kernel);
+        return new(CurrentTask.Enter(task));
+    }
 
     // ---- syscalls ---------------------------------------------------------------------------
 
