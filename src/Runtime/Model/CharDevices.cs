@@ -56,17 +56,7 @@ public abstract class DeviceRegistration : IDisposable
     private protected abstract void Unregister();
 
     /// <summary>kobject_get unless the count already reached zero. Called under the registry lock.</summary>
-    internal bool TryGet()
-    {
-        int value = Volatile.Read(ref _refs);
-        while (value > 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _refs, value + 1, value);
-            if (seen == value) return true;
-            value = seen;
-        }
-        return false;
-    }
+    internal bool TryGet() => Atomics.IncrementNotZero(ref _refs);
 
     /// <summary>kobject_put: the last reference frees the data handle.</summary>
     internal void Put()

@@ -366,14 +366,7 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
     internal int FileGet()
     {
         // refcount_inc_not_zero(&fsd->active_users)
-        int value = Volatile.Read(ref _activeUsers);
-        while (value > 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _activeUsers, value + 1, value);
-            if (seen == value) return 0;
-            value = seen;
-        }
-        return -(int)Errno.EIO;
+        return Atomics.IncrementNotZero(ref _activeUsers) ? 0 : -(int)Errno.EIO;
     }
 
     /// <summary>mirrors fs/debugfs/file.c:debugfs_file_put.</summary>

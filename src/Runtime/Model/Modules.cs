@@ -202,14 +202,7 @@ public sealed class LoadedModule
     internal bool TryGet()
     {
         if (State != ModuleState.Live) return false;
-        int value = Volatile.Read(ref _refs);
-        while (value != 0) // atomic_inc_not_zero
-        {
-            int seen = Interlocked.CompareExchange(ref _refs, value + 1, value);
-            if (seen == value) return true;
-            value = seen;
-        }
-        return false;
+        return Atomics.IncrementNotZero(ref _refs); // never negative: Put throws on underflow
     }
 
     /// <summary>mirrors kernel/module/main.c:module_put.</summary>

@@ -162,17 +162,7 @@ internal sealed unsafe class OpenFile
     /// A borrowed reference for one syscall, taken only if the file still has one (get_file_rcu's
     /// atomic_long_inc_not_zero): false once the last reference is gone and __fput has begun.
     /// </summary>
-    public bool TryGetBorrowed()
-    {
-        int refs = Volatile.Read(ref _refs);
-        while (refs > 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
-            if (seen == refs) return true;
-            refs = seen;
-        }
-        return false;
-    }
+    public bool TryGetBorrowed() => Atomics.IncrementNotZero(ref _refs);
 
     /// <summary>A new holder of f_count (dup, fd_install of a shared file): get_file.</summary>
     public void GetFileCount()

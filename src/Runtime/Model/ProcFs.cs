@@ -383,17 +383,7 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
     // ---- fs/proc/inode.c ------------------------------------------------------------------
 
     /// <summary>mirrors fs/proc/inode.c:use_pde (atomic_inc_unless_negative).</summary>
-    internal bool UsePde()
-    {
-        int value = Volatile.Read(ref _inUse);
-        while (value >= 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _inUse, value + 1, value);
-            if (seen == value) return true;
-            value = seen;
-        }
-        return false;
-    }
+    internal bool UsePde() => Atomics.IncrementUnlessNegative(ref _inUse);
 
     /// <summary>mirrors fs/proc/inode.c:unuse_pde.</summary>
     internal void UnusePde()
