@@ -8,13 +8,16 @@ namespace KernelOps.Model;
 /// </summary>
 internal static class Atomics
 {
-    /// <summary>atomic_inc_not_zero, for a count that never goes negative: false once it reached 0.</summary>
-    public static bool IncrementNotZero(ref int count)
+    /// <summary>atomic_inc_not_zero: false once the count reached 0.</summary>
+    public static bool IncrementNotZero(ref int count) => AddUnlessZero(ref count, 1);
+
+    /// <summary>atomic_add_unless(count, delta, 0): adds <paramref name="delta"/> unless the count is 0; false if it was.</summary>
+    public static bool AddUnlessZero(ref int count, int delta)
     {
         int value = Volatile.Read(ref count);
-        while (value > 0)
+        while (value != 0)
         {
-            int seen = Interlocked.CompareExchange(ref count, value + 1, value);
+            int seen = Interlocked.CompareExchange(ref count, value + delta, value);
             if (seen == value) return true;
             value = seen;
         }

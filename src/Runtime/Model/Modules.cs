@@ -202,7 +202,7 @@ public sealed class LoadedModule
     internal bool TryGet()
     {
         if (State != ModuleState.Live) return false;
-        return Atomics.IncrementNotZero(ref _refs); // never negative: Put throws on underflow
+        return Atomics.IncrementNotZero(ref _refs);
     }
 
     /// <summary>mirrors kernel/module/main.c:module_put.</summary>
@@ -218,14 +218,7 @@ public sealed class LoadedModule
     internal bool TryReleaseBase()
     {
         if (Interlocked.Add(ref _refs, -RefBase) == 0) return true;
-        int value = Volatile.Read(ref _refs);
-        while (value != 0) // atomic_add_unless(&refcnt, MODULE_REF_BASE, 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _refs, value + RefBase, value);
-            if (seen == value) return false;
-            value = seen;
-        }
-        return true;
+        return !Atomics.AddUnlessZero(ref _refs, RefBase);
     }
 
     internal ProcEntry Register(Func<ProcEntry> register)
