@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using KernelOps.Abi;
 using KernelOps.Model;
+using KernelOps.Runtime.Tests.Model;
 
 namespace KernelOps.Runtime.Tests.Abi;
 
@@ -9,31 +10,26 @@ namespace KernelOps.Runtime.Tests.Abi;
 /// value, an error that is not an errno) gets -EIO and one kernel-log line naming it; nothing of
 /// its bad result reaches the C caller. These are the adapters' cold, out-of-line paths.
 /// </summary>
-internal sealed unsafe class MisbehavingHandlerTests
+internal sealed unsafe class MisbehavingHandlerTests : ModelTestBase
 {
-    private Kernel _kernel = null!;
-    private UserProcess _process = null!;
     private TaskScope _task;
     private NativeFile* _file;
     private nuint _buffer;
 
+    // Runs after ModelTestBase's SetUp (Kernel, Proc) and before its TearDown's leak check.
     [SetUp]
-    public void SetUp()
+    public void EnterTaskWithARawFile()
     {
-        _kernel = new Kernel();
-        _process = _kernel.CreateProcess("misbehaving");
-        _task = _process.EnterTask();
+        _task = Proc.EnterTask();
         _file = (NativeFile*)NativeMemory.AllocZeroed((nuint)sizeof(NativeFile));
-        _buffer = _process.Memory.Map(64).Address;
+        _buffer = Buffer(64);
     }
 
     [TearDown]
-    public void TearDown()
+    public void LeaveTask()
     {
         _task.Dispose();
         NativeMemory.Free(_file);
-        _process.Dispose();
-        _kernel.Dispose();
     }
 
     [Test]
@@ -75,7 +71,7 @@ internal sealed unsafe class MisbehavingHandlerTests
     }
 
     private void AssertLogged(string line) =>
-        Assert.That(_kernel.Log.Lines, Has.Some.Contains(line), string.Join("\n", _kernel.Log.Lines));
+        Assert.That(Kernel.Log.Lines, Has.Some.Contains(line), string.Join("\n", Kernel.Log.Lines));
 
     private readonly struct OverlongRead : IReadOperation
     {
