@@ -287,27 +287,13 @@ internal static unsafe class RawFloor
 {
     public static readonly ProcOps* Table = NativeHarness.TableOf(&Read, &Write, &Lseek);
 
-    /// <summary>The floor's RAM file: RamFileData's fields and its 64-byte-aligned pinned storage.</summary>
+    /// <summary>The floor's RAM file: RamFileData's fields and its storage.</summary>
     internal sealed class Data(long maxBytes)
     {
         public readonly KernelMutex Mutex = new();
         public readonly long MaxBytes = maxBytes;
-        public byte[] Storage = [];
-        public int Start;
+        public AlignedBytes Bytes;
         public long Length;
-
-        public Span<byte> Contents(long position, int count) => Storage.AsSpan(Start + (int)position, count);
-
-        public void EnsureCapacity(long needed)
-        {
-            long capacity = Storage.Length - Start;
-            if (needed <= capacity) return;
-            long grown = Math.Max(needed, Math.Min(MaxBytes, Math.Max(4096L, capacity * 2)));
-            byte[] storage = GC.AllocateArray<byte>((int)grown + 63, pinned: true);
-            int start = (int)(-(nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(storage)) & 63);
-            Contents(0, (int)Length).CopyTo(storage.AsSpan(start));
-            (Storage, Start) = (storage, start);
-        }
     }
 
     // SAFETY (all three): the harness passes a live file whose inode's i_private is a GCHandle to a
@@ -323,7 +309,7 @@ internal static unsafe class RawFloor
             long pos = *position;
             if (pos >= d.Length) return 0;
             int n = (int)Math.Min((ulong)count, (ulong)(d.Length - pos));
-            UserCopy.Copy(d.Contents(pos, n), new Span<byte>(buffer, n)); // the model's copy primitive
+            UserCopy.Copy(d.Bytes.Slice(pos, n), new Span<byte>(buffer, n)); // the model's copy primitive
             *position = pos + n;
             return n;
         }
@@ -339,9 +325,9 @@ internal static unsafe class RawFloor
             if (pos >= d.MaxBytes) return -(nint)Errno.EFBIG;
             int n = (int)Math.Min((ulong)count, (ulong)(d.MaxBytes - pos));
             long end = pos + n;
-            d.EnsureCapacity(end);
-            if (pos > d.Length) d.Contents(d.Length, (int)(pos - d.Length)).Clear();
-            UserCopy.Copy(new ReadOnlySpan<byte>(buffer, n), d.Contents(pos, n));
+            d.Bytes.EnsureCapacity(end, d.MaxBytes, keep: (int)d.Length);
+            if (pos > d.Length) d.Bytes.Slice(d.Length, (int)(pos - d.Length)).Clear();
+            UserCopy.Copy(new ReadOnlySpan<byte>(buffer, n), d.Bytes.Slice(pos, n));
             *position = end;
             if (end > d.Length) d.Length = end;
             file->f_inode->i_size = d.Length;

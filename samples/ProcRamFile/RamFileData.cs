@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
 
 namespace KernelOps.Samples.ProcRamFile;
 
@@ -15,23 +14,15 @@ public sealed class RamFileData
     /// <summary>Default limit: 16 MiB, a RAM file in a model, not a disk.</summary>
     public const long DefaultMaxBytes = 16L << 20;
 
-    // The contents start at a 64-byte boundary inside a pinned array (the pinned object heap never
-    // moves it), as kernel buffers are at least cache-line aligned. A plain array's data starts at
-    // whatever 8-byte boundary the GC chose, and a copy from a page-aligned user buffer (dd's, fio's)
-    // into a destination 8-24 bytes past a 4 KiB boundary runs ~3x slower on x86 (4K aliasing:
-    // the copy's loads wait on its own earlier stores).
-    private const int Alignment = 64;
-
     private readonly KernelMutex _mutex = new(); // the seed's kernel::new_mutex!
-    private byte[] _storage = Array.Empty<byte>();
-    private int _start;
+    private AlignedBytes _bytes; // 64-byte aligned: see AlignedBytes
     private long _length;
 
     /// <summary>Creates an empty file that may grow to <paramref name="maxBytes"/>.</summary>
     public RamFileData(long maxBytes = DefaultMaxBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBytes, (long)Array.MaxLength - Alignment);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBytes, (long)Array.MaxLength - AlignedBytes.Alignment);
         MaxBytes = maxBytes;
     }
 
@@ -60,7 +51,7 @@ public sealed class RamFileData
     /// <summary>Copies of the contents, for tests and the transcript.</summary>
     public byte[] Snapshot()
     {
-        using (_mutex.Lock()) return Contents(0, (int)_length).ToArray();
+        using (_mutex.Lock()) return _bytes.Slice(0, (int)_length).ToArray();
     }
 
     /// <summary>Reads at <paramref name="position"/> into the user buffer and advances it (simple_read_from_buffer).</summary>
@@ -70,7 +61,7 @@ public sealed class RamFileData
         {
             if (position >= _length || destination.IsEmpty) return (nuint)0;
             int available = (int)Math.Min((ulong)(_length - position), (ulong)destination.Length);
-            KResult<nuint> copied = destination.WriteSome(Contents(position, available));
+            KResult<nuint> copied = destination.WriteSome(_bytes.Slice(position, available));
             if (copied.TryGetValue(out nuint n)) position += (long)n;
             return copied;
         }
@@ -95,13 +86,13 @@ public sealed class RamFileData
             if (position >= MaxBytes) return Errno.EFBIG;
             int count = (int)Math.Min((ulong)(MaxBytes - position), (ulong)source.Length);
             long end = position + count;
-            EnsureCapacity(end);
+            _bytes.EnsureCapacity(end, MaxBytes, keep: (int)_length);
             if (position > _length)
             {
                 // ramfs keeps no holes: the gap becomes zero-filled data
-                Contents(_length, (int)(position - _length)).Clear();
+                _bytes.Slice(_length, (int)(position - _length)).Clear();
             }
-            KResult<nuint> copied = source.ReadSome(Contents(position, count));
+            KResult<nuint> copied = source.ReadSome(_bytes.Slice(position, count));
             if (!copied.TryGetValue(out nuint n)) return copied;
             position += (long)n;
             _length = Math.Max(_length, position);
@@ -117,26 +108,4 @@ public sealed class RamFileData
     /// </summary>
     public KResult<long> Seek(FileRef file, long offset, Whence whence) =>
         Llseek.GenericFileLlseekSize(file, offset, whence, MaxBytes, Length);
-
-    private Span<byte> Contents(long position, int count) => _storage.AsSpan(_start + (int)position, count);
-
-    private void EnsureCapacity(long needed)
-    {
-        long capacity = _storage.Length - _start;
-        if (needed <= capacity) return;
-        long grown = Math.Max(needed, Math.Min(MaxBytes, Math.Max(4096L, capacity * 2)));
-        byte[] storage = GC.AllocateArray<byte>((int)grown + Alignment - 1, pinned: true);
-        int start = AlignedStart(storage);
-        Contents(0, (int)_length).CopyTo(storage.AsSpan(start));
-        _storage = storage;
-        _start = start;
-    }
-
-    private static int AlignedStart(byte[] pinned)
-    {
-        // The array lives on the pinned object heap, so its address read here stays true.
-        GCHandle handle = GCHandle.Alloc(pinned, GCHandleType.Pinned);
-        try { return (int)(-handle.AddrOfPinnedObject() & (Alignment - 1)); }
-        finally { handle.Free(); }
-    }
 }
