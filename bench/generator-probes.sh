@@ -7,15 +7,7 @@
 # signatures), and the OpsTableGenerator. Usage: bench/generator-probes.sh [N] [--rounds R] (after
 # `dotnet build -c Release bench/KernelOps.Benchmarks`).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bench="$root/bench/KernelOps.Benchmarks/bin/Release/net10.0"
-if [ ! -f "$bench/KernelOps.Benchmarks.dll" ] || [ ! -f "$bench/KernelOps.Generators.dll" ]; then
-    echo "generator-probes: $bench has no KernelOps.Benchmarks.dll or KernelOps.Generators.dll; run: dotnet build -c Release bench/KernelOps.Benchmarks" >&2
-    exit 2
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cp "$root/Directory.Build.props" "$root/global.json" "$tmp/"
+source "$(dirname "$0")/generator-common.sh" generator-probes
 cp "$root/bench/probes/CscProbes.cs" "$root/bench/KernelOps.Benchmarks/GeneratorProbes.cs" "$tmp/"
 cp "$root/bench/probes/Probe.csproj.template" "$tmp/Probe.csproj"
 for probe in Attributes Binding; do

@@ -6,16 +6,8 @@
 # assembly). Usage: bench/generator-twice.sh [N] [--rounds R] (after
 # `dotnet build -c Release bench/KernelOps.Benchmarks`).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bench="$root/bench/KernelOps.Benchmarks/bin/Release/net10.0"
-if [ ! -f "$bench/KernelOps.Benchmarks.dll" ] || [ ! -f "$bench/KernelOps.Generators.dll" ]; then
-    echo "generator-twice: $bench has no KernelOps.Benchmarks.dll or KernelOps.Generators.dll; run: dotnet build -c Release bench/KernelOps.Benchmarks" >&2
-    exit 2
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/generator-common.sh" generator-twice
 mkdir -p "$tmp/src/Generators"
-cp "$root/Directory.Build.props" "$root/global.json" "$tmp/"
 (cd "$root/src/Generators" && tar cf - --exclude=./bin --exclude=./obj .) | (cd "$tmp/src/Generators" && tar xf -)
 if ! dotnet build -c Release "$tmp/src/Generators" -p:AssemblyName=KernelOps.Generators.Second -o "$tmp/second" > "$tmp/build.log" 2>&1; then
     echo "generator-twice: building the renamed copy of src/Generators failed:" >&2
