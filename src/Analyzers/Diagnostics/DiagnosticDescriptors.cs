@@ -118,7 +118,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "Two processes reading the same file run the handler concurrently. Use lock, a KernelMutex guard, Interlocked, Volatile, per-open state in FileRef.PrivateData, or per-entry state in Inode.Data<T>().",
+        description: "Two processes reading the same file run the handler concurrently. Use lock, a KernelMutex guard, Interlocked, Volatile, per-open state (an open handler returning OpenResult<T>), or per-entry state in Inode.Data<T>().",
         helpLinkUri: HelpLink("KOPS0010"));
 
     /// <summary>KOPS0011: an implementer of a [MaterializedFromNothing] interface can carry state.</summary>

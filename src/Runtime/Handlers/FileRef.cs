@@ -6,11 +6,15 @@ using KernelOps.Abi;
 namespace KernelOps;
 
 /// <summary>
-/// What a handler sees of a <c>struct file</c>: a pointer wrapper, never a reference to the
-/// struct (other CPUs change <c>f_pos</c> and <c>f_flags</c> under it, as the /proc RAM-file
-/// seed explains). Valid only for the duration of the call that received it.
+/// What a handler sees of a <c>struct file</c>: a borrowed pointer wrapper, never a reference to
+/// the struct (other CPUs change <c>f_pos</c> and <c>f_flags</c> under it, as the /proc RAM-file
+/// seed explains). Valid only for the duration of the call that received it, and a
+/// <c>ref struct</c> so the compiler enforces that: it cannot be stored in a field or a static,
+/// captured by a lambda, boxed, or held across an <c>await</c> (Rust-for-Linux's <c>&amp;File</c>,
+/// which owns no reference count). To keep the file beyond the call, take a counted reference
+/// with <see cref="GetReference"/> (<c>get_file</c>) and dispose it (<c>fput</c>).
 /// </summary>
-public readonly unsafe struct FileRef : IEquatable<FileRef>
+public readonly unsafe ref struct FileRef
 {
     private readonly NativeFile* _file;
 
@@ -72,12 +76,13 @@ public readonly unsafe struct FileRef : IEquatable<FileRef>
         Interlocked.And(ref _file->f_mode, ~(uint)(FMode.FMODE_LSEEK | FMode.FMODE_PREAD | FMode.FMODE_PWRITE));
     }
 
-    /// <summary>The one word of per-open data in <c>file-&gt;private_data</c>.</summary>
-    public nint PrivateData
-    {
-        get => Volatile.Read(ref _file->private_data);
-        set => Volatile.Write(ref _file->private_data, value);
-    }
+    /// <summary>
+    /// The raw word in <c>file-&gt;private_data</c>, read-only: per-open state is an object an open
+    /// handler returns (<see cref="OpenResult{TState}"/>), which the thunks keep there as a GCHandle.
+    /// A handler storing an arbitrary word there would make the next call free or dereference a
+    /// handle that does not exist, so safe code cannot write it.
+    /// </summary>
+    public nint PrivateData => Volatile.Read(ref _file->private_data);
 
     /// <summary>
     /// The data given when the character or misc device this file was opened on was registered,
@@ -95,10 +100,35 @@ public readonly unsafe struct FileRef : IEquatable<FileRef>
     /// <summary>The inode this file was opened on (<c>file_inode(file)</c>).</summary>
     public Inode Inode => new(_file->f_inode);
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// mirrors include/linux/fs.h:get_file: takes a counted reference to this file, which keeps the
+    /// <c>struct file</c> (and, through it, its inode, device and module) alive after the call
+    /// returns, until the reference is disposed (<c>fput</c>); the file's release then runs at the
+    /// last reference, whichever holder drops it. Counted in
+    /// <see cref="Model.KernelStatistics.LiveFileReferences"/> so a forgotten one is visible.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The file is not a kernel model's file (a raw <see cref="NativeFile"/> built by hand), or its
+    /// last reference is already gone (a release handler cannot resurrect the file it releases).
+    /// </exception>
+    public FileReference GetReference()
+    {
+        Model.OpenFile? record = Model.OpenFile.FromNative(_file)
+            ?? throw new InvalidOperationException("This struct file belongs to no kernel model, so nothing counts its references.");
+        // mirrors get_file's precondition (the caller holds a reference) checked, not assumed:
+        // atomic_long_inc_not_zero, as get_file_rcu, so a file already in __fput is refused.
+        if (!record.TryGetCounted())
+            throw new InvalidOperationException("The file's last reference is gone (it is being released); it cannot be kept.");
+        return new FileReference(record, Model.CurrentTask.Kernel);
+    }
+
+    /// <summary>True when both wrap the same <c>struct file</c>.</summary>
     public bool Equals(FileRef other) => _file == other._file;
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is FileRef f && Equals(f);
+    /// <summary>Not supported: a <c>ref struct</c> is never boxed. Use <c>==</c>.</summary>
+#pragma warning disable CS0809 // as Span<T>: obsolete on purpose, object.Equals is not
+    [Obsolete("A FileRef is never boxed; use == instead.")]
+    public override bool Equals(object? obj) => throw new NotSupportedException("A FileRef is never boxed; use == instead.");
+#pragma warning restore CS0809
     /// <inheritdoc/>
     public override int GetHashCode() => ((nint)_file).GetHashCode();
     /// <summary>Equality.</summary>
@@ -107,8 +137,12 @@ public readonly unsafe struct FileRef : IEquatable<FileRef>
     public static bool operator !=(FileRef a, FileRef b) => !a.Equals(b);
 }
 
-/// <summary>What a handler sees of a <c>struct inode</c>. Valid for the duration of the call.</summary>
-public readonly unsafe struct Inode : IEquatable<Inode>
+/// <summary>
+/// What a handler sees of a <c>struct inode</c>: borrowed for the duration of the call, and a
+/// <c>ref struct</c> so it cannot be kept past it (as <see cref="FileRef"/>). A file kept with
+/// <see cref="FileRef.GetReference"/> keeps its inode too: <c>reference.Borrow().Inode</c>.
+/// </summary>
+public readonly unsafe ref struct Inode
 {
     private readonly NativeInode* _inode;
 
@@ -157,14 +191,76 @@ public readonly unsafe struct Inode : IEquatable<Inode>
         return word == 0 ? null : GCHandle.FromIntPtr(word).Target as T;
     }
 
-    /// <inheritdoc/>
+    /// <summary>True when both wrap the same <c>struct inode</c>.</summary>
     public bool Equals(Inode other) => _inode == other._inode;
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is Inode i && Equals(i);
+    /// <summary>Not supported: a <c>ref struct</c> is never boxed. Use <c>==</c>.</summary>
+#pragma warning disable CS0809 // as Span<T>: obsolete on purpose, object.Equals is not
+    [Obsolete("An Inode is never boxed; use == instead.")]
+    public override bool Equals(object? obj) => throw new NotSupportedException("An Inode is never boxed; use == instead.");
+#pragma warning restore CS0809
     /// <inheritdoc/>
     public override int GetHashCode() => ((nint)_inode).GetHashCode();
     /// <summary>Equality.</summary>
     public static bool operator ==(Inode a, Inode b) => a.Equals(b);
     /// <summary>Inequality.</summary>
     public static bool operator !=(Inode a, Inode b) => !a.Equals(b);
+}
+
+/// <summary>
+/// A counted reference to a <c>struct file</c> (Rust-for-Linux's <c>ARef&lt;File&gt;</c>; C's
+/// <c>get_file</c> ... <c>fput</c>): the rare legitimate way to keep a file beyond the handler call
+/// that saw it (a driver that completes work on the file later, or hands it to another thread).
+/// Made by <see cref="FileRef.GetReference"/>. While it is not disposed the file stays alive even
+/// after every descriptor on it is closed; <see cref="Dispose"/> drops the reference exactly once
+/// (later calls do nothing), and when it was the last one the file's release handler runs then, on
+/// the disposing thread. Each live reference counts in
+/// <see cref="Model.KernelStatistics.LiveFileReferences"/>. Thread-safe, except that a
+/// <see cref="FileRef"/> from <see cref="Borrow"/> must not be used after <see cref="Dispose"/>.
+/// </summary>
+public sealed unsafe class FileReference : IDisposable
+{
+    private Model.OpenFile? _file;
+    // The kernel whose task took the reference: a last fput outside any task runs the release as
+    // that kernel's worker would (fs/file_table.c:fput defers __fput to delayed_fput's kworker).
+    private readonly Model.Kernel? _kernel;
+
+    internal FileReference(Model.OpenFile file, Model.Kernel? kernel)
+    {
+        _file = file;
+        _kernel = kernel;
+        Interlocked.Increment(ref file.Counters.FileReferences);
+    }
+
+    /// <summary>True once <see cref="Dispose"/> has dropped the reference.</summary>
+    public bool IsDisposed => Volatile.Read(ref _file) is null;
+
+    /// <summary>
+    /// The file, borrowed for as long as this reference is not disposed (the caller must not
+    /// dispose it while using the result, as Rust's borrow of an <c>ARef</c> forbids dropping it).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The reference was disposed.</exception>
+    public FileRef Borrow()
+    {
+        Model.OpenFile file = Volatile.Read(ref _file) ?? throw new ObjectDisposedException(nameof(FileReference));
+        // SAFETY: this object holds one of the file's counted references, so File stays allocated
+        // until Dispose drops it; the caller promises not to use the FileRef after that.
+        return new FileRef(file.File);
+    }
+
+    /// <summary>mirrors fs/file_table.c:fput: drops the reference, once; the last one releases the file.</summary>
+    public void Dispose()
+    {
+        Model.OpenFile? file = Interlocked.Exchange(ref _file, null);
+        if (file is null) return;
+        Interlocked.Decrement(ref file.Counters.FileReferences);
+        if (Model.CurrentTask.Kernel is null && _kernel is { } kernel)
+        {
+            // A kernel thread's context: the release handler's printk reaches this kernel's log.
+            using (Model.CurrentTask.Enter(null, kernel.Log, null, kernel)) file.PutFileCount();
+        }
+        else
+        {
+            file.PutFileCount();
+        }
+    }
 }

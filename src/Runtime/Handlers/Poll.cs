@@ -48,7 +48,7 @@ public static class PollMasks
 /// What a poll handler sees of the <c>poll_table</c>: <see cref="Wait"/> is poll_wait. Valid for
 /// the duration of the poll call. A default (null) table queues nothing, as a NULL poll_table.
 /// </summary>
-public readonly unsafe struct PollTable
+public readonly unsafe ref struct PollTable
 {
     private readonly NativePollTable* _table;
 

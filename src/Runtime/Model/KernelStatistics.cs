@@ -12,8 +12,14 @@ namespace KernelOps.Model;
 /// <param name="OpenDescriptors">File descriptors installed in all processes' fd tables.</param>
 public readonly record struct KernelStatistics(long LiveFiles, long LiveInodes, long LiveGCHandles, long OpenDescriptors)
 {
+    /// <summary>
+    /// Counted file references (<see cref="FileReference"/>, <c>get_file</c>) handlers took and
+    /// have not disposed; each also keeps its file in <see cref="LiveFiles"/>.
+    /// </summary>
+    public long LiveFileReferences { get; init; }
+
     /// <summary>True when nothing is live.</summary>
-    public bool IsEmpty => LiveFiles == 0 && LiveInodes == 0 && LiveGCHandles == 0 && OpenDescriptors == 0;
+    public bool IsEmpty => LiveFiles == 0 && LiveInodes == 0 && LiveGCHandles == 0 && OpenDescriptors == 0 && LiveFileReferences == 0;
 }
 
 /// <summary>The live counters behind <see cref="KernelStatistics"/>; one per kernel, updated atomically.</summary>
@@ -23,10 +29,14 @@ internal sealed class KernelCounters
     public long Inodes;
     public long Handles;
     public long Descriptors;
+    public long FileReferences;
 
     public KernelStatistics Snapshot() => new(
         Interlocked.Read(ref Files),
         Interlocked.Read(ref Inodes),
         Interlocked.Read(ref Handles),
-        Interlocked.Read(ref Descriptors));
+        Interlocked.Read(ref Descriptors))
+    {
+        LiveFileReferences = Interlocked.Read(ref FileReferences),
+    };
 }

@@ -171,6 +171,17 @@ internal sealed unsafe class OpenFile
         Interlocked.Increment(ref _fileCount);
     }
 
+    /// <summary>
+    /// A handler's get_file (<see cref="FileReference"/>): a new f_count holder, taken only while
+    /// the file still has a reference (the handler's call holds one), so __fput cannot be undone.
+    /// </summary>
+    public bool TryGetCounted()
+    {
+        if (!Atomics.IncrementNotZero(ref _refs)) return false;
+        Interlocked.Increment(ref _fileCount);
+        return true;
+    }
+
     /// <summary>Drops an f_count holder's reference (close): fput.</summary>
     public void PutFileCount()
     {
