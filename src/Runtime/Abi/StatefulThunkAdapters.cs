@@ -142,9 +142,9 @@ public static unsafe class StatefulThunkAdapters
         try
         {
             // SAFETY: file is non-null and live for the call; the state as in Read.
+            long before = Volatile.Read(ref file->f_pos);
             KResult<long> result = T.Invoke(state, new FileRef(file), offset, w);
-            if (!result.TryGetValue(out long newPosition)) return ThunkAdapters.ErrorReturn<T>(result.Error);
-            return newPosition >= 0 ? newPosition : ThunkAdapters.NegativePosition<T>(newPosition);
+            return ThunkAdapters.SetPosition<T>(file, before, result);
         }
         catch (Exception e)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using KernelOps.Model;
 
 namespace KernelOps.Abi;
@@ -94,9 +95,9 @@ public static unsafe class ThunkAdapters
         try
         {
             // SAFETY: file is non-null and live for the call.
+            long before = Volatile.Read(ref file->f_pos);
             KResult<long> result = T.Invoke(new FileRef(file), offset, w);
-            if (!result.TryGetValue(out long newPosition)) return ErrorReturn<T>(result.Error);
-            return newPosition >= 0 ? newPosition : NegativePosition<T>(newPosition);
+            return SetPosition<T>(file, before, result);
         }
         catch (Exception e)
         {
@@ -172,6 +173,17 @@ public static unsafe class ThunkAdapters
         {
             return (int)HandlerThrew<T>(e);
         }
+    }
+
+    /// <summary>
+    /// The lseek contract: the position the handler returns becomes f_pos (vfs_setpos's store), so
+    /// a handler computes and returns it and never writes f_pos itself; an error leaves f_pos alone.
+    /// </summary>
+    internal static long SetPosition<T>(NativeFile* file, long before, KResult<long> result) where T : IHandlerOperation
+    {
+        if (!result.TryGetValue(out long newPosition)) return ErrorReturn<T>(result.Error);
+        if (newPosition < 0) return NegativePosition<T>(newPosition);
+        return Llseek.ApplyPosition(file, before, newPosition);
     }
 
     /// <summary>mirrors fs/read_write.c:rw_verify_area: pos must be non-negative and pos + count must not overflow loff_t.</summary>

@@ -56,6 +56,8 @@ public sealed class ReleaseAttribute : Attribute;
 /// <summary>
 /// The method is the table's read handler:
 /// <c>static KResult&lt;nuint&gt; M(FileRef file, UserSliceWriter destination, ref long position)</c>.
+/// It reads from <c>position</c> and advances it by what it copied; the VFS stores it in f_pos
+/// (ksys_read), which is the only way a read moves f_pos.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class ReadAttribute : Attribute;
@@ -63,14 +65,16 @@ public sealed class ReadAttribute : Attribute;
 /// <summary>
 /// The method is the table's write handler:
 /// <c>static KResult&lt;nuint&gt; M(FileRef file, UserSliceReader source, ref long position)</c>.
+/// It writes at <c>position</c> and advances it by what it consumed; the VFS stores it in f_pos.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class WriteAttribute : Attribute;
 
 /// <summary>
 /// The method is the table's lseek/llseek handler:
-/// <c>static KResult&lt;long&gt; M(FileRef file, long offset, Whence whence)</c>. It sets the
-/// new position itself (as vfs_setpos does) and returns it.
+/// <c>static KResult&lt;long&gt; M(FileRef file, long offset, Whence whence)</c>. It returns the
+/// new position (or an errno) and does not write f_pos: the thunk stores the returned position
+/// there, as vfs_setpos does. <see cref="Llseek"/> has the kernel's generic rules.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class LseekAttribute : Attribute;

@@ -41,19 +41,20 @@ public readonly unsafe ref struct FileRef
     public bool CanWrite => (Mode & FMode.FMODE_WRITE) != 0;
 
     /// <summary>
-    /// <c>file-&gt;f_pos</c>, read without synchronisation. Inescapably racy: the VFS updates it
-    /// after every read and write (fs/read_write.c ksys_read/ksys_write), and only serialises
-    /// those updates with f_pos_lock when the file has FMODE_ATOMIC_POS and is shared
-    /// (fs/file.c file_needs_f_pos_lock). The value is a valid 64-bit integer but may be stale:
-    /// bounds-check it. Read and write handlers get their position as a <c>ref long</c> instead.
+    /// <c>file-&gt;f_pos</c>, read without synchronisation, for an lseek handler's SEEK_CUR.
+    /// Inescapably racy: the VFS updates it after every read and write (fs/read_write.c
+    /// ksys_read/ksys_write), and only serialises those updates with f_pos_lock when the file has
+    /// FMODE_ATOMIC_POS and is shared (fs/file.c file_needs_f_pos_lock). The value is a valid
+    /// 64-bit integer but may be stale: bounds-check it. Read and write handlers use their
+    /// <c>ref long position</c> instead: it is where that call reads or writes (the pread offset
+    /// for pread), and what they leave in it is what the VFS stores in f_pos.
     /// </summary>
+    /// <remarks>
+    /// There is no way for a handler to write f_pos: a read or write moves it through its
+    /// <c>ref long position</c>, an lseek by returning the new position (the thunk applies it as
+    /// vfs_setpos does). A store from anywhere else would be lost or race with the VFS's own.
+    /// </remarks>
     public long ReadPositionUnsynchronized() => Volatile.Read(ref _file->f_pos);
-
-    /// <summary>
-    /// Sets <c>file-&gt;f_pos</c> as an llseek handler does (vfs_setpos). Same raciness as
-    /// <see cref="ReadPositionUnsynchronized"/>; lseek runs under f_pos_lock when that lock applies.
-    /// </summary>
-    public void WritePositionUnsynchronized(long position) => Volatile.Write(ref _file->f_pos, position);
 
     /// <summary>
     /// Marks the file as a stream, from an open handler: no f_pos at all (read/write get no

@@ -1,10 +1,16 @@
+using System.Threading;
+using KernelOps.Abi;
+
 namespace KernelOps;
 
 /// <summary>
 /// The kernel's generic llseek helpers, for lseek handlers to call as Linux drivers call
-/// generic_file_llseek_size or default_llseek instead of re-deriving the whence rules.
+/// generic_file_llseek_size or default_llseek instead of re-deriving the whence rules:
+/// <c>return Llseek.DefaultLlseek(file, offset, whence, size);</c>. They compute and validate the
+/// new position; the lseek thunk stores what the handler returns in f_pos (vfs_setpos's store),
+/// so a handler never writes f_pos itself and one that returns a position is always obeyed.
 /// </summary>
-public static class Llseek
+public static unsafe class Llseek
 {
     /// <summary>MAX_LFS_FILESIZE on 64-bit (include/linux/fs.h).</summary>
     public const long MaxLfsFileSize = long.MaxValue;
@@ -66,13 +72,28 @@ public static class Llseek
     }
 
     /// <summary>
-    /// mirrors fs/read_write.c:vfs_setpos: a negative offset or one past <paramref name="maxSize"/>
-    /// is EINVAL (no model file has FMODE_UNSIGNED_OFFSET); otherwise f_pos becomes it.
+    /// mirrors fs/read_write.c:vfs_setpos's checks: a negative offset or one past
+    /// <paramref name="maxSize"/> is EINVAL (no model file has FMODE_UNSIGNED_OFFSET); otherwise
+    /// the offset, which becomes f_pos when the lseek handler returns it (the thunk's store).
     /// </summary>
     public static KResult<long> SetPosition(FileRef file, long offset, long maxSize)
     {
+        _ = file; // the file whose position this is; kept so the call reads as vfs_setpos(file, ...)
         if (offset < 0 || offset > maxSize) return Errno.EINVAL;
-        if (offset != file.ReadPositionUnsynchronized()) file.WritePositionUnsynchronized(offset);
         return offset;
+    }
+
+    /// <summary>
+    /// vfs_setpos's store, done for every llseek op by its caller (the lseek thunk, the model's own
+    /// llseeks): f_pos becomes <paramref name="position"/> unless it already was
+    /// <paramref name="before"/>, its value when the op began. Skipping that case keeps
+    /// lseek(fd, 0, SEEK_CUR) a pure query (generic_file_llseek_size never writes for it), so it
+    /// cannot undo a concurrent read's update of a file without f_pos_lock.
+    /// </summary>
+    internal static long ApplyPosition(NativeFile* file, long before, long position)
+    {
+        // SAFETY: the caller's contract: file is a live struct file for the call.
+        if (position != before) Volatile.Write(ref file->f_pos, position);
+        return position;
     }
 }

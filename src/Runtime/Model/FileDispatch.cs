@@ -123,7 +123,8 @@ internal static unsafe class GenericLlseek
         if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
         // SAFETY: file (and its inode, pinned by the file) is live for the call, per the dispatch contract.
         long size = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
-        return ToNative(KernelOps.Llseek.DefaultLlseek(new FileRef(file), offset, w, size));
+        long before = Volatile.Read(ref file->f_pos);
+        return Apply(file, before, KernelOps.Llseek.DefaultLlseek(new FileRef(file), offset, w, size));
     }
 
     /// <summary>mirrors fs/read_write.c:generic_file_llseek (generic_file_llseek_size with s_maxbytes MAX_LFS_FILESIZE, eof i_size).</summary>
@@ -132,10 +133,12 @@ internal static unsafe class GenericLlseek
         if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
         // SAFETY: as in Default.
         long eof = file->f_inode != null ? Volatile.Read(ref file->f_inode->i_size) : 0;
-        return ToNative(KernelOps.Llseek.GenericFileLlseekSize(new FileRef(file), offset, w, KernelOps.Llseek.MaxLfsFileSize, eof));
+        long before = Volatile.Read(ref file->f_pos);
+        return Apply(file, before, KernelOps.Llseek.GenericFileLlseekSize(new FileRef(file), offset, w, KernelOps.Llseek.MaxLfsFileSize, eof));
     }
 
-    private static long ToNative(KResult<long> result) => result.TryGetValue(out long position) ? position : -(long)result.Error;
+    private static long Apply(NativeFile* file, long before, KResult<long> result) =>
+        result.TryGetValue(out long position) ? KernelOps.Llseek.ApplyPosition(file, before, position) : -(long)result.Error;
 }
 
 /// <summary>
