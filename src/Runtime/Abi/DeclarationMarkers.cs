@@ -19,9 +19,11 @@ public sealed class DeclaredSlotsAttribute : Attribute;
 /// <summary>
 /// Marks a <c>bool</c> property of a kind attribute (such as <see cref="ProcOpsAttribute.NonSeekable"/>)
 /// whose <c>true</c> declares that the type's files are not seekable: lseek answers ESPIPE. It
-/// satisfies KOPS0014 and contradicts an implemented lseek slot (KOPS0013).
+/// satisfies KOPS0014 and contradicts an implemented lseek slot (KOPS0013). On a method of
+/// <see cref="FileRef"/> (nonseekable_open, stream_open), it says that calling it on the file from
+/// the open handler makes the file not seekable, which satisfies KOPS0014 as well.
 /// </summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Method, Inherited = false)]
 public sealed class DeclaredNonSeekableAttribute : Attribute;
 
 /// <summary>

@@ -21,15 +21,15 @@ public unsafe struct FileOperations
     public uint fop_flags;
 
     /// <summary><c>loff_t (*llseek)(struct file *, loff_t, int)</c> (offset 16). Null: do_dentry_open clears FMODE_LSEEK, lseek gives ESPIPE.</summary>
-    [OpsSlot(typeof(LseekAttribute), typeof(ILseekOperation), Stateful = typeof(ILseekOperation<>))]
+    [OpsSlot(typeof(LseekAttribute), typeof(ILseekOperation), Stateful = typeof(ILseekOperation<>), Role = SlotRole.Seek)]
     public delegate* unmanaged<NativeFile*, long, int, long> llseek;
 
     /// <summary><c>ssize_t (*read)(struct file *, char __user *, size_t, loff_t *)</c> (offset 24). Null: no FMODE_CAN_READ, read gives EINVAL.</summary>
-    [OpsSlot(typeof(ReadAttribute), typeof(IReadOperation), Stateful = typeof(IReadOperation<>))]
+    [OpsSlot(typeof(ReadAttribute), typeof(IReadOperation), Stateful = typeof(IReadOperation<>), Role = SlotRole.Read)]
     public delegate* unmanaged<NativeFile*, byte*, nuint, long*, nint> read;
 
     /// <summary><c>ssize_t (*write)(struct file *, const char __user *, size_t, loff_t *)</c> (offset 32). Null: write gives EINVAL.</summary>
-    [OpsSlot(typeof(WriteAttribute), typeof(IWriteOperation), Stateful = typeof(IWriteOperation<>))]
+    [OpsSlot(typeof(WriteAttribute), typeof(IWriteOperation), Stateful = typeof(IWriteOperation<>), Role = SlotRole.Write)]
     public delegate* unmanaged<NativeFile*, byte*, nuint, long*, nint> write;
 
     /// <summary><c>ssize_t (*read_iter)(struct kiocb *, struct iov_iter *)</c> (offset 40). Not modelled: always null.</summary>
@@ -60,7 +60,7 @@ public unsafe struct FileOperations
     public delegate* unmanaged<NativeFile*, void*, int> mmap;
 
     /// <summary><c>int (*open)(struct inode *, struct file *)</c> (offset 104). Null: open succeeds.</summary>
-    [OpsSlot(typeof(OpenAttribute), typeof(IInodeFileOperation), Stateful = typeof(IOpenOperation<>))]
+    [OpsSlot(typeof(OpenAttribute), typeof(IInodeFileOperation), Stateful = typeof(IOpenOperation<>), Role = SlotRole.Open)]
     public delegate* unmanaged<NativeInode*, NativeFile*, int> open;
 
     /// <summary><c>int (*flush)(struct file *, fl_owner_t)</c> (offset 112), called by every close(2). Null: close returns 0.</summary>

@@ -15,22 +15,22 @@ public unsafe struct ProcOps
     public uint proc_flags;
 
     /// <summary><c>int (*proc_open)(struct inode *, struct file *)</c> (offset 8).</summary>
-    [OpsSlot(typeof(OpenAttribute), typeof(IInodeFileOperation))]
+    [OpsSlot(typeof(OpenAttribute), typeof(IInodeFileOperation), Role = SlotRole.Open)]
     public delegate* unmanaged<NativeInode*, NativeFile*, int> proc_open;
 
     /// <summary><c>ssize_t (*proc_read)(struct file *, char __user *, size_t, loff_t *)</c> (offset 16).</summary>
-    [OpsSlot(typeof(ReadAttribute), typeof(IReadOperation))]
+    [OpsSlot(typeof(ReadAttribute), typeof(IReadOperation), Role = SlotRole.Read)]
     public delegate* unmanaged<NativeFile*, byte*, nuint, long*, nint> proc_read;
 
     /// <summary><c>ssize_t (*proc_read_iter)(struct kiocb *, struct iov_iter *)</c> (offset 24). Not modelled: always null.</summary>
     public delegate* unmanaged<void*, void*, nint> proc_read_iter;
 
     /// <summary><c>ssize_t (*proc_write)(struct file *, const char __user *, size_t, loff_t *)</c> (offset 32).</summary>
-    [OpsSlot(typeof(WriteAttribute), typeof(IWriteOperation))]
+    [OpsSlot(typeof(WriteAttribute), typeof(IWriteOperation), Role = SlotRole.Write)]
     public delegate* unmanaged<NativeFile*, byte*, nuint, long*, nint> proc_write;
 
     /// <summary><c>loff_t (*proc_lseek)(struct file *, loff_t, int)</c> (offset 40). Null means not seekable (ESPIPE) since Linux 6.0.</summary>
-    [OpsSlot(typeof(LseekAttribute), typeof(ILseekOperation))]
+    [OpsSlot(typeof(LseekAttribute), typeof(ILseekOperation), Role = SlotRole.Seek)]
     public delegate* unmanaged<NativeFile*, long, int, long> proc_lseek;
 
     /// <summary><c>int (*proc_release)(struct inode *, struct file *)</c> (offset 48).</summary>

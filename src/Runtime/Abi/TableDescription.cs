@@ -40,6 +40,32 @@ public sealed class OpsSlotAttribute(Type handlerAttribute, Type operation) : At
     /// the variant for some class <c>TState</c> fills the slot through it; null when the slot has none.
     /// </summary>
     public Type? Stateful { get; set; }
+
+    /// <summary>
+    /// What the slot is for, where a rule depends on it (the seek slot whose absence KOPS0014
+    /// reports, the open slot where nonseekable_open is called, ...). <see cref="SlotRole.None"/>
+    /// for every slot no rule singles out.
+    /// </summary>
+    public SlotRole Role { get; set; }
+}
+
+/// <summary>
+/// The role of a slot, for the analyzers: they find "the kind's lseek slot" or "the open handler"
+/// by this, never by a field or method name, so a new kind gets the same checks by saying it.
+/// Slots of different kinds with one role (proc_lseek, llseek) are checked alike.
+/// </summary>
+public enum SlotRole
+{
+    /// <summary>No rule singles the slot out.</summary>
+    None,
+    /// <summary>Opens a file (proc_open, open): where nonseekable_open/stream_open are called and per-open state is made.</summary>
+    Open,
+    /// <summary>Reads at a position (proc_read, read): gets the file position as <c>ref long position</c>.</summary>
+    Read,
+    /// <summary>Writes at a position (proc_write, write): gets the file position as <c>ref long position</c>.</summary>
+    Write,
+    /// <summary>Seeks (proc_lseek, llseek): when null, lseek answers ESPIPE unless the file is declared non-seekable.</summary>
+    Seek,
 }
 
 /// <summary>How a per-open-state variant of an operation treats the state in <c>file-&gt;private_data</c>.</summary>

@@ -60,6 +60,7 @@ public readonly unsafe ref struct FileRef
     /// Marks the file as a stream, from an open handler: no f_pos at all (read/write get no
     /// position, lseek/pread/pwrite fail with ESPIPE, and no f_pos lock is taken).
     /// </summary>
+    [DeclaredNonSeekable]
     public void StreamOpen()
     {
         // mirrors fs/open.c:stream_open
@@ -71,6 +72,7 @@ public readonly unsafe ref struct FileRef
     /// Marks the file as not seekable, from an open handler: lseek, pread and pwrite fail with
     /// ESPIPE; read/write still get and advance a position.
     /// </summary>
+    [DeclaredNonSeekable]
     public void NonseekableOpen()
     {
         // mirrors fs/open.c:nonseekable_open
