@@ -40,3 +40,14 @@ public sealed class DeclaredNonSeekableAttribute : Attribute;
 /// </remarks>
 [AttributeUsage(AttributeTargets.Interface, Inherited = false)]
 public sealed class MaterializedFromNothingAttribute : Attribute;
+
+/// <summary>
+/// Marks a registration API that publishes an ops table (proc_create_data, cdev_add, misc_register,
+/// debugfs_create_file, ...): once it returns, any CPU can call the table's handlers. On one of the
+/// method's parameters, marks the data those handlers read (<c>i_private</c>, the device's data).
+/// The analyzers read it (KOPS0018): in module init, everything the handlers read must be written
+/// before the call, as fs/proc/generic.c:proc_create_data expects its data complete when called.
+/// A new registration API gets the check by carrying the attribute.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Parameter, Inherited = false)]
+public sealed class PublishesTableAttribute : Attribute;

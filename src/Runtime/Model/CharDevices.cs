@@ -282,7 +282,8 @@ public sealed unsafe class CharDeviceRegistry
     /// <paramref name="fops"/>. <paramref name="data"/> is what handlers get from
     /// <see cref="FileRef.DeviceData{T}"/>. Dispose the result for cdev_del.
     /// </summary>
-    public CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, object? data = null) =>
+    [PublishesTable]
+    public CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, [PublishesTable] object? data = null) =>
         AddCdev(fops, dev, count, data, owner: null);
 
     internal CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, object? data, LoadedModule? owner)
@@ -305,7 +306,8 @@ public sealed unsafe class CharDeviceRegistry
     /// <see cref="MiscDynamicMinor"/> (127 down to 0, then 256 up, as drivers/char/misc.c:misc_minor_alloc).
     /// </summary>
     /// <exception cref="KernelErrorException">EBUSY when the minor is taken or none is free; EINVAL for a bad name or minor.</exception>
-    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor = MiscDynamicMinor, object? data = null) =>
+    [PublishesTable]
+    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor = MiscDynamicMinor, [PublishesTable] object? data = null) =>
         RegisterMisc(name, fops, minor, data, owner: null);
 
     internal MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor, object? data, LoadedModule? owner)

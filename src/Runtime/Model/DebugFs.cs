@@ -58,7 +58,8 @@ public sealed unsafe class DebugFs
     /// <c>inode.Data&lt;T&gt;()</c>. A mode without permission bits means 0444.
     /// </summary>
     /// <exception cref="KernelErrorException">As <see cref="CreateDirectory(string, DebugFsEntry)"/>.</exception>
-    public DebugFsEntry CreateFile(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data = null)
+    [PublishesTable]
+    public DebugFsEntry CreateFile(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, [PublishesTable] object? data = null)
     {
         if (fops.IsNull) throw new ArgumentException("A debugfs file needs a file_operations table.", nameof(fops));
         // mirrors fs/debugfs/inode.c:__debugfs_create_file: "if (!(mode & S_IFMT)) mode |= S_IFREG"
@@ -87,7 +88,8 @@ public sealed unsafe class DebugFs
     /// the type ("pointer smuggling"), only <paramref name="data"/> is stored, and nothing is allocated
     /// for the ops. The mode follows the table: 0444 with a read callback, plus 0200 with a write callback.
     /// </summary>
-    public DebugFsCallbackFile<TData> CreateCallbackFile<TCallback, TData>(string name, DebugFsEntry? parent, TData data)
+    [PublishesTable]
+    public DebugFsCallbackFile<TData> CreateCallbackFile<TCallback, TData>(string name, DebugFsEntry? parent, [PublishesTable] TData data)
         where TCallback : struct, IDebugFsCallbackFile
         where TData : class
     {

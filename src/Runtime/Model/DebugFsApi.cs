@@ -284,7 +284,8 @@ public class DebugFsScopedDirectory
     public void WriteOnlyFile(string name, DebugFsValue value) => ValueFile(name, value, 0x80);
 
     /// <summary>A callback file (see <see cref="DebugFs.CreateCallbackFile{TCallback, TData}"/>) on <paramref name="data"/>.</summary>
-    public void CallbackFile<TCallback, TData>(string name, TData data)
+    [PublishesTable]
+    public void CallbackFile<TCallback, TData>(string name, [PublishesTable] TData data)
         where TCallback : struct, IDebugFsCallbackFile
         where TData : class =>
         _debugFs.CreateCallbackFile<TCallback, TData>(name, _directory, data);

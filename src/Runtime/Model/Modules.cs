@@ -114,7 +114,8 @@ public sealed class ModuleProcFs
     public ProcEntry Root => _proc.Root;
 
     /// <summary>proc_create_data on behalf of the module (see <see cref="ProcFs.Create"/>).</summary>
-    public ProcEntry Create(string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, object? data = null) =>
+    [PublishesTable]
+    public ProcEntry Create(string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, [PublishesTable] object? data = null) =>
         _module.Register(() => _proc.CreateCore(name, mode, parent, ops, data, _module));
 
     /// <summary>proc_mkdir on behalf of the module (see <see cref="ProcFs.Mkdir"/>).</summary>
@@ -149,11 +150,13 @@ public sealed class ModuleCharDevices
     public ChrdevRegion AllocRegion(uint baseMinor, uint count, string name) => RegisterRegion(0, baseMinor, count, name);
 
     /// <summary>cdev_init + cdev_add with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.AddCdev(OpsTable{KernelOps.Abi.FileOperations}, uint, uint, object?)"/>).</summary>
-    public CharDevice AddCdev(OpsTable<KernelOps.Abi.FileOperations> fops, uint dev, uint count, object? data = null) =>
+    [PublishesTable]
+    public CharDevice AddCdev(OpsTable<KernelOps.Abi.FileOperations> fops, uint dev, uint count, [PublishesTable] object? data = null) =>
         _module.Track(() => _registry.AddCdev(fops, dev, count, data, _module), c => c.ToString(), c => c.IsRemoved);
 
     /// <summary>misc_register with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.RegisterMisc(string, OpsTable{KernelOps.Abi.FileOperations}, uint, object?)"/>).</summary>
-    public MiscDevice RegisterMisc(string name, OpsTable<KernelOps.Abi.FileOperations> fops, uint minor = CharDeviceRegistry.MiscDynamicMinor, object? data = null) =>
+    [PublishesTable]
+    public MiscDevice RegisterMisc(string name, OpsTable<KernelOps.Abi.FileOperations> fops, uint minor = CharDeviceRegistry.MiscDynamicMinor, [PublishesTable] object? data = null) =>
         _module.Track(() => _registry.RegisterMisc(name, fops, minor, data, _module), m => m.ToString(), m => m.IsRemoved);
 }
 

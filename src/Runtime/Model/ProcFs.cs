@@ -62,7 +62,8 @@ public sealed unsafe class ProcFs
     /// </summary>
     /// <exception cref="KernelErrorException">EINVAL for a bad name or a non-regular mode, EEXIST for a
     /// duplicate (also logged as Linux does), ENOENT when the parent was removed.</exception>
-    public ProcEntry Create(string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, object? data = null) =>
+    [PublishesTable]
+    public ProcEntry Create(string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, [PublishesTable] object? data = null) =>
         CreateCore(name, mode, parent, ops, data, owner: null);
 
     /// <summary>proc_mkdir: registers a directory (mode 0555) under <paramref name="parent"/> (null for /proc).</summary>
