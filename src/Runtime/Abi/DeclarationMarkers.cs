@@ -51,3 +51,14 @@ public sealed class MaterializedFromNothingAttribute : Attribute;
 /// </summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Parameter, Inherited = false)]
 public sealed class PublishesTableAttribute : Attribute;
+
+/// <summary>
+/// Marks what is valid only inside the handler call that has it, on the calling task's thread:
+/// on a type, its values (a user address, a borrowed view of a kernel object); on a parameter of
+/// an operation's <c>Invoke</c>, what the handler gets there (ioctl's user-pointer argument); on a
+/// method or constructor, an action on the calling task (copy_to_user, its signals, its kernel).
+/// Work a handler defers to another thread or to later (Task.Run, a timer, an async continuation,
+/// ...) runs after the call, in no task or another: it must not touch any of these (KOPS0016).
+/// </summary>
+[AttributeUsage(AttributeTargets.Struct | AttributeTargets.Class | AttributeTargets.Parameter | AttributeTargets.Method | AttributeTargets.Constructor, Inherited = false)]
+public sealed class CallScopedAttribute : Attribute;

@@ -59,7 +59,7 @@ public interface ILseekOperation : IHandlerOperation
 public interface IIoctlOperation : IHandlerOperation
 {
     /// <summary>Calls the handler.</summary>
-    static abstract KResult<long> Invoke(FileRef file, uint command, nuint argument);
+    static abstract KResult<long> Invoke(FileRef file, uint command, [CallScoped] nuint argument);
 }
 
 /// <summary>poll: <c>__poll_t (*)(struct file *, struct poll_table_struct *)</c>.</summary>
@@ -152,7 +152,7 @@ public interface ILseekOperation<TState> : IHandlerOperation where TState : clas
 public interface IIoctlOperation<TState> : IHandlerOperation where TState : class
 {
     /// <summary>Calls the handler.</summary>
-    static abstract KResult<long> Invoke(TState state, FileRef file, uint command, nuint argument);
+    static abstract KResult<long> Invoke(TState state, FileRef file, uint command, [CallScoped] nuint argument);
 }
 
 /// <summary>Stateful poll.</summary>

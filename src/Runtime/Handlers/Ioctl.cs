@@ -82,6 +82,7 @@ public static class IoctlNumber
 /// is a copy_from_user / copy_to_user of one whole <typeparamref name="T"/> against the calling
 /// task's address space, failing with <see cref="Errno.EFAULT"/> when any byte is unmapped.
 /// </summary>
+[Abi.CallScoped]
 public readonly unsafe struct UserPtr<T> : IEquatable<UserPtr<T>> where T : unmanaged
 {
     /// <summary>Wraps a user address (for ioctl, the <c>unsigned long arg</c>).</summary>

@@ -12,6 +12,7 @@ public static class KernelRandom
     /// (<see cref="Kernel.GetRandomBytes"/>, seedable per kernel); outside any kernel, from the
     /// operating system's generator.
     /// </summary>
+    [Abi.CallScoped]
     public static void GetBytes(Span<byte> buffer)
     {
         if (CurrentTask.Kernel is { } kernel) kernel.GetRandomBytes(buffer);

@@ -10,6 +10,7 @@ namespace KernelOps;
 /// copy_from_user against the calling task's address space: an unmapped byte gives
 /// <see cref="Errno.EFAULT"/>, never a crash. A ref struct, so nothing keeps it past the call.
 /// </summary>
+[Abi.CallScoped]
 public ref struct UserSliceReader
 {
     // The calling thread's copy slot for the address space (null: every access faults). A ref
@@ -119,6 +120,7 @@ public ref struct UserSliceReader
 /// rendering of rust/kernel/uaccess.rs <c>UserSliceWriter</c>. Every access is a copy_to_user
 /// against the calling task's address space: an unmapped byte gives <see cref="Errno.EFAULT"/>.
 /// </summary>
+[Abi.CallScoped]
 public ref struct UserSliceWriter
 {
     // As in UserSliceReader: this thread's copy slot for the address space, or null.

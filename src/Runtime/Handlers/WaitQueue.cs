@@ -40,6 +40,7 @@ public sealed class WaitQueueHead
     /// pending for the calling task. The condition is evaluated after the task is queued, so a
     /// wake-up between the check and the sleep is never lost. Do not hold a lock the waker needs.
     /// </summary>
+    [Abi.CallScoped]
     public KResult WaitEventInterruptible(Func<bool> condition) => WaitEventInterruptibleTimeout(condition, Timeout.Infinite).Error switch
     {
         0 => KResult.Ok,
@@ -51,6 +52,7 @@ public sealed class WaitQueueHead
     /// milliseconds (<see cref="Timeout.Infinite"/> for none): the milliseconds left (at least 1)
     /// when the condition became true, 0 on timeout, or <see cref="Errno.ERESTARTSYS"/>.
     /// </summary>
+    [Abi.CallScoped]
     public KResult<long> WaitEventInterruptibleTimeout(Func<bool> condition, int timeoutMs)
     {
         ArgumentNullException.ThrowIfNull(condition);
