@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -9,14 +10,16 @@ using KernelOps.Generators.Extensions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace KernelOps.Analyzers;
 
 /// <summary>
 /// Reports unsound handler declarations while typing. KOPS0001-KOPS0006 are the generator's own
 /// judgement (<see cref="HandlerDiscovery"/>), so what is reported is exactly what the generator
-/// skipped; KOPS0008 refines KOPS0001 for async handlers; KOPS0012-KOPS0014 compare the type with
-/// its kind attribute (several kinds, an explicit declaration, seekability).
+/// skipped (KOPS0008, the same judgement, the generator reports itself: see
+/// <see cref="GeneratorDiagnostics"/>); KOPS0012-KOPS0014 compare the type with its kind attribute
+/// (several kinds, an explicit declaration, seekability).
 /// </summary>
 [DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
 public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
@@ -29,7 +32,6 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.DuplicateSlot,
         DiagnosticDescriptors.NoSuchSlot,
         DiagnosticDescriptors.UnsafeNotAllowed,
-        DiagnosticDescriptors.AsyncHandler,
         DiagnosticDescriptors.MultipleKinds,
         DiagnosticDescriptors.DeclaredOpsMismatch,
         DiagnosticDescriptors.SeekableWithoutLseek);
@@ -43,14 +45,27 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         {
             KindCatalog catalog = KindCatalog.Create(start.Compilation);
             if (catalog.IsEmpty) return; // the Runtime is not referenced: nothing to judge
-            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, catalog), SymbolKind.NamedType);
+            INamedTypeSymbol? nonSeekableMarker = start.Compilation.GetTypeByMetadataName(KnownNames.DeclaredNonSeekableAttribute);
+            start.RegisterSymbolStartAction(symbolStart =>
+            {
+                // The open handlers' bodies are read for nonseekable_open (KOPS0014); everything else
+                // is judged from declarations when the type is complete.
+                var openCalls = new OpenCallGraph(nonSeekableMarker, (INamedTypeSymbol)symbolStart.Symbol);
+                if (HandlerDiscovery.HasKindAttribute((INamedTypeSymbol)symbolStart.Symbol, catalog))
+                {
+                    symbolStart.RegisterOperationBlockAction(openCalls.Record);
+                }
+                symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, catalog, openCalls));
+            }, SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context, KindCatalog catalog)
+    private static void AnalyzeType(SymbolAnalysisContext context, KindCatalog catalog, OpenCallGraph openCalls)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         AttributeData[] kindAttributes = type.GetAttributes().Where(a => catalog.FindKind(a.AttributeClass) is not null).ToArray();
+        ImmutableArray<AttributeData> allKinds = HandlerDiscovery.KindAttributesOf(type);
+        bool severalKinds = allKinds.Length > 1;
         if (kindAttributes.Length == 0)
         {
             Report(context, HandlerDiscovery.FindOrphanHandlers(type, catalog));
@@ -59,18 +74,21 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         {
             IEnumerable<HandlerProblem> problems = kindAttributes
                 .SelectMany(a => HandlerDiscovery.Discover(type, a, catalog, context.CancellationToken).Problems)
-                // KOPS0006 is once per type, even when it carries several kinds.
-                .GroupBy(p => p.Kind == ProblemKind.UnsafeNotAllowed ? "unsafe" : p.Kind + "|" + p.Location + "|" + string.Join("|", p.Arguments))
+                // Once per type and place: KOPS0006 even when the type carries several kinds, and
+                // with several kinds (KOPS0012: no table at all) each problem once, not once per kind.
+                .GroupBy(p => p.Kind == ProblemKind.UnsafeNotAllowed ? "unsafe"
+                    : severalKinds ? p.Kind + "|" + p.Location
+                    : p.Kind + "|" + p.Location + "|" + string.Join("|", p.Arguments))
                 .Select(g => g.First());
             Report(context, problems);
         }
 
         // KOPS0012: generic over every [OpsTableKind] attribute, listed in TableKinds or not.
-        ImmutableArray<AttributeData> allKinds = HandlerDiscovery.KindAttributesOf(type);
-        if (allKinds.Length > 1)
+        if (severalKinds)
         {
             string names = string.Join(" and ", allKinds.Select(a => "[" + ShortName(a.AttributeClass!) + "]"));
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MultipleKinds, TypeLocation(type), type.ToPlainName(), names));
+            return; // no table is generated: what each kind's declaration says (KOPS0013, KOPS0014) is moot
         }
 
         foreach (AttributeData kindAttribute in kindAttributes)
@@ -78,41 +96,22 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
             KindDescription kind = catalog.FindKind(kindAttribute.AttributeClass)!;
             Dictionary<IFieldSymbol, List<IMethodSymbol>> claims = Claims(type, kind);
             CheckDeclaration(context, type, kind, kindAttribute, claims);
-            CheckSeekable(context, type, kind, kindAttribute, claims);
+            CheckSeekable(context, type, kind, kindAttribute, claims, openCalls);
         }
     }
 
     private static void Report(SymbolAnalysisContext context, IEnumerable<HandlerProblem> problems)
     {
-        var type = (INamedTypeSymbol)context.Symbol;
         foreach (HandlerProblem problem in problems)
         {
-            if (problem.Kind == ProblemKind.SignatureMismatch &&
-                FindMethod(type, problem.Location) is { } method &&
-                IsAsyncOrAwaitable(method, context.Compilation))
-            {
-                // KOPS0008 says the same thing better: the signature is wrong because it is async.
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.AsyncHandler, problem.Location,
-                    problem.Arguments[0], problem.Arguments[2], method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
-                continue;
-            }
+            // The generator reports these itself: the analyzer may never run (see ProblemKind.AsyncHandler).
+            if (GeneratorDiagnostics.For(problem.Kind) is not null) continue;
 
             ImmutableDictionary<string, string?>? properties = problem.Kind == ProblemKind.SignatureMismatch
                 ? ImmutableDictionary<string, string?>.Empty.Add(KnownNames.SignatureProperty, problem.Arguments[3])
                 : null;
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(problem.Kind), problem.Location, properties, problem.Arguments.Cast<object>().ToArray()));
         }
-    }
-
-    private static IMethodSymbol? FindMethod(INamedTypeSymbol type, Location location) =>
-        type.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => m.Locations.Contains(location));
-
-    /// <summary>True for <c>async</c> methods and methods returning something with a <c>GetAwaiter()</c> (Task, ValueTask, ...).</summary>
-    internal static bool IsAsyncOrAwaitable(IMethodSymbol method, Compilation compilation)
-    {
-        if (method.IsAsync) return true;
-        if (method.ReturnType is not INamedTypeSymbol returnType) return false;
-        return returnType.GetMembers("GetAwaiter").OfType<IMethodSymbol>().Any(m => !m.IsStatic && m.Parameters.Length == 0);
     }
 
     private static Dictionary<IFieldSymbol, List<IMethodSymbol>> Claims(INamedTypeSymbol type, KindDescription kind)
@@ -212,7 +211,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
     // ---- KOPS0014 -----------------------------------------------------------------------------------
 
     private static void CheckSeekable(SymbolAnalysisContext context, INamedTypeSymbol type, KindDescription kind, AttributeData kindAttribute,
-        Dictionary<IFieldSymbol, List<IMethodSymbol>> claims)
+        Dictionary<IFieldSymbol, List<IMethodSymbol>> claims, OpenCallGraph openCalls)
     {
         if (LseekSlot(kind) is not { } lseek || claims.ContainsKey(lseek.Field)) return;
         // The kind fills lseek itself for types implementing one of its interfaces.
@@ -221,11 +220,11 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         IPropertySymbol? nonSeekable = MarkedProperty(kind.KindAttribute, KnownNames.DeclaredNonSeekableAttribute);
         if (nonSeekable is not null && NamedArgument(kindAttribute, nonSeekable.Name) is { Value: true }) return;
 
-        // nonseekable_open()/stream_open() called directly in the open handler.
+        // nonseekable_open()/stream_open() called in the open handler or a method of the type it calls.
         IEnumerable<IMethodSymbol> openHandlers = kind.Slots
-            .Where(s => s.HandlerAttribute.ToDisplayString() == KnownNames.OpenAttribute && claims.ContainsKey(s.Field))
+            .Where(s => s.Role == SlotRole.Open && claims.ContainsKey(s.Field))
             .SelectMany(s => claims[s.Field]);
-        if (openHandlers.Any(m => CallsNonseekableOpen(m, context.CancellationToken))) return;
+        if (openCalls.AnyDeclaresNonSeekable(openHandlers)) return;
 
         string remedy = nonSeekable is null ? $"a [DeclaredNonSeekable] bool property on [{ShortName(kind.KindAttribute)}]" : $"[{ShortName(kind.KindAttribute)}({nonSeekable.Name} = true)]";
         ImmutableDictionary<string, string?> properties = nonSeekable is null
@@ -236,32 +235,56 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
             type.ToPlainName(), kind.TableType.Name, lseek.Field.Name, remedy));
     }
 
-    private static SlotDescription? LseekSlot(KindDescription kind) =>
-        kind.Slots.FirstOrDefault(s => s.Operation.ToDisplayString() == KnownNames.LseekOperation);
+    /// <summary>The kind's seek slot, as its <c>[OpsSlot(Role = SlotRole.Seek)]</c> says.</summary>
+    private static SlotDescription? LseekSlot(KindDescription kind) => kind.Slots.FirstOrDefault(s => s.Role == SlotRole.Seek);
 
     /// <summary>
-    /// True when the method's body calls <c>NonseekableOpen()</c> or <c>StreamOpen()</c> on one of its
-    /// own <see cref="KernelOps.FileRef"/> parameters. Syntactic on purpose (no semantic model in a
-    /// symbol action): a call through a helper method is not seen, which the KOPS0014 page says.
+    /// Which methods of one type call a <c>[DeclaredNonSeekable]</c> method (nonseekable_open,
+    /// stream_open) on one of their own parameters, and which methods of the type each calls: an
+    /// open handler that reaches such a call, directly or through its helpers, makes the file not
+    /// seekable.
     /// </summary>
-    private static bool CallsNonseekableOpen(IMethodSymbol method, CancellationToken cancellationToken)
+    private sealed class OpenCallGraph(INamedTypeSymbol? marker, INamedTypeSymbol type)
     {
-        HashSet<string> fileParameters = new(method.Parameters.Where(p => p.Type.ToDisplayString() == KnownNames.FileRef).Select(p => p.Name));
-        if (fileParameters.Count == 0) return false;
-        foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+        private readonly ConcurrentDictionary<IMethodSymbol, (bool Declares, ImmutableArray<IMethodSymbol> Callees)> _methods = new(SymbolEqualityComparer.Default);
+
+        public void Record(OperationBlockAnalysisContext context)
         {
-            foreach (InvocationExpressionSyntax invocation in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
+            if (marker is null || context.OwningSymbol is not IMethodSymbol method) return;
+            bool declares = false;
+            var callees = ImmutableArray.CreateBuilder<IMethodSymbol>();
+            foreach (IOperation root in context.OperationBlocks)
             {
-                if (invocation.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver, Name: var name } &&
-                    name.Identifier.ValueText is "NonseekableOpen" or "StreamOpen" &&
-                    invocation.ArgumentList.Arguments.Count == 0 &&
-                    fileParameters.Contains(receiver.Identifier.ValueText))
+                foreach (IInvocationOperation invocation in root.DescendantsAndSelf().OfType<IInvocationOperation>())
                 {
-                    return true;
+                    IMethodSymbol target = invocation.TargetMethod.OriginalDefinition;
+                    if (invocation.Instance is IParameterReferenceOperation &&
+                        target.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, marker)))
+                    {
+                        declares = true;
+                    }
+                    else if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type))
+                    {
+                        callees.Add(target);
+                    }
                 }
             }
+            _methods[method] = (declares, callees.ToImmutable());
         }
-        return false;
+
+        public bool AnyDeclaresNonSeekable(IEnumerable<IMethodSymbol> roots)
+        {
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            var queue = new Queue<IMethodSymbol>(roots);
+            while (queue.Count > 0)
+            {
+                IMethodSymbol method = queue.Dequeue();
+                if (!seen.Add(method) || !_methods.TryGetValue(method, out var facts)) continue;
+                if (facts.Declares) return true;
+                foreach (IMethodSymbol callee in facts.Callees) queue.Enqueue(callee);
+            }
+            return false;
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------

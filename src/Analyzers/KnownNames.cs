@@ -7,14 +7,6 @@ internal static class KnownNames
     public const string DeclaredNonSeekableAttribute = "KernelOps.Abi.DeclaredNonSeekableAttribute";
     public const string MaterializedFromNothingAttribute = "KernelOps.Abi.MaterializedFromNothingAttribute";
 
-    /// <summary>The lseek slot shape: a slot whose operation is this is the kind's (l)lseek, in every kind.</summary>
-    public const string LseekOperation = "KernelOps.Abi.ILseekOperation";
-
-    /// <summary>The open handler attribute: its slot is where nonseekable_open/stream_open are called.</summary>
-    public const string OpenAttribute = "KernelOps.OpenAttribute";
-
-    public const string FileRef = "KernelOps.FileRef";
-
     /// <summary>Diagnostic property names shared with the code fixes.</summary>
     public const string SignatureProperty = "Signature";
     public const string SlotProperty = "Slot";

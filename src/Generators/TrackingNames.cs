@@ -8,4 +8,7 @@ internal static class TrackingNames
 
     /// <summary>The models of types that get a table.</summary>
     public const string ValidHandlerTypes = nameof(ValidHandlerTypes);
+
+    /// <summary>The diagnostics the generator reports itself, per type (mostly none).</summary>
+    public const string ReportedProblems = nameof(ReportedProblems);
 }

@@ -18,8 +18,12 @@ public class UnsoundSampleTests
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
     private static string Samples => Path.Combine(RepositoryRoot(), "samples", "Unsound");
 
+    // AsyncHandlers: an async handler's ref-struct (FileRef, Inode, user slices) and ref parameters
+    // are compiler errors (CS4012, CS1988), after which csc runs no analyzer at all; the generator
+    // still reports KOPS0008, for every async handler.
     [TestCase("Handlers", "Unsound.csproj")]
     [TestCase("NoUnsafe", "NoUnsafe.csproj")]
+    [TestCase("AsyncHandlers", "AsyncHandlers.csproj")]
     public void BuildFailsWithExactlyTheMarkedDiagnostics(string folder, string project)
     {
         string directory = Path.Combine(Samples, folder);
@@ -29,16 +33,21 @@ public class UnsoundSampleTests
         (int exitCode, string output) = Build(directory, project);
 
         Assert.That(exitCode, Is.Not.Zero, output);
-        HashSet<BuildDiagnostic> actual = DotNet.Diagnostics(output);
-        Assert.That(actual.Where(d => d.Id.StartsWith("KOPS", StringComparison.Ordinal)).Order(Comparer), Is.EqualTo(expected.Order(Comparer)), output);
-        Assert.That(actual.Where(d => d.Severity == "error" && !d.Id.StartsWith("KOPS", StringComparison.Ordinal)), Is.Empty,
-            "only KernelOps rules may fail the sample: " + output);
+        // Every KernelOps diagnostic and every compiler error: only the marked ones may appear.
+        HashSet<BuildDiagnostic> actual = DotNet.Diagnostics(output)
+            .Where(d => d.Id.StartsWith("KOPS", StringComparison.Ordinal) || d.Severity == "error")
+            .ToHashSet();
+        Assert.That(actual.Order(Comparer), Is.EqualTo(expected.Order(Comparer)), output);
     }
 
     [Test]
     public void EveryRuleHasAnUnsoundExample()
     {
-        IEnumerable<string> marked = ExpectedMarkers(Path.Combine(Samples, "Handlers")).Concat(ExpectedMarkers(Path.Combine(Samples, "NoUnsafe"))).Select(d => d.Id).Distinct();
+        IEnumerable<string> marked = Directory.EnumerateDirectories(Samples)
+            .SelectMany(ExpectedMarkers)
+            .Select(d => d.Id)
+            .Where(id => id.StartsWith("KOPS", StringComparison.Ordinal))
+            .Distinct();
         Assert.That(marked.Order(), Is.EqualTo(Catalogue.Rules.Select(r => r.Id)));
     }
 

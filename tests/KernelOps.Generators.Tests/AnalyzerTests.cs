@@ -120,12 +120,25 @@ public class AnalyzerTests
     [TestCase("[ProcOps] static partial class H<T> /*!*/ { READ }", "generic", TestName = "KOPS0003 generic")]
     [TestCase("class Outer { [ProcOps] static partial class H /*!*/ { READ } }", "'Outer' is not partial", TestName = "KOPS0003 nested in non-partial")]
     [TestCase("partial class Outer<T> { [ProcOps] static partial class H /*!*/ { READ } }", "'Outer<T>' is generic", TestName = "KOPS0003 nested in generic")]
+    [TestCase("[ProcOps] file static partial class H /*!*/ { READ }", "it is a 'file' type", TestName = "KOPS0003 file-local")]
+    [TestCase("file partial class Outer { [ProcOps] static partial class H /*!*/ { READ } }", "'Outer' is a 'file' type", TestName = "KOPS0003 nested in file-local")]
+    [TestCase("[ProcOps] static partial class H /*!*/ { READ public static object Table => 0; }", "declares a member named 'Table'", TestName = "KOPS0003 declares Table")]
     public async Task Kops0003_InvalidHandlerType(string declaration, string reason)
     {
         string source = Sources.Usings + declaration.Replace("READ", Sources.Read);
         ImmutableArray<Diagnostic> diagnostics = await Analyze(source);
         AssertSingle(diagnostics, "KOPS0003", source);
         Assert.That(diagnostics[0].GetMessage(), Does.Contain(reason));
+    }
+
+    [Test]
+    public async Task Kops0003_TheGeneratedTableIsNotTheUsers()
+    {
+        // The analyzer sees the compilation with the generated file in it: its Table is not a clash.
+        var (_, output, _) = TestCompilation.RunGenerator(TestCompilation.Create(HandlerSource(Sources.Read)));
+        Assert.That(output.SyntaxTrees.Count(), Is.EqualTo(2));
+        ImmutableArray<Diagnostic> diagnostics = await TestCompilation.AnalyzeAsync(output);
+        Assert.That(diagnostics.Where(d => d.Id != "KOPS0014"), Is.Empty, TestCompilation.Format(diagnostics));
     }
 
     [Test]

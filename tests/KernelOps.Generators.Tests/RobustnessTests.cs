@@ -46,6 +46,14 @@ public class RobustnessTests
         yield return Case("runtime not referenced", U + "[ProcOps] static partial class H { " + Sources.Read + " }", referenceRuntime: false);
         yield return Case("kind attribute on an interface", U + "[ProcOps] partial interface H { " + Sources.Read + " }");
         yield return Case("kind attribute on an enum", U + "[ProcOps] enum E { A }");
+        // The generated partial is in another file, where a file-local type does not exist (was CS0117 in the generated file).
+        yield return Case("file-local handler type", U + "[ProcOps] file static partial class H { " + Sources.Read + " }");
+        yield return Case("nested in a file-local type", U + "file partial class Outer { [ProcOps] static partial class H { " + Sources.Read + " } }");
+        // CS0111 in the user's code must not also be CS0121 in the generated call.
+        yield return Case("handler declared twice", U + "[ProcOps] static partial class H { " + Sources.Read + " static KResult<nuint> Read(FileRef f, UserSliceWriter w, ref long p) => (nuint)1; }");
+        yield return Case("handler declared twice, both attributed", U + "[ProcOps] static partial class H { " + Sources.Read + " " + Sources.Read + " }");
+        yield return Case("handler sharing its name with a property", U + "[ProcOps] static partial class H { " + Sources.Read + " static int Read => 0; }");
+        yield return Case("handler type declaring its own Table", U + "[ProcOps] static partial class H { " + Sources.Read + " public static int Table => 0; }");
     }
 
     private static TestCaseData Case(string name, string source, bool allowUnsafe = true, bool referenceRuntime = true) =>

@@ -7,9 +7,9 @@ namespace KernelOps.Analyzers.Diagnostics;
 /// <summary>The KernelOps diagnostic catalogue. Each id has a page under docs/diagnostics.</summary>
 internal static class DiagnosticDescriptors
 {
-    private const string Category = "KernelOps";
+    private const string Category = GeneratorDiagnostics.Category;
 
-    private static string HelpLink(string id) => $"https://github.com/kernelops/kernelops/blob/main/docs/diagnostics/{id}.md";
+    private static string HelpLink(string id) => GeneratorDiagnostics.HelpLink(id);
 
     /// <summary>KOPS0001: a handler's signature differs from its slot's safe signature.</summary>
     public static readonly DiagnosticDescriptor SignatureMismatch = new(
@@ -88,16 +88,8 @@ internal static class DiagnosticDescriptors
         description: "Lambdas and local functions can capture locals, parameters and 'this'; a C function pointer is one address with no context word. Discovery only looks at member methods, so the op would silently not exist.",
         helpLinkUri: HelpLink("KOPS0007"));
 
-    /// <summary>KOPS0008: an async or awaitable-returning handler.</summary>
-    public static readonly DiagnosticDescriptor AsyncHandler = new(
-        id: "KOPS0008",
-        title: "Handler cannot be async",
-        messageFormat: "'{0}' implements slot '{1}' but is async or returns an awaitable '{2}'; the kernel calls ops synchronously and takes the result on return, so the slot stays null",
-        category: Category,
-        defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true,
-        description: "The C caller (ksys_read, proc_reg_read, ...) waits for the return value and then drops its references (use_pde, f_pos_lock, the file). Work still running after return would run after unuse_pde, after removal, after unload.",
-        helpLinkUri: HelpLink("KOPS0008"));
+    /// <summary>KOPS0008: an async or awaitable-returning handler. Created and reported by the generator (<see cref="GeneratorDiagnostics"/>).</summary>
+    public static readonly DiagnosticDescriptor AsyncHandler = GeneratorDiagnostics.AsyncHandler;
 
     /// <summary>KOPS0009: a handler blocks on a task.</summary>
     public static readonly DiagnosticDescriptor BlocksOnTask = new(
@@ -171,6 +163,10 @@ internal static class DiagnosticDescriptors
         HandlerCapturesState, AsyncHandler, BlocksOnTask, UnsynchronizedStaticWrite, StatefulMaterializedCallback,
         MultipleKinds, DeclaredOpsMismatch, SeekableWithoutLseek);
 
+    /// <summary>The descriptors the generator reports rather than an analyzer (part of <see cref="All"/>).</summary>
+    public static ImmutableArray<DiagnosticDescriptor> ReportedByGenerator => GeneratorDiagnostics.All;
+
+#pragma warning disable CS8524 // exhaustive over the declared kinds: a new ProblemKind is a build error (CS8509) until it has a rule
     /// <summary>The descriptor reporting <paramref name="kind"/>.</summary>
     public static DiagnosticDescriptor For(ProblemKind kind) => kind switch
     {
@@ -179,6 +175,8 @@ internal static class DiagnosticDescriptors
         ProblemKind.InvalidHandlerType => InvalidHandlerType,
         ProblemKind.DuplicateSlot => DuplicateSlot,
         ProblemKind.NoSuchSlot => NoSuchSlot,
-        _ => UnsafeNotAllowed,
+        ProblemKind.UnsafeNotAllowed => UnsafeNotAllowed,
+        ProblemKind.AsyncHandler => AsyncHandler,
     };
+#pragma warning restore CS8524
 }

@@ -27,6 +27,14 @@ internal enum ProblemKind
 
     /// <summary>KOPS0006: the compilation does not allow unsafe code. Args: type, kind.</summary>
     UnsafeNotAllowed,
+
+    /// <summary>
+    /// KOPS0008: the handler is async or returns an awaitable. Args: method, slot, return type.
+    /// Reported by the generator, not the analyzer: an async read or write handler's own ref-struct
+    /// and ref parameters are compiler errors (CS4012, CS1988) that stop the compiler before any
+    /// analyzer runs, so only the generator can say what is wrong.
+    /// </summary>
+    AsyncHandler,
 }
 
 /// <summary>A problem with a location and message arguments. Not a pipeline model (it holds a <see cref="Location"/>).</summary>

@@ -115,6 +115,18 @@ internal static class HandlerDiscovery
                 continue;
             }
 
+            if (handler.IsAsyncOrAwaitable())
+            {
+                problems.Add(new HandlerProblem(ProblemKind.AsyncHandler, MethodLocation(handler), handler.ToPlainName(), slot.Field.Name,
+                    handler.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+                continue;
+            }
+
+            // A method declared twice (CS0111), or sharing its name with a non-method member, makes
+            // the generated call to it ambiguous or meaningless: the compiler already reports the
+            // declaration, and the slot is left out rather than breaking the generated file too.
+            if (HasConflictingDeclaration(type, handler)) continue;
+
             if (!handler.IsGenericMethod && SignatureMatches(handler, slot.Invoke))
             {
                 if (names is not null) slotModels.Add((index, NewSlotModel(slot, slot.Thunk, slot.Forwarder, names.HandlerName(handler), names.HandlerCall(handler))));
@@ -227,7 +239,7 @@ internal static class HandlerDiscovery
         type.GetAttributes().Where(a => IsKindAttribute(a.AttributeClass)).ToImmutableArray();
 
     /// <summary>True when <paramref name="attributeClass"/> is marked <c>[KernelOps.Abi.OpsTableKind]</c>.</summary>
-    private static bool IsKindAttribute(INamedTypeSymbol? attributeClass)
+    internal static bool IsKindAttribute(INamedTypeSymbol? attributeClass)
     {
         if (attributeClass is null) return false;
         foreach (AttributeData marker in attributeClass.GetAttributes())
@@ -263,12 +275,60 @@ internal static class HandlerDiscovery
         if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct)) return "it is not a class or struct";
         if (type.TypeParameters.Length > 0) return "it is generic, and one table cannot serve every instantiation";
         if (!type.IsPartialInSource()) return "it is not partial, so the generated table cannot be added to it";
+        if (type.IsFileLocal) return "it is a 'file' type, which the generated table (in another file) cannot extend; make it internal";
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
             if (outer.TypeParameters.Length > 0) return $"its containing type '{outer.ToPlainName()}' is generic";
             if (!outer.IsPartialInSource()) return $"its containing type '{outer.ToPlainName()}' is not partial";
+            if (outer.IsFileLocal) return $"its containing type '{outer.ToPlainName()}' is a 'file' type, which the generated table (in another file) cannot extend";
+        }
+        if (DeclaresOwnTable(type))
+        {
+            return $"it declares a member named '{GeneratedTableName}', which the generated table needs";
         }
         return null;
+    }
+
+    /// <summary>The member the generator adds to every handler type, and the nested type only the generated file declares (<c>TableEmitter</c>).</summary>
+    internal const string GeneratedTableName = "Table", GeneratedHolderName = "__kernelops_TableHolder";
+
+    /// <summary>
+    /// True when the user declared a <c>Table</c> member. The analyzer sees the compilation with the
+    /// generated file in it, whose <c>Table</c> sits in the tree that declares the holder type.
+    /// </summary>
+    private static bool DeclaresOwnTable(INamedTypeSymbol type)
+    {
+        ImmutableArray<ISymbol> tables = type.GetMembers(GeneratedTableName);
+        if (tables.IsEmpty) return false;
+        var generatedTrees = new HashSet<SyntaxTree>();
+        foreach (INamedTypeSymbol holder in type.GetTypeMembers(GeneratedHolderName))
+        {
+            foreach (SyntaxReference reference in holder.DeclaringSyntaxReferences) generatedTrees.Add(reference.SyntaxTree);
+        }
+        return tables.Any(t => !t.IsImplicitlyDeclared && t.DeclaringSyntaxReferences.Any(r => !generatedTrees.Contains(r.SyntaxTree)));
+    }
+
+    /// <summary>
+    /// True when another member of <paramref name="type"/> has <paramref name="handler"/>'s name and
+    /// is not a method with a different parameter list: a duplicate declaration (CS0111) or a
+    /// property or field of that name (CS0102), which would make the forwarding call ambiguous.
+    /// </summary>
+    private static bool HasConflictingDeclaration(INamedTypeSymbol type, IMethodSymbol handler)
+    {
+        foreach (ISymbol member in type.GetMembers(handler.Name))
+        {
+            if (SymbolEqualityComparer.Default.Equals(member, handler)) continue;
+            if (member is not IMethodSymbol other) return true;
+            if (other.Parameters.Length != handler.Parameters.Length) continue;
+            bool same = true;
+            for (int i = 0; i < other.Parameters.Length && same; i++)
+            {
+                same = other.Parameters[i].RefKind == handler.Parameters[i].RefKind &&
+                    SymbolEqualityComparer.Default.Equals(other.Parameters[i].Type, handler.Parameters[i].Type);
+            }
+            if (same) return true;
+        }
+        return false;
     }
 
     /// <summary>

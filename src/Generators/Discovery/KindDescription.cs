@@ -98,6 +98,10 @@ internal sealed class KindDescription
                         {
                             slot.Stateful = StatefulVariant.TryCreate(variant.OriginalDefinition, slot.Signature, adapterMarker, stateMarker);
                         }
+                        else if (named.Key == "Role" && named.Value.Value is int role)
+                        {
+                            slot.Role = (SlotRole)role;
+                        }
                     }
                     slots.Add(slot);
                 }
@@ -150,6 +154,19 @@ internal sealed class KindDescription
 
     public bool NamesHandlerAttribute(INamedTypeSymbol attributeClass) =>
         HandlerAttributes.Contains(attributeClass, SymbolEqualityComparer.Default);
+}
+
+/// <summary>
+/// <c>KernelOps.Abi.SlotRole</c> as the Runtime numbers it (a test checks the two agree): what a
+/// slot is for, where a rule depends on it.
+/// </summary>
+internal enum SlotRole
+{
+    None,
+    Open,
+    Read,
+    Write,
+    Seek,
 }
 
 /// <summary>
@@ -222,6 +239,9 @@ internal sealed class SlotDescription
 
     /// <summary>The per-open-state variant of the slot, if the Runtime describes a usable one.</summary>
     public StatefulVariant? Stateful { get; set; }
+
+    /// <summary>What the slot is for, as its <c>[OpsSlot(Role = ...)]</c> says.</summary>
+    public SlotRole Role { get; set; }
 
     // Rendered on first use and kept with the catalogue (one per compilation). A race between two
     // analyzer threads renders the same immutable text twice; either copy may be kept.

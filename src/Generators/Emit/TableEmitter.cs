@@ -1,3 +1,4 @@
+using KernelOps.Generators.Discovery;
 using KernelOps.Generators.Models;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -31,13 +32,13 @@ internal static class TableEmitter
         w.Line($"/// The <c>struct {model.TableCName}</c> table for <see cref=\"{model.FullyQualifiedName}\"/>: generated thunks in the");
         w.Line("/// slots this type implements, null in every other slot. Built on first use, once, and never changed.");
         w.Line("/// </summary>");
-        w.Line($"public static {opsTable} Table => __kernelops_TableHolder.Table;");
+        w.Line($"public static {opsTable} {HandlerDiscovery.GeneratedTableName} => {HandlerDiscovery.GeneratedHolderName}.Table;");
         w.Line();
 
         // A nested holder's static field is initialised by the runtime on first access, under the
         // type-initialisation lock: the table is complete before anyone can read it, whatever the
         // order of the handler type's own static initialisers across its partial declarations.
-        w.Open("private static class __kernelops_TableHolder");
+        w.Open($"private static class {HandlerDiscovery.GeneratedHolderName}");
         w.Line($"internal static readonly {opsTable} Table = __kernelops_BuildTable();");
         w.Close();
         w.Line();

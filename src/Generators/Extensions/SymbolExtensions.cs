@@ -92,6 +92,14 @@ internal static class SymbolExtensions
         _ => false,
     };
 
+    /// <summary>True for <c>async</c> methods and methods returning something with a <c>GetAwaiter()</c> (Task, ValueTask, ...).</summary>
+    public static bool IsAsyncOrAwaitable(this IMethodSymbol method)
+    {
+        if (method.IsAsync) return true;
+        if (method.ReturnType is not INamedTypeSymbol returnType) return false;
+        return returnType.GetMembers("GetAwaiter").OfType<IMethodSymbol>().Any(m => !m.IsStatic && m.Parameters.Length == 0);
+    }
+
     /// <summary>The type's declaration keyword: class, struct, record, record struct or interface.</summary>
     public static string DeclarationKeyword(this INamedTypeSymbol type) => type.TypeKind switch
     {

@@ -75,3 +75,23 @@ internal sealed record ParameterListModel(string Declaration, string Arguments)
 {
     public static readonly ParameterListModel Empty = new(string.Empty, string.Empty);
 }
+
+/// <summary>What the generator's transform found for one handler type: the table to emit, if any, and the diagnostics it reports itself.</summary>
+internal sealed record HandlerTypeResult(HandlerTypeModel? Model, EquatableArray<DiagnosticModel> Diagnostics);
+
+/// <summary>
+/// A diagnostic the generator reports (<see cref="Diagnostics.GeneratorDiagnostics"/>), as plain
+/// values: the location is kept as path and spans, not as a <see cref="Microsoft.CodeAnalysis.Location"/>.
+/// </summary>
+internal sealed record DiagnosticModel(
+    Diagnostics.ProblemKind Kind,
+    string FilePath,
+    Microsoft.CodeAnalysis.Text.TextSpan Span,
+    Microsoft.CodeAnalysis.Text.LinePositionSpan LineSpan,
+    EquatableArray<string> Arguments)
+{
+    public Microsoft.CodeAnalysis.Diagnostic ToDiagnostic() => Microsoft.CodeAnalysis.Diagnostic.Create(
+        Diagnostics.GeneratorDiagnostics.For(Kind)!,
+        Microsoft.CodeAnalysis.Location.Create(FilePath, Span, LineSpan),
+        System.Linq.Enumerable.ToArray<object>(Arguments));
+}

@@ -81,10 +81,13 @@ internal static partial class DotNet
             .Select(m => new BuildDiagnostic(Path.GetFileName(m.Groups["path"].Value.Trim()), int.Parse(m.Groups["line"].Value), m.Groups["severity"].Value, m.Groups["id"].Value))
             .ToHashSet();
 
-    [GeneratedRegex(@"// expect: (?<severity>error|warning) (?<id>KOPS\d{4})")]
+    [GeneratedRegex(@"// expect: (?<severity>error|warning) (?<id>(?:KOPS|CS)\d{4})")]
     private static partial Regex ExpectMarker();
 
-    /// <summary>The <c>// expect: severity id</c> markers of the .cs files in <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// The <c>// expect: severity id</c> markers of the .cs files in <paramref name="directory"/>
+    /// (KernelOps rules, and the compiler errors a sample is about).
+    /// </summary>
     public static HashSet<BuildDiagnostic> ExpectedMarkers(string directory) =>
         Directory.EnumerateFiles(directory, "*.cs")
             .SelectMany(file => File.ReadAllLines(file).SelectMany((text, i) => ExpectMarker().Matches(text)
