@@ -31,8 +31,8 @@ public class BorrowedReferenceTests
     private static string[] Errors(string source)
     {
         var (_, output, generatorDiagnostics) = TestCompilation.RunGenerator(TestCompilation.Create(source));
-        Assert.That(generatorDiagnostics, Is.Empty);
         return output.GetDiagnostics()
+            .Concat(generatorDiagnostics)
             .Where(d => d.Severity == DiagnosticSeverity.Error)
             .Select(d => d.Id)
             .Distinct()
@@ -57,7 +57,7 @@ public class BorrowedReferenceTests
     [TestCase("[Flush] static KResult Flush(FileRef file) { void Later() => _ = file.Flags; Later(); return KResult.Ok; }",
         "", "CS9108", TestName = "FileRef captured by a local function")]
     [TestCase("[Open] static async Task<KResult> Open(Inode inode, FileRef file) { await Task.Yield(); return KResult.Ok; }",
-        "", "CS4012", TestName = "FileRef and Inode held across an await")]
+        "", "CS4012,KOPS0008", TestName = "FileRef and Inode held across an await")]
     [TestCase("static object? Saved; [Flush] static KResult Flush(FileRef file) { Saved = file; return KResult.Ok; }",
         "", "CS0029", TestName = "FileRef boxed")]
     [TestCase("static PollTable Saved; [Poll] static PollEvents Poll(FileRef file, PollTable table) { Saved = table; return PollEvents.None; }",
@@ -65,8 +65,8 @@ public class BorrowedReferenceTests
     public void KeepingABorrowedReference_DoesNotCompile(string members, string extra, string expected)
     {
         string[] errors = Errors(Handler(members, extra));
-        // The async case also reports KOPS0008 from the analyzers, which this compilation does not run.
-        Assert.That(errors, Is.EqualTo(new[] { expected }), string.Join(", ", errors));
+        // The async case also reports KOPS0008, from the generator (csc runs no analyzer after CS4012).
+        Assert.That(errors, Is.EqualTo(expected.Split(',')), string.Join(", ", errors));
     }
 
     [Test]
