@@ -133,8 +133,7 @@ internal static partial class PipeFile
             PipeInfo info;
             lock (pipe.Gate)
                 info = new PipeInfo { Capacity = (uint)pipe.Capacity, Used = (uint)pipe.Used, Readers = pipe.Readers, Writers = pipe.Writers };
-            KResult copied = new UserPtr<PipeInfo>(argument).Write(info);
-            return copied.IsOk ? KResult<long>.Ok(0) : copied.Error;
+            return new UserPtr<PipeInfo>(argument).Write(in info).WithValue(0L); // copy_to_user ? -EFAULT : 0
         }
         if (command == PipeIoctl.Resize)
         {

@@ -24,10 +24,7 @@ internal static partial class PrinterFactFile
     private static KResult<nuint> Read(OpenFact state, FileRef file, UserSliceWriter destination, ref long position)
     {
         byte[] fact = state.Fact ??= PickFact();
-        if (position >= fact.Length) return (nuint)0;
-        KResult<nuint> written = destination.WriteSome(fact.AsSpan((int)position));
-        if (written.TryGetValue(out nuint n)) position += (long)n;
-        return written;
+        return destination.SimpleReadFromBuffer(ref position, fact);
     }
 
     /// <summary>The seed's get_fact: one random byte modulo the number of facts (biased, as the seed admits).</summary>

@@ -57,14 +57,7 @@ public sealed class RamFileData
     /// <summary>Reads at <paramref name="position"/> into the user buffer and advances it (simple_read_from_buffer).</summary>
     public KResult<nuint> Read(ref UserSliceWriter destination, ref long position)
     {
-        using (_mutex.Lock())
-        {
-            if (position >= _length || destination.IsEmpty) return (nuint)0;
-            int available = (int)Math.Min((ulong)(_length - position), (ulong)destination.Length);
-            KResult<nuint> copied = destination.WriteSome(_bytes.Slice(position, available));
-            if (copied.TryGetValue(out nuint n)) position += (long)n;
-            return copied;
-        }
+        using (_mutex.Lock()) return destination.SimpleReadFromBuffer(ref position, _bytes.Slice(0, (int)_length));
     }
 
     /// <summary>

@@ -36,10 +36,31 @@ public class HandlerContractCompileTests
     public void BreakingTheContract_DoesNotCompile(string members, string expected) =>
         Assert.That(Errors(members), Is.EqualTo(new[] { expected }));
 
+    // The errno contract: a value-less KResult does not become a KResult<T> (a success would have
+    // no value to carry; the conversion used to throw and answer EIO on every success).
+    [TestCase("[Ioctl] static KResult<long> Ioctl(FileRef file, uint command, nuint argument) { long v = 7; return new UserPtr<long>(argument).Write(in v); }",
+        "CS0029", TestName = "An ioctl cannot return a copy's KResult as its value")]
+    [TestCase("[Read] static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => destination.Write(\"text\"u8);",
+        "CS0029", TestName = "A read cannot return a whole write's KResult as its count")]
+    [TestCase("[Write] static KResult<nuint> Write(FileRef file, UserSliceReader source, ref long position) => source.Read(new byte[4]);",
+        "CS0029", TestName = "A write cannot return a whole read's KResult as its count")]
+    [TestCase("[Ioctl] static KResult<long> Ioctl(FileRef file, uint command, nuint argument) => (KResult<long>)KResult.Ok;",
+        "CS0030", TestName = "No explicit conversion either")]
+    public void BreakingTheErrnoContract_DoesNotCompile(string members, string expected) =>
+        Assert.That(Errors(members), Is.EqualTo(new[] { expected }));
+
     [TestCase("[Read] static KResult<nuint> Read(FileRef file, UserSliceWriter d, ref long position) { position += 1; return (nuint)1; }",
         TestName = "A read handler moves its position")]
     [TestCase("[Lseek] static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Llseek.SetPosition(file, offset, 16);",
         TestName = "An lseek handler returns its position")]
+    [TestCase("[Ioctl] static KResult<long> Ioctl(FileRef file, uint command, nuint argument) { long v = 7; return new UserPtr<long>(argument).Write(in v).WithValue(0L); }",
+        TestName = "An ioctl copies a value out and returns 0")]
+    [TestCase("[Read] static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => destination.SimpleReadFromBuffer(ref position, \"text\"u8);",
+        TestName = "A read serves a buffer")]
+    [TestCase("[Write] static KResult<nuint> Write(FileRef file, UserSliceReader source, ref long position) => source.SimpleWriteToBuffer(new byte[16], ref position);",
+        TestName = "A write fills a buffer")]
+    [TestCase("[Ioctl] static KResult<long> Ioctl(FileRef file, uint command, nuint argument) { KResult r = new UserPtr<long>(argument).Read(out long v); if (!r.IsOk) return r.Error; return v; }",
+        TestName = "An error is passed on as its errno")]
     public void KeepingTheContract_Compiles(string members) =>
         Assert.That(Errors(members), Is.Empty);
 }

@@ -68,19 +68,6 @@ public static class DebugFsText
     public const int PageSize = 4096;
 
     /// <summary>
-    /// mirrors fs/libfs.c:simple_read_from_buffer: copies <paramref name="text"/> from
-    /// <paramref name="position"/> on, advances the position, answers 0 at or past the end.
-    /// </summary>
-    public static KResult<nuint> ReadFromBuffer(ref UserSliceWriter destination, ref long position, scoped ReadOnlySpan<byte> text)
-    {
-        if (position < 0) return Errno.EINVAL;
-        if (position >= text.Length || destination.IsEmpty) return (nuint)0;
-        KResult<nuint> copied = destination.WriteSome(text[(int)position..]);
-        if (copied.TryGetValue(out nuint n)) position += (long)n;
-        return copied;
-    }
-
-    /// <summary>
     /// The read of a text file whose text is formatted per read (<paramref name="fresh"/>):
     /// mirrors fs/seq_file.c:seq_read_iter for a single_open file, as the Rust debugfs files use.
     /// A read that continues the previous one (its position is where that one ended) copies from
@@ -93,7 +80,7 @@ public static class DebugFsText
         if (position < 0) return Errno.EINVAL;
         // Raw files built by tests have no model record: format per read.
         if (OpenFile.FromNative(file.Pointer) is not { } open || fresh.Length > PageSize)
-            return ReadFromBuffer(ref destination, ref position, fresh);
+            return destination.SimpleReadFromBuffer(ref position, fresh);
         ReadSnapshot snapshot = LazyInitializer.EnsureInitialized(ref open.TextSnapshot);
         lock (snapshot.Lock)
         {
@@ -102,7 +89,7 @@ public static class DebugFsText
                 fresh.CopyTo(snapshot.Text);
                 snapshot.Length = fresh.Length;
             }
-            KResult<nuint> copied = ReadFromBuffer(ref destination, ref position, snapshot.Text.AsSpan(0, snapshot.Length));
+            KResult<nuint> copied = destination.SimpleReadFromBuffer(ref position, snapshot.Text.AsSpan(0, snapshot.Length));
             snapshot.ReadPosition = position;
             return copied;
         }

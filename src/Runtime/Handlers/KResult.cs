@@ -30,6 +30,17 @@ public readonly struct KResult : IEquatable<KResult>
     /// <summary>Makes an error result from an errno.</summary>
     public static implicit operator KResult(Errno error) => Fail(error);
 
+    /// <summary>
+    /// This result with <paramref name="value"/> on success: the one-liner for a handler whose last
+    /// step can only succeed or fail and whose result carries a value, as C's
+    /// <c>return copy_to_user(argp, &amp;info, sizeof(info)) ? -EFAULT : 0;</c> is
+    /// <c>return new UserPtr&lt;Info&gt;(argument).Write(in info).WithValue(0L);</c>. An error stays
+    /// that error. (There is no conversion from <see cref="KResult"/> to <see cref="KResult{T}"/>:
+    /// a success carries no value, so <c>return ptr.Write(in v);</c> does not compile.)
+    /// </summary>
+    public KResult<T> WithValue<T>(T value) where T : unmanaged, IEquatable<T> =>
+        IsOk ? KResult<T>.Ok(value) : KResult<T>.Fail(_error);
+
     /// <summary>The C return convention: 0, or the negated errno.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ToNative() => -(int)_error;
@@ -51,6 +62,8 @@ public readonly struct KResult : IEquatable<KResult>
 /// <summary>
 /// A handler result carrying a value on success (a byte count, a file position) or an
 /// <see cref="Errno"/>. Both convert implicitly: <c>return n;</c> and <c>return Errno.EFAULT;</c>.
+/// A value-less <see cref="KResult"/> does not (its success has no value to carry): pass its
+/// error on with <c>return r.Error;</c>, or give it one with <see cref="KResult.WithValue{T}"/>.
 /// </summary>
 public readonly struct KResult<T> : IEquatable<KResult<T>> where T : unmanaged, IEquatable<T>
 {
@@ -91,10 +104,6 @@ public readonly struct KResult<T> : IEquatable<KResult<T>> where T : unmanaged, 
 
     /// <summary>Makes an error result from an errno.</summary>
     public static implicit operator KResult<T>(Errno error) => Fail(error);
-
-    /// <summary>Carries the error of a value-less result (which must be an error).</summary>
-    public static implicit operator KResult<T>(KResult error) =>
-        error.IsOk ? throw new InvalidOperationException("A successful KResult carries no value.") : Fail(error.Error);
 
     /// <inheritdoc/>
     public bool Equals(KResult<T> other) => _error == other._error && _value.Equals(other._value);

@@ -86,6 +86,27 @@ public ref struct UserSliceReader
         return KResult.Ok;
     }
 
+    /// <summary>
+    /// mirrors fs/libfs.c:simple_write_to_buffer: the one-liner of a write handler into a kernel
+    /// buffer, <c>return source.SimpleWriteToBuffer(buffer, ref position);</c>. Copies the slice
+    /// into <paramref name="buffer"/> at <paramref name="position"/>, as much as fits before its end,
+    /// advances the position by what was copied and returns that count: 0 when the position is at
+    /// or past the end or the slice is empty, EINVAL for a negative position, EFAULT when not one
+    /// byte could be copied (a partial fault copies and counts the bytes before it).
+    /// </summary>
+    public KResult<nuint> SimpleWriteToBuffer(scoped Span<byte> buffer, ref long position)
+    {
+        long pos = position;
+        if (pos < 0) return Errno.EINVAL;
+        if (pos >= buffer.Length || _remaining == 0) return (nuint)0;
+        int count = (int)Math.Min((nuint)(buffer.Length - (int)pos), _remaining);
+        nuint notCopied = CopyIn(buffer.Slice((int)pos, count));
+        if (notCopied == (nuint)count) return Errno.EFAULT;
+        nuint copied = (nuint)count - notCopied;
+        position = pos + (long)copied;
+        return copied;
+    }
+
     /// <summary>Skips <paramref name="count"/> bytes without reading them; EFAULT if the slice is shorter.</summary>
     public KResult Skip(nuint count)
     {
@@ -151,7 +172,9 @@ public ref struct UserSliceWriter
 
     /// <summary>
     /// Writes all of <paramref name="source"/>, or fails with EFAULT when it does not fit or a byte
-    /// is unmapped (the bytes before the fault stay written, as with copy_to_user).
+    /// is unmapped (the bytes before the fault stay written, as with copy_to_user). It neither
+    /// counts nor moves a position: a read handler returns the count and advances its position
+    /// itself, or uses <see cref="SimpleReadFromBuffer"/>, which does both.
     /// </summary>
     public KResult Write(scoped ReadOnlySpan<byte> source)
     {
@@ -171,6 +194,28 @@ public ref struct UserSliceWriter
         nuint notCopied = CopyOut(source[..wanted]);
         nuint copied = (nuint)wanted - notCopied;
         return copied == 0 ? Errno.EFAULT : copied;
+    }
+
+    /// <summary>
+    /// mirrors fs/libfs.c:simple_read_from_buffer: the one-liner of a read handler serving a kernel
+    /// buffer, <c>return destination.SimpleReadFromBuffer(ref position, buffer);</c>. Copies
+    /// <paramref name="buffer"/> from <paramref name="position"/> into the user buffer, as much as
+    /// fits, advances the position by what was copied and returns that count: 0 (end of file) when
+    /// the position is at or past the end or the user buffer is full, EINVAL for a negative
+    /// position, EFAULT when not one byte could be copied (a partial fault copies and counts the
+    /// bytes before it). Successive reads therefore walk the buffer and <c>cat</c> ends.
+    /// </summary>
+    public KResult<nuint> SimpleReadFromBuffer(ref long position, scoped ReadOnlySpan<byte> buffer)
+    {
+        long pos = position;
+        if (pos < 0) return Errno.EINVAL;
+        if (pos >= buffer.Length || _remaining == 0) return (nuint)0;
+        int count = (int)Math.Min((nuint)(buffer.Length - (int)pos), _remaining);
+        nuint notCopied = CopyOut(buffer.Slice((int)pos, count));
+        if (notCopied == (nuint)count) return Errno.EFAULT;
+        nuint copied = (nuint)count - notCopied;
+        position = pos + (long)copied;
+        return copied;
     }
 
     private nuint CopyOut(scoped ReadOnlySpan<byte> source)

@@ -35,14 +35,8 @@ internal static unsafe class ProcDeviceFiles
     [UnmanagedCallersOnly] private static nint DevicesRead(NativeFile* f, byte* b, nuint c, long* p) => ThunkAdapters.Read<Devices>(f, b, c, p);
     [UnmanagedCallersOnly] private static nint MiscRead(NativeFile* f, byte* b, nuint c, long* p) => ThunkAdapters.Read<Misc>(f, b, c, p);
 
-    private static KResult<nuint> Serve(string text, ref UserSliceWriter destination, ref long position)
-    {
-        byte[] bytes = Encoding.ASCII.GetBytes(text);
-        if (position >= bytes.Length) return (nuint)0;
-        KResult<nuint> n = destination.WriteSome(bytes.AsSpan((int)position));
-        if (n.TryGetValue(out nuint written)) position += (long)written;
-        return n;
-    }
+    private static KResult<nuint> Serve(string text, ref UserSliceWriter destination, ref long position) =>
+        destination.SimpleReadFromBuffer(ref position, Encoding.ASCII.GetBytes(text));
 
     private readonly struct Devices : IReadOperation
     {

@@ -89,8 +89,7 @@ internal static partial class StatefulDevice
         if (command == GetInfo)
         {
             var info = new DeviceInfo { Opens = s.Device.Opens, Reads = s.Reads, Cookie = 0x1234_5678_9ABC };
-            KResult r = new UserPtr<DeviceInfo>(argument).Write(info);
-            return r.IsOk ? KResult<long>.Ok(0) : r.Error;
+            return new UserPtr<DeviceInfo>(argument).Write(in info).WithValue(0L);
         }
         if (command == SetCookie)
         {

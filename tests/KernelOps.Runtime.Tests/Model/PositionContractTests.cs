@@ -10,14 +10,8 @@ internal sealed class Served(string text)
 {
     public readonly byte[] Bytes = Encoding.ASCII.GetBytes(text);
 
-    /// <summary>simple_read_from_buffer, spelled out: from the position, advancing it.</summary>
-    public KResult<nuint> Read(ref UserSliceWriter destination, ref long position)
-    {
-        if (position >= Bytes.Length) return (nuint)0;
-        KResult<nuint> copied = destination.WriteSome(Bytes.AsSpan((int)position));
-        if (copied.TryGetValue(out nuint n)) position += (long)n;
-        return copied;
-    }
+    /// <summary>From the position, advancing it.</summary>
+    public KResult<nuint> Read(ref UserSliceWriter destination, ref long position) => destination.SimpleReadFromBuffer(ref position, Bytes);
 }
 
 /// <summary>Per-open state of the stateful variant.</summary>

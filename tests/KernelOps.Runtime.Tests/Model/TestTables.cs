@@ -191,7 +191,7 @@ internal static unsafe class TestTables
             Interlocked.Increment(ref s.WriteCalls);
             var data = new System.Collections.Generic.List<byte>();
             KResult read = source.ReadAll(data);
-            if (!read.IsOk) return read;
+            if (!read.IsOk) return read.Error;
             lock (s.Gate)
             {
                 long start = (file.Flags & OpenFlags.O_APPEND) != 0 ? s.Content.Length : position;
