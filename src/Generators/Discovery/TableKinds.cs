@@ -12,7 +12,8 @@ internal static class TableKinds
     public static readonly ImmutableArray<string> KindAttributeMetadataNames = ImmutableArray.Create(
         "KernelOps.ProcOpsAttribute",
         "KernelOps.FileOperationsAttribute",
-        "KernelOps.DebugFsCallbackFileAttribute");
+        "KernelOps.DebugFsCallbackFileAttribute",
+        "KernelOps.PlatformDriverAttribute");
 }
 
 /// <summary>Metadata names of the Runtime types the generator reads or emits.</summary>

@@ -61,6 +61,8 @@ public enum Errno
     EPIPE = 32,
     /// <summary>Math result not representable.</summary>
     ERANGE = 34,
+    /// <summary>Resource deadlock would occur.</summary>
+    EDEADLK = 35,
     /// <summary>File name too long.</summary>
     ENAMETOOLONG = 36,
     /// <summary>Invalid system call number.</summary>
@@ -112,6 +114,7 @@ public static class ErrnoExtensions
         Errno.EROFS => "Read-only file system",
         Errno.EPIPE => "Broken pipe",
         Errno.ERANGE => "Numerical result out of range",
+        Errno.EDEADLK => "Resource deadlock avoided",
         Errno.ENAMETOOLONG => "File name too long",
         Errno.ENOSYS => "Function not implemented",
         Errno.ENOTEMPTY => "Directory not empty",

@@ -9,7 +9,10 @@ namespace KernelOps;
 /// A <c>wait_queue_head_t</c> (include/linux/wait.h): tasks sleep on it until a condition holds;
 /// <see cref="WakeUp"/> wakes every sleeper to re-check. Sleeps are interruptible: a signal sent to
 /// the sleeping task's process (<see cref="UserProcess.SendSignal"/>) ends them with
-/// <see cref="Errno.ERESTARTSYS"/>, which the syscall returns to user space as EINTR. Thread-safe.
+/// <see cref="Errno.ERESTARTSYS"/>, which the syscall returns to user space as EINTR. A sleep inside a
+/// call on a driver's device file also ends when that device is disconnected (unbound, unplugged),
+/// with <see cref="Errno.ENODEV"/>: the driver needs no code of its own to let its sleepers go.
+/// Thread-safe.
 /// </summary>
 public sealed class WaitQueueHead
 {
@@ -37,7 +40,8 @@ public sealed class WaitQueueHead
     /// <summary>
     /// mirrors include/linux/wait.h:wait_event_interruptible: returns Ok once
     /// <paramref name="condition"/> is true, or <see cref="Errno.ERESTARTSYS"/> when a signal is
-    /// pending for the calling task. The condition is evaluated after the task is queued, so a
+    /// pending for the calling task, or <see cref="Errno.ENODEV"/> when the device whose file the task
+    /// is in a call on is disconnected. The condition is evaluated after the task is queued, so a
     /// wake-up between the check and the sleep is never lost. Do not hold a lock the waker needs.
     /// </summary>
     [Abi.CallScoped]
@@ -50,7 +54,8 @@ public sealed class WaitQueueHead
     /// <summary>
     /// mirrors include/linux/wait.h:wait_event_interruptible_timeout with the timeout in
     /// milliseconds (<see cref="Timeout.Infinite"/> for none): the milliseconds left (at least 1)
-    /// when the condition became true, 0 on timeout, or <see cref="Errno.ERESTARTSYS"/>.
+    /// when the condition became true, 0 on timeout, <see cref="Errno.ERESTARTSYS"/>, or
+    /// <see cref="Errno.ENODEV"/> when the device of the call the task is in is disconnected.
     /// </summary>
     [Abi.CallScoped]
     public KResult<long> WaitEventInterruptibleTimeout(Func<bool> condition, int timeoutMs)
@@ -60,8 +65,10 @@ public sealed class WaitQueueHead
         long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         TaskWaiter waiter = TaskWaiter.ForCurrentThread();
         UserProcess? process = CurrentTask.Process;
+        DisconnectGate? device = DeviceCalls.Current; // the driver's device this call is on, if disconnectable
         Add(waiter);
         process?.AddSleeper(waiter);
+        device?.AddSleeper(waiter);
         try
         {
             while (true)
@@ -69,6 +76,7 @@ public sealed class WaitQueueHead
                 waiter.Arm(); // prepare_to_wait: set the task state before testing the condition
                 if (condition()) return timeoutMs < 0 ? 1L : Math.Max(1L, deadline - Environment.TickCount64);
                 if (process?.SignalPending == true || waiter.SignalPending) return Errno.ERESTARTSYS;
+                if (device is { IsDisconnected: true }) return DisconnectGate.DisconnectedErrno;
                 long left = deadline == long.MaxValue ? Timeout.Infinite : deadline - Environment.TickCount64;
                 if (deadline != long.MaxValue && left <= 0) return condition() ? 1L : 0L;
                 waiter.Sleep(left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue));
@@ -76,6 +84,7 @@ public sealed class WaitQueueHead
         }
         finally
         {
+            device?.RemoveSleeper(waiter);
             process?.RemoveSleeper(waiter);
             Remove(waiter);
         }

@@ -53,6 +53,16 @@ public abstract class DeviceRegistration : IDisposable
 
     internal nint DataWord => Volatile.Read(ref _dataWord);
 
+    /// <summary>The disconnect of a device registered by a bound driver (devm), or null.</summary>
+    internal DisconnectGate? Gate { get; private set; }
+
+    /// <summary>
+    /// Makes this a driver's disconnectable registration: its files are opened through the gate's
+    /// proxy, and its data, the driver's refcounted state, is disposed (if IDisposable) with the last
+    /// reference, after the last close.
+    /// </summary>
+    internal void AttachGate(DisconnectGate gate) => Gate = gate;
+
     private protected abstract void Unregister();
 
     /// <summary>kobject_get unless the count already reached zero. Called under the registry lock.</summary>
@@ -67,8 +77,16 @@ public abstract class DeviceRegistration : IDisposable
         nint word = Interlocked.Exchange(ref _dataWord, 0);
         if (word == 0) return;
         // SAFETY: no file references the device any more, so no FileRef.DeviceData can read the word.
-        GCHandle.FromIntPtr(word).Free();
+        GCHandle handle = GCHandle.FromIntPtr(word);
+        object? data = handle.Target;
+        handle.Free();
         Interlocked.Decrement(ref _counters.Handles);
+        if (Gate is not null && data is IDisposable disposable)
+        {
+            // the cdev's release (video_device.release): the driver's refcounted state goes now
+            try { disposable.Dispose(); }
+            catch (Exception e) { CurrentTask.Printk($"kernelops: disposing the data of {this} threw {e.GetType().FullName}: {e.Message}"); }
+        }
     }
 }
 
@@ -289,9 +307,15 @@ public sealed unsafe class CharDeviceRegistry
     internal CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, object? data, LoadedModule? owner)
     {
         if (fops.IsNull) throw new ArgumentException("A character device needs a file_operations table.", nameof(fops));
+        return AddCdev(new FopsDispatch(fops, owner), dev, count, data, owner);
+    }
+
+    /// <summary>cdev_add with the dispatch its files are opened through (a driver's disconnect proxy).</summary>
+    internal CharDevice AddCdev(FileDispatch dispatch, uint dev, uint count, object? data, LoadedModule? owner)
+    {
         if (count == 0) throw new KernelErrorException(Errno.EINVAL, "cdev_add");
         _kernel.ThrowIfDisposed();
-        return AddCdevCore(new FopsDispatch(fops, owner), owner, data, dev, count);
+        return AddCdevCore(dispatch, owner, data, dev, count);
     }
 
     private CharDevice AddCdevCore(FileDispatch dispatch, LoadedModule? owner, object? data, uint dev, uint count)
@@ -312,8 +336,14 @@ public sealed unsafe class CharDeviceRegistry
 
     internal MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor, object? data, LoadedModule? owner)
     {
-        ArgumentNullException.ThrowIfNull(name);
         if (fops.IsNull) throw new ArgumentException("A misc device needs a file_operations table.", nameof(fops));
+        return RegisterMisc(name, new FopsDispatch(fops, owner), minor, data, owner);
+    }
+
+    /// <summary>misc_register with the dispatch its files are opened through (a driver's disconnect proxy).</summary>
+    internal MiscDevice RegisterMisc(string name, FileDispatch dispatch, uint minor, object? data, LoadedModule? owner)
+    {
+        ArgumentNullException.ThrowIfNull(name);
         string op = $"misc_register(\"{name}\")";
         if (name.Length == 0 || name.Contains('/')) throw new KernelErrorException(Errno.EINVAL, op);
         if (minor > DeviceNumber.MinorMask) throw new KernelErrorException(Errno.EINVAL, op);
@@ -337,7 +367,7 @@ public sealed unsafe class CharDeviceRegistry
             foreach (MiscDevice m in _misc)
                 if (m.Name == name) throw new KernelErrorException(Errno.EEXIST, op); // device_create fails on a duplicate name
             _miscMinors.Add(minor);
-            var device = new MiscDevice(this, new FopsDispatch(fops, owner), owner, data, name, minor);
+            var device = new MiscDevice(this, dispatch, owner, data, name, minor);
             _misc.Insert(0, device); // list_add(&misc->list, &misc_list)
             return device;
         }

@@ -30,12 +30,15 @@ public sealed class Kernel : IDisposable
     public Kernel(int logCapacity = 4096, int? randomSeed = null)
     {
         Log = new KernelLog(logCapacity);
+        Sanitizer = new KernelSanitizer(Log);
+        FaultInjection = new FaultInjection(Log);
         _random = randomSeed is { } seed ? new Random(seed) : new Random();
         Proc = new ProcFs(this);
         Modules = new ModuleRegistry(this);
         CharDevices = new CharDeviceRegistry(this);
         Dev = new DevFs(this);
         DebugFs = new DebugFs(this);
+        DeviceModel = new DeviceModel(this);
         Root = new FixedDirectory(Counters, 0x1ED /* 0755 */, ulong.MaxValue - 1, FixedDirectory.RootDevice,
             ("dev", Dev.Root), ("proc", Proc.Root), ("sys", FixedDirectory.BootSysFs(Counters, DebugFs.Root)));
         CharDevices.Boot();
@@ -63,6 +66,15 @@ public sealed class Kernel : IDisposable
     {
         lock (_randomLock) _random.NextBytes(buffer);
     }
+
+    /// <summary>The device model: buses, devices, drivers, MMIO and interrupts (drivers/base/, kernel/irq/).</summary>
+    public DeviceModel DeviceModel { get; }
+
+    /// <summary>The lifetime sanitizer (the model's KASAN for device resources): its reports, also in <see cref="Log"/>.</summary>
+    public KernelSanitizer Sanitizer { get; }
+
+    /// <summary>Fault injection (/proc/self/fail-nth) for the device model's acquisitions.</summary>
+    public FaultInjection FaultInjection { get; }
 
     /// <summary>The kernel ring buffer (dmesg).</summary>
     public KernelLog Log { get; }
@@ -109,6 +121,7 @@ public sealed class Kernel : IDisposable
         UserProcess[] processes;
         lock (_processLock) processes = _processes.ToArray();
         foreach (UserProcess process in processes) process.Dispose();
+        DeviceModel.Shutdown();
         Proc.Shutdown();
         DebugFs.Shutdown();
         Dev.Shutdown();

@@ -45,7 +45,11 @@ public sealed class ModuleContext
         Proc = new ModuleProcFs(kernel.Proc, module);
         Devices = new ModuleCharDevices(kernel.CharDevices, module);
         DebugFs = new ModuleDebugFs(kernel.DebugFs, module);
+        Drivers = new ModuleDrivers(module);
     }
+
+    /// <summary>Driver registration owned by this module: its unload unbinds its drivers from every device first.</summary>
+    public ModuleDrivers Drivers { get; }
 
     /// <summary>Character and misc device registration owned by this module: opens pin it; what Exit leaves behind is removed at unload.</summary>
     public ModuleCharDevices Devices { get; }

@@ -64,6 +64,7 @@ public sealed class FdSet
 internal sealed class PollWaitQueues
 {
     private readonly List<WaitQueueHead> _queues = new();
+    private readonly List<DisconnectGate> _devices = new();
     private readonly object _gate = new();
 
     /// <summary>The polling thread's own waiter, so a signal sent to that thread alone wakes the poll too.</summary>
@@ -72,7 +73,15 @@ internal sealed class PollWaitQueues
     /// <summary>mirrors fs/select.c:__pollwait: add the polling task to <paramref name="queue"/>.</summary>
     public void QueueProc(WaitQueueHead queue)
     {
-        lock (_gate) _queues.Add(queue);
+        // A driver's device file: its disconnect wakes this poller too, whose next ->poll then
+        // answers EPOLLHUP | EPOLLERR through the device's proxy.
+        DisconnectGate? device = DeviceCalls.Current;
+        lock (_gate)
+        {
+            _queues.Add(queue);
+            if (device is not null) _devices.Add(device);
+        }
+        device?.AddSleeper(Waiter);
         queue.Add(Waiter);
     }
 
@@ -80,11 +89,15 @@ internal sealed class PollWaitQueues
     public void FreeWait()
     {
         WaitQueueHead[] queues;
+        DisconnectGate[] devices;
         lock (_gate)
         {
             queues = _queues.ToArray();
             _queues.Clear();
+            devices = _devices.ToArray();
+            _devices.Clear();
         }
         foreach (WaitQueueHead q in queues) q.Remove(Waiter);
+        foreach (DisconnectGate d in devices) d.RemoveSleeper(Waiter);
     }
 }

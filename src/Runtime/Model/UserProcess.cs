@@ -621,6 +621,30 @@ public sealed unsafe partial class UserProcess : IDisposable
         return -(int)Errno.EMFILE;
     }
 
+    /// <summary>get_unused_fd_flags for a file the kernel makes (anon_inode_getfd): the fd, or -errno.</summary>
+    internal int ReserveFd()
+    {
+        try
+        {
+            return AllocFd();
+        }
+        catch (ObjectDisposedException)
+        {
+            return -(int)Errno.EBADF; // the process exited
+        }
+    }
+
+    /// <summary>put_unused_fd for a reservation whose file was not installed.</summary>
+    internal void UnreserveFd(int fd) => PutUnusedFd(fd);
+
+    /// <summary>fd_install of a reserved fd: the fd, or -EBADF with the file's reference dropped if the process exited.</summary>
+    internal int InstallReserved(int fd, OpenFile file)
+    {
+        if (FdInstall(fd, file)) return fd;
+        file.PutFileCount();
+        return -(int)Errno.EBADF;
+    }
+
     // mirrors fs/file.c:put_unused_fd
     private void PutUnusedFd(int fd)
     {

@@ -19,6 +19,8 @@ public class AbiLayoutTests
     {
         (typeof(ProcOps), "proc_ops"),
         (typeof(FileOperations), "file_operations"),
+        (typeof(PlatformDriver), "platform_driver"),
+        (typeof(NativeDeviceDriver), "device_driver"),
     };
 
     private static string FixturePath(string cName) =>
@@ -63,6 +65,18 @@ public class AbiLayoutTests
         {
             Assert.That(Unsafe.SizeOf<FileOperations>(), Is.EqualTo(272));
             Assert.That(typeof(FileOperations).GetFields(BindingFlags.Instance | BindingFlags.Public), Has.Length.EqualTo(34));
+        }
+    }
+
+    [Test]
+    public void PlatformDriver_is_200_bytes_with_9_members_as_in_Linux_6_18()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Unsafe.SizeOf<PlatformDriver>(), Is.EqualTo(200));
+            Assert.That(typeof(PlatformDriver).GetFields(BindingFlags.Instance | BindingFlags.Public), Has.Length.EqualTo(9));
+            Assert.That(Unsafe.SizeOf<NativeDeviceDriver>(), Is.EqualTo(144));
+            Assert.That(Marshal.OffsetOf<PlatformDriver>(nameof(PlatformDriver.driver)), Is.EqualTo((nint)40));
         }
     }
 
@@ -121,6 +135,8 @@ public class AbiLayoutTests
         "fop_flags_t" => "UInt32",
         "fl_owner_t" => "Void*",
         "struct poll_table_struct *" => "NativePollTable*",
+        "struct platform_device *" => "NativePlatformDevice*",
+        "pm_message_t" => "PmMessage",
         "struct file_lease * *" or "void * *" => "Void**",
         _ when c.StartsWith("struct ", StringComparison.Ordinal) && c.EndsWith('*') => "Void*",
         _ => $"<unmapped C type '{c}'>",

@@ -8,7 +8,7 @@ namespace KernelOps.Runtime.Tests.Model;
 [TestFixture]
 internal sealed class ProcFsTests : ModelTestBase
 {
-    private const long RootInodes = 8; // "/", "/proc", /proc/devices, /proc/misc, "/dev", "/sys", "/sys/kernel" and /sys/kernel/debug, all there from boot
+    private const long RootInodes = 9; // "/", "/proc", /proc/devices, /proc/misc, "/dev", "/sys", "/sys/kernel", /sys/kernel/debug and anon_inode_inode, all there from boot
 
     [Test]
     public void Create_DefaultsModeAsProcCreateData()
