@@ -88,20 +88,16 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful read.</summary>
     public static nint Read<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation<TState> where TState : class
     {
-        if (file == null) return -(nint)Errno.EBADF;
         long streamPosition = 0;
-        long* pos = position != null ? position : &streamPosition;
-        count = Math.Min(count, ThunkAdapters.MaxRwCount); // mirrors fs/read_write.c:vfs_read clamping to MAX_RW_COUNT
-        if (!ThunkAdapters.PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        nint refused = ThunkAdapters.CheckReadWrite(file, ref count, ref position, &streamPosition);
+        if (refused != 0) return refused;
         if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
         try
         {
             // SAFETY: as ThunkAdapters.Read; the state is kept alive by its handle until release,
             // which cannot run while this call holds the file.
             var destination = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
-            KResult<nuint> result = T.Invoke(state, new FileRef(file), destination, ref *pos);
-            if (!result.TryGetValue(out nuint n)) return ThunkAdapters.ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : ThunkAdapters.ReadOverrun<T>(n, count);
+            return ThunkAdapters.CountReturn<T>(T.Invoke(state, new FileRef(file), destination, ref *position), count, read: true);
         }
         catch (Exception e)
         {
@@ -112,19 +108,15 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful write.</summary>
     public static nint Write<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation<TState> where TState : class
     {
-        if (file == null) return -(nint)Errno.EBADF;
         long streamPosition = 0;
-        long* pos = position != null ? position : &streamPosition;
-        count = Math.Min(count, ThunkAdapters.MaxRwCount); // mirrors fs/read_write.c:vfs_write clamping to MAX_RW_COUNT
-        if (!ThunkAdapters.PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        nint refused = ThunkAdapters.CheckReadWrite(file, ref count, ref position, &streamPosition);
+        if (refused != 0) return refused;
         if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
         try
         {
             // SAFETY: as in Read; the user buffer is only read through copy_from_user.
             var source = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
-            KResult<nuint> result = T.Invoke(state, new FileRef(file), source, ref *pos);
-            if (!result.TryGetValue(out nuint n)) return ThunkAdapters.ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : ThunkAdapters.WriteOverrun<T>(n, count);
+            return ThunkAdapters.CountReturn<T>(T.Invoke(state, new FileRef(file), source, ref *position), count, read: false);
         }
         catch (Exception e)
         {

@@ -43,20 +43,15 @@ public static unsafe class ThunkAdapters
     /// <summary>read: <c>ssize_t (*)(struct file *, char __user *, size_t, loff_t *)</c>.</summary>
     public static nint Read<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation
     {
-        if (file == null) return -(nint)Errno.EBADF;
-        // A stream file (FMODE_STREAM) gets no position: ksys_read passes file_ppos() == NULL.
         long streamPosition = 0;
-        long* pos = position != null ? position : &streamPosition;
-        count = Math.Min(count, MaxRwCount); // mirrors fs/read_write.c:vfs_read clamping to MAX_RW_COUNT
-        if (!PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        nint refused = CheckReadWrite(file, ref count, ref position, &streamPosition);
+        if (refused != 0) return refused;
         try
         {
-            // SAFETY: file is non-null and live for the call; pos points at the caller's loff_t or at
-            // a local; the user buffer is only touched through copy_to_user on the current task.
+            // SAFETY: CheckReadWrite's contract: file is live for the call and position points at the
+            // caller's loff_t or at streamPosition; the user buffer is only touched through copy_to_user.
             var destination = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
-            KResult<nuint> result = T.Invoke(new FileRef(file), destination, ref *pos);
-            if (!result.TryGetValue(out nuint n)) return ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : ReadOverrun<T>(n, count);
+            return CountReturn<T>(T.Invoke(new FileRef(file), destination, ref *position), count, read: true);
         }
         catch (Exception e)
         {
@@ -67,18 +62,14 @@ public static unsafe class ThunkAdapters
     /// <summary>write: <c>ssize_t (*)(struct file *, const char __user *, size_t, loff_t *)</c>.</summary>
     public static nint Write<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation
     {
-        if (file == null) return -(nint)Errno.EBADF;
         long streamPosition = 0;
-        long* pos = position != null ? position : &streamPosition;
-        count = Math.Min(count, MaxRwCount); // mirrors fs/read_write.c:vfs_write clamping to MAX_RW_COUNT
-        if (!PositionRangeValid(*pos, count)) return -(nint)Errno.EINVAL;
+        nint refused = CheckReadWrite(file, ref count, ref position, &streamPosition);
+        if (refused != 0) return refused;
         try
         {
             // SAFETY: as in Read; the user buffer is only read through copy_from_user.
             var source = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
-            KResult<nuint> result = T.Invoke(new FileRef(file), source, ref *pos);
-            if (!result.TryGetValue(out nuint n)) return ErrorReturn<T>(result.Error);
-            return n <= count ? (nint)n : WriteOverrun<T>(n, count);
+            return CountReturn<T>(T.Invoke(new FileRef(file), source, ref *position), count, read: false);
         }
         catch (Exception e)
         {
@@ -184,6 +175,30 @@ public static unsafe class ThunkAdapters
         if (!result.TryGetValue(out long newPosition)) return ErrorReturn<T>(result.Error);
         if (newPosition < 0) return NegativePosition<T>(newPosition);
         return Llseek.ApplyPosition(file, before, newPosition);
+    }
+
+    /// <summary>
+    /// The argument checks of every read and write adapter, stateless and stateful: EBADF for no
+    /// file; a stream file's missing position (ksys_read passes file_ppos() == NULL for
+    /// FMODE_STREAM) replaced by <paramref name="streamPosition"/>; the count clamped to
+    /// MAX_RW_COUNT (vfs_read/vfs_write); rw_verify_area's range check. Returns 0 or -errno.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static nint CheckReadWrite(NativeFile* file, ref nuint count, ref long* position, long* streamPosition)
+    {
+        if (file == null) return -(nint)Errno.EBADF;
+        if (position == null) position = streamPosition;
+        count = Math.Min(count, MaxRwCount);
+        return PositionRangeValid(*position, count) ? 0 : -(nint)Errno.EINVAL;
+    }
+
+    /// <summary>A read or write handler's result on the C side: the count (at most what was asked) or -errno.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static nint CountReturn<T>(KResult<nuint> result, nuint count, bool read) where T : IHandlerOperation
+    {
+        if (!result.TryGetValue(out nuint n)) return ErrorReturn<T>(result.Error);
+        if (n <= count) return (nint)n;
+        return read ? ReadOverrun<T>(n, count) : WriteOverrun<T>(n, count);
     }
 
     /// <summary>mirrors fs/read_write.c:rw_verify_area: pos must be non-negative and pos + count must not overflow loff_t.</summary>

@@ -137,83 +137,74 @@ public sealed class DebugFsValue<T> : DebugFsValue
 /// <summary>
 /// The file_operations of File API and Scope API value files (the C# counterpart of debugfs's
 /// fops_u32 / fops_u32_ro / fops_u32_wo chosen by debugfs_create_mode_unsafe): one table per access
-/// mode, shared by every value file; the value travels in <c>i_private</c>. Written by hand in the
-/// shape the generator emits, since the Runtime does not run its own generator.
+/// mode, shared by every value file; the value travels in <c>i_private</c>. The generator builds
+/// the tables from the three handler types below, as it does for users' handlers.
 /// </summary>
-internal static unsafe class DebugFsValueFile
+internal static partial class DebugFsValueFile
 {
-    private static class Holder
-    {
-        internal static readonly OpsTable<FileOperations> ReadWrite = Build(read: true, write: true, "debugfs value (rw)");
-        internal static readonly OpsTable<FileOperations> ReadOnly = Build(read: true, write: false, "debugfs value (ro)");
-        internal static readonly OpsTable<FileOperations> WriteOnly = Build(read: false, write: true, "debugfs value (wo)");
-    }
-
     /// <summary>mirrors fs/debugfs/file.c:debugfs_create_mode_unsafe: no read bits → the _wo fops, no write bits → _ro.</summary>
     public static OpsTable<FileOperations> TableFor(uint mode) =>
-        (mode & 0x124 /* 0444 */) == 0 ? Holder.WriteOnly : (mode & 0x92 /* 0222 */) == 0 ? Holder.ReadOnly : Holder.ReadWrite;
+        (mode & 0x124 /* 0444 */) == 0 ? WriteOnly.Table : (mode & 0x92 /* 0222 */) == 0 ? ReadOnly.Table : ReadWrite.Table;
 
-    private static OpsTable<FileOperations> Build(bool read, bool write, string name)
+    /// <summary>fops_u32 and its siblings.</summary>
+    [FileOperations]
+    internal static partial class ReadWrite
     {
-        var table = OpsTable<FileOperations>.AllocateFor(typeof(DebugFsValueFile), name);
-        // SAFETY: AllocateFor returns zeroed memory for the struct that lives as long as this type;
-        // it is filled here, once, before the table is published.
-        if (read) table.Pointer->read = &ReadThunk;
-        if (write) table.Pointer->write = &WriteThunk;
-        table.Pointer->llseek = &LlseekThunk;
-        return table;
+        [Read]
+        private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => ReadValue(file, ref destination, ref position);
+
+        [Write]
+        private static KResult<nuint> Write(FileRef file, UserSliceReader source, ref long position) => WriteValue(file, ref source);
+
+        [Lseek]
+        private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => SeekValue(file, offset, whence);
     }
 
-    [UnmanagedCallersOnly]
-    private static nint ReadThunk(NativeFile* file, byte* buffer, nuint count, long* position) =>
-        ThunkAdapters.Read<ValueRead>(file, buffer, count, position);
-
-    [UnmanagedCallersOnly]
-    private static nint WriteThunk(NativeFile* file, byte* buffer, nuint count, long* position) =>
-        ThunkAdapters.Write<ValueWrite>(file, buffer, count, position);
-
-    [UnmanagedCallersOnly]
-    private static long LlseekThunk(NativeFile* file, long offset, int whence) =>
-        ThunkAdapters.Lseek<ValueLlseek>(file, offset, whence);
-
-    private readonly struct ValueRead : IReadOperation
+    /// <summary>fops_u32_ro.</summary>
+    [FileOperations]
+    internal static partial class ReadOnly
     {
-        public static string HandlerName => "debugfs value read";
+        [Read]
+        private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => ReadValue(file, ref destination, ref position);
 
-        public static KResult<nuint> Invoke(FileRef file, UserSliceWriter destination, ref long position)
-        {
-            if (file.Inode.Data<DebugFsValue>() is not { } value) return Errno.EIO;
-            Span<byte> buffer = stackalloc byte[DebugFsText.PageSize];
-            var output = new DebugFsTextWriter(buffer);
-            value.Format(ref output);
-            if (output.Overflowed) return Errno.ENOMEM;
-            return DebugFsText.ReadFormatted(file, ref destination, ref position, output.Written);
-        }
+        [Lseek]
+        private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => SeekValue(file, offset, whence);
     }
 
-    private readonly struct ValueWrite : IWriteOperation
+    /// <summary>fops_u32_wo.</summary>
+    [FileOperations]
+    internal static partial class WriteOnly
     {
-        public static string HandlerName => "debugfs value write";
+        [Write]
+        private static KResult<nuint> Write(FileRef file, UserSliceReader source, ref long position) => WriteValue(file, ref source);
 
-        // mirrors fs/libfs.c:simple_attr_write_xsigned: parse the whole input, claim it all on success
-        public static KResult<nuint> Invoke(FileRef file, UserSliceReader source, ref long position)
-        {
-            if (file.Inode.Data<DebugFsValue>() is not { } value) return Errno.EIO;
-            Span<byte> buffer = stackalloc byte[DebugFsText.PageSize];
-            KResult<nuint> copied = DebugFsText.CopyInput(ref source, buffer);
-            if (!copied.TryGetValue(out nuint n)) return copied;
-            KResult r = value.Parse(buffer[..(int)n]);
-            return r.IsOk ? n : r.Error;
-        }
+        [Lseek]
+        private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => SeekValue(file, offset, whence);
     }
 
-    private readonly struct ValueLlseek : ILseekOperation
+    private static KResult<nuint> ReadValue(FileRef file, ref UserSliceWriter destination, ref long position)
     {
-        public static string HandlerName => "debugfs value llseek";
-
-        public static KResult<long> Invoke(FileRef file, long offset, Whence whence) =>
-            KernelOps.Llseek.DefaultLlseek(file, offset, whence, file.Inode.Size);
+        if (file.Inode.Data<DebugFsValue>() is not { } value) return Errno.EIO;
+        Span<byte> buffer = stackalloc byte[DebugFsText.PageSize];
+        var output = new DebugFsTextWriter(buffer);
+        value.Format(ref output);
+        if (output.Overflowed) return Errno.ENOMEM;
+        return DebugFsText.ReadFormatted(file, ref destination, ref position, output.Written);
     }
+
+    // mirrors fs/libfs.c:simple_attr_write_xsigned: parse the whole input, claim it all on success
+    private static KResult<nuint> WriteValue(FileRef file, ref UserSliceReader source)
+    {
+        if (file.Inode.Data<DebugFsValue>() is not { } value) return Errno.EIO;
+        Span<byte> buffer = stackalloc byte[DebugFsText.PageSize];
+        KResult<nuint> copied = DebugFsText.CopyInput(ref source, buffer);
+        if (!copied.TryGetValue(out nuint n)) return copied;
+        KResult r = value.Parse(buffer[..(int)n]);
+        return r.IsOk ? n : r.Error;
+    }
+
+    private static KResult<long> SeekValue(FileRef file, long offset, Whence whence) =>
+        KernelOps.Llseek.DefaultLlseek(file, offset, whence, file.Inode.Size);
 }
 
 /// <summary>
