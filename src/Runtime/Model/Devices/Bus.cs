@@ -370,11 +370,11 @@ public sealed class HotplugBus : Bus
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.IsRegistered) return;
+        // The lines first: an interrupt taken between the two would find registers that read all-ones.
         foreach (IoResource r in device.Resources)
-        {
+            if (r.Type == IoResourceType.Irq) Model.Interrupts.FreeLineNumber((int)r.Start);
+        foreach (IoResource r in device.Resources)
             if (r.Type == IoResourceType.Memory) Model.IoMemory.DetachRange(r.Start, r.Size);
-            else Model.Interrupts.FreeLineNumber((int)r.Start);
-        }
         DeleteDevice(device);
     }
 }
