@@ -62,3 +62,13 @@ public sealed class PublishesTableAttribute : Attribute;
 /// </summary>
 [AttributeUsage(AttributeTargets.Struct | AttributeTargets.Class | AttributeTargets.Parameter | AttributeTargets.Method | AttributeTargets.Constructor, Inherited = false)]
 public sealed class CallScopedAttribute : Attribute;
+
+/// <summary>
+/// Marks a read or write's file position. On a parameter of an operation's <c>Invoke</c>: the op's
+/// <c>loff_t *ppos</c> (f_pos for read(2), under f_pos_lock where that applies; the offset for
+/// pread(2)), which the handler reads and advances by what it transferred, and which the VFS then
+/// stores. On a method: a direct read of f_pos, which bypasses it (racy, and wrong for pread). The
+/// analyzers read it (KOPS0019).
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Method, Inherited = false)]
+public sealed class FilePositionAttribute : Attribute;

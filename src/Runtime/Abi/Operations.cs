@@ -32,7 +32,7 @@ public interface IInodeFileOperation : IHandlerOperation
 public interface IReadOperation : IHandlerOperation
 {
     /// <summary>Calls the handler.</summary>
-    static abstract KResult<nuint> Invoke(FileRef file, UserSliceWriter destination, ref long position);
+    static abstract KResult<nuint> Invoke(FileRef file, UserSliceWriter destination, [FilePosition] ref long position);
 }
 
 /// <summary>write: <c>ssize_t (*)(struct file *, const char __user *, size_t, loff_t *)</c>.</summary>
@@ -41,7 +41,7 @@ public interface IReadOperation : IHandlerOperation
 public interface IWriteOperation : IHandlerOperation
 {
     /// <summary>Calls the handler.</summary>
-    static abstract KResult<nuint> Invoke(FileRef file, UserSliceReader source, ref long position);
+    static abstract KResult<nuint> Invoke(FileRef file, UserSliceReader source, [FilePosition] ref long position);
 }
 
 /// <summary>lseek/llseek: <c>loff_t (*)(struct file *, loff_t, int)</c>.</summary>
@@ -122,7 +122,7 @@ public interface IReleaseOperation<TState> : IHandlerOperation where TState : cl
 public interface IReadOperation<TState> : IHandlerOperation where TState : class
 {
     /// <summary>Calls the handler.</summary>
-    static abstract KResult<nuint> Invoke(TState state, FileRef file, UserSliceWriter destination, ref long position);
+    static abstract KResult<nuint> Invoke(TState state, FileRef file, UserSliceWriter destination, [FilePosition] ref long position);
 }
 
 /// <summary>Stateful write.</summary>
@@ -132,7 +132,7 @@ public interface IReadOperation<TState> : IHandlerOperation where TState : class
 public interface IWriteOperation<TState> : IHandlerOperation where TState : class
 {
     /// <summary>Calls the handler.</summary>
-    static abstract KResult<nuint> Invoke(TState state, FileRef file, UserSliceReader source, ref long position);
+    static abstract KResult<nuint> Invoke(TState state, FileRef file, UserSliceReader source, [FilePosition] ref long position);
 }
 
 /// <summary>Stateful llseek.</summary>

@@ -54,6 +54,7 @@ public readonly unsafe ref struct FileRef
     /// <c>ref long position</c>, an lseek by returning the new position (the thunk applies it as
     /// vfs_setpos does). A store from anywhere else would be lost or race with the VFS's own.
     /// </remarks>
+    [FilePosition]
     public long ReadPositionUnsynchronized() => Volatile.Read(ref _file->f_pos);
 
     /// <summary>

@@ -95,6 +95,7 @@ public readonly unsafe struct UserPtr<T> : IEquatable<UserPtr<T>> where T : unma
     public bool IsNull => Address == 0;
 
     /// <summary>mirrors include/linux/uaccess.h:copy_from_user of sizeof(T): EFAULT unless every byte is copied.</summary>
+    [Abi.CallScoped]
     public KResult Read(out T value)
     {
         value = default;
@@ -105,6 +106,7 @@ public readonly unsafe struct UserPtr<T> : IEquatable<UserPtr<T>> where T : unma
     }
 
     /// <summary>mirrors include/linux/uaccess.h:copy_to_user of sizeof(T): EFAULT unless every byte is copied.</summary>
+    [Abi.CallScoped]
     public KResult Write(in T value)
     {
         UserMemory? memory = CurrentTask.Memory;
