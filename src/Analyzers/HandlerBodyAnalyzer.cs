@@ -2,19 +2,22 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using KernelOps.Analyzers.Body;
 using KernelOps.Analyzers.Diagnostics;
 using KernelOps.Generators.Discovery;
-using KernelOps.Generators.Extensions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace KernelOps.Analyzers;
 
 /// <summary>
-/// Looks inside handler bodies, and inside the methods of the same type they call (transitively):
-/// KOPS0009 (blocking on a task) and KOPS0010 (writing static state outside a lock). Handlers run
-/// on many CPUs at once, synchronously, inside the caller's references.
+/// Looks inside the methods the kernel calls (handlers, and the debugfs callbacks that run exactly
+/// where handlers run) and inside the methods and property accessors of the same type they reach:
+/// KOPS0009 (blocking on a task), KOPS0010 (writing static state outside a lock), KOPS0015 (an
+/// Errno made a number), KOPS0016 (deferred work using what only the call may), KOPS0017 (per-open
+/// state in statics) and KOPS0019 (a read or write bypassing its position). Each body is read once
+/// (<see cref="BodyScan"/>); whether a finding is reported depends on how handlers reach it: under
+/// a lock, from deferred work, from an open or a read handler.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
@@ -22,7 +25,11 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.BlocksOnTask,
-        DiagnosticDescriptors.UnsynchronizedStaticWrite);
+        DiagnosticDescriptors.UnsynchronizedStaticWrite,
+        DiagnosticDescriptors.ErrnoAsNumber,
+        DiagnosticDescriptors.DeferredWorkUsesCallScoped,
+        DiagnosticDescriptors.PerOpenStateInStatic,
+        DiagnosticDescriptors.PositionBypassed);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -33,180 +40,158 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         {
             KindCatalog catalog = KindCatalog.Create(start.Compilation);
             if (catalog.IsEmpty) return;
-            start.RegisterSymbolStartAction(symbolStart => StartType(symbolStart, catalog), SymbolKind.NamedType);
+            Markers markers = Markers.Read(start.Compilation);
+            start.RegisterSymbolStartAction(symbolStart => StartType(symbolStart, catalog, markers), SymbolKind.NamedType);
         });
     }
 
-    /// <summary>One finding in one method's body, reported if the method is reachable from a handler.</summary>
-    private sealed class Finding(DiagnosticDescriptor descriptor, Location location, string[] arguments)
-    {
-        public DiagnosticDescriptor Descriptor { get; } = descriptor;
-        public Location Location { get; } = location;
-        public string[] Arguments { get; } = arguments;
-    }
-
-    private static void StartType(SymbolStartAnalysisContext context, KindCatalog catalog)
+    private static void StartType(SymbolStartAnalysisContext context, KindCatalog catalog, Markers markers)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        if (!HandlerDiscovery.HasKindAttribute(type, catalog)) return;
+        ImmutableArray<HandlerEntry> entries = HandlerEntry.Find(type, catalog, markers.MaterializedFromNothing);
+        if (entries.IsEmpty) return;
 
-        IMethodSymbol[] handlers = type.GetMembers().OfType<IMethodSymbol>()
-            .Where(m => m.MethodKind == MethodKind.Ordinary && m.GetAttributes().Any(a => catalog.IsHandlerAttribute(a.AttributeClass)))
-            .ToArray();
-        if (handlers.Length == 0) return;
-
-        var calls = new ConcurrentDictionary<IMethodSymbol, ImmutableArray<IMethodSymbol>>(SymbolEqualityComparer.Default);
-        var findings = new ConcurrentDictionary<IMethodSymbol, ImmutableArray<Finding>>(SymbolEqualityComparer.Default);
+        var entryOf = entries.ToDictionary(e => e.Method, e => e, (IEqualityComparer<IMethodSymbol>)SymbolEqualityComparer.Default);
+        ITypeSymbol? stateType = PerOpenStateType(type, catalog);
+        var facts = new ConcurrentDictionary<IMethodSymbol, MethodFacts>(SymbolEqualityComparer.Default);
 
         context.RegisterOperationBlockAction(block =>
         {
-            if (block.OwningSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) return;
-            var callees = new List<IMethodSymbol>();
-            var found = new List<Finding>();
-            foreach (IOperation root in block.OperationBlocks)
-            {
-                foreach (IOperation operation in root.DescendantsAndSelf())
-                {
-                    Inspect(operation, type, method, callees, found);
-                }
-            }
-            calls[method] = callees.ToImmutableArray();
-            findings[method] = found.ToImmutableArray();
+            if (block.OwningSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.PropertyGet or MethodKind.PropertySet } method) return;
+            entryOf.TryGetValue(method, out HandlerEntry? entry);
+            facts[method] = BodyScan.Scan(method, type, markers, entry, stateType, block.OperationBlocks);
         });
 
         context.RegisterSymbolEndAction(end =>
         {
-            // Breadth-first from every handler; each method is reported once, naming the first handler that reaches it.
-            var reachedFrom = new Dictionary<IMethodSymbol, IMethodSymbol>(SymbolEqualityComparer.Default);
-            var queue = new Queue<IMethodSymbol>();
-            foreach (IMethodSymbol handler in handlers)
+            var all = new Reachability(entries, facts);
+            var fromPosition = new Reachability(entries.Where(e => e.ParameterMarkedWith(markers.FilePosition) is not null), facts);
+            var fromOpen = new Reachability(entries.Where(e => e.Role == SlotRole.Open), facts);
+
+            foreach (KeyValuePair<IMethodSymbol, MethodFacts> pair in facts)
             {
-                if (!reachedFrom.ContainsKey(handler)) { reachedFrom[handler] = handler; queue.Enqueue(handler); }
-            }
-            while (queue.Count > 0)
-            {
-                IMethodSymbol method = queue.Dequeue();
-                if (!calls.TryGetValue(method, out ImmutableArray<IMethodSymbol> callees)) continue;
-                foreach (IMethodSymbol callee in callees)
+                foreach (Finding finding in pair.Value.Findings)
                 {
-                    if (!reachedFrom.ContainsKey(callee)) { reachedFrom[callee] = reachedFrom[method]; queue.Enqueue(callee); }
+                    (string Entry, string? How)? reached = finding.When switch
+                    {
+                        When.Reached => all.Any(pair.Key),
+                        When.ReachedInCall => all.InCall(pair.Key),
+                        When.ReachedUnlocked => all.Unlocked(pair.Key),
+                        When.ReachedDeferred => all.Deferred(pair.Key),
+                        When.ReachedFromPositionHandler => fromPosition.Any(pair.Key),
+                        When.ReachedFromOpen => fromOpen.Any(pair.Key),
+                        _ => null,
+                    };
+                    if (reached is not { } r) continue;
+                    object[] arguments = finding.Arguments
+                        .Select(a => a.Length == 0 && r.How is not null ? r.How : a.Replace(Finding.HandlerToken, r.Entry))
+                        .Append(r.Entry)
+                        .Cast<object>()
+                        .ToArray();
+                    end.ReportDiagnostic(Diagnostic.Create(finding.Descriptor, finding.Location,
+                        finding.Related is { } related ? new[] { related } : null, finding.Properties, arguments));
                 }
             }
 
-            foreach (KeyValuePair<IMethodSymbol, IMethodSymbol> pair in reachedFrom)
-            {
-                if (!findings.TryGetValue(pair.Key, out ImmutableArray<Finding> list)) continue;
-                foreach (Finding finding in list)
-                {
-                    string[] arguments = finding.Arguments.Append(pair.Value.Name).ToArray();
-                    end.ReportDiagnostic(Diagnostic.Create(finding.Descriptor, finding.Location, arguments.Cast<object>().ToArray()));
-                }
-            }
+            CheckPositionAdvanced(end, type, entries, facts, fromOpen, markers);
         });
     }
 
-    private static void Inspect(IOperation operation, INamedTypeSymbol type, IMethodSymbol method, List<IMethodSymbol> callees, List<Finding> found)
+    /// <summary>The per-open state type of a handler type: what its creating (open) handler returns in OpenResult&lt;T&gt;.</summary>
+    private static ITypeSymbol? PerOpenStateType(INamedTypeSymbol type, KindCatalog catalog)
     {
-        switch (operation)
+        foreach (AttributeData attribute in type.GetAttributes())
         {
-            case IInvocationOperation invocation:
-                IMethodSymbol target = invocation.TargetMethod.OriginalDefinition;
-                if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type) && target.MethodKind == MethodKind.Ordinary)
+            if (catalog.FindKind(attribute.AttributeClass) is not { } kind) continue;
+            foreach (SlotDescription slot in kind.Slots)
+            {
+                if (slot.Stateful is not { Role: StatefulVariant.RoleCreate } variant) continue;
+                foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>())
                 {
-                    callees.Add(target);
+                    if (method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, slot.HandlerAttribute)) &&
+                        variant.InferState(method) is { } state)
+                    {
+                        return state;
+                    }
                 }
-                if (BlockingCall(target) is { } what)
-                {
-                    found.Add(new Finding(DiagnosticDescriptors.BlocksOnTask, invocation.Syntax.GetLocation(), new[] { method.Name, what }));
-                }
-                break;
-
-            case IPropertyReferenceOperation { Property.Name: "Result" } result when IsTaskType(result.Property.ContainingType):
-                found.Add(new Finding(DiagnosticDescriptors.BlocksOnTask, result.Syntax.GetLocation(), new[] { method.Name, "reads Task.Result" }));
-                break;
-
-            case IAssignmentOperation assignment:
-                CheckStaticWrite(assignment.Target, assignment is ISimpleAssignmentOperation, operation, method, found);
-                break;
-
-            case IIncrementOrDecrementOperation increment:
-                CheckStaticWrite(increment.Target, simple: false, operation, method, found);
-                break;
+            }
         }
+        return null;
     }
-
-    private static string? BlockingCall(IMethodSymbol method)
-    {
-        INamedTypeSymbol? type = method.ContainingType;
-        if (type is null) return null;
-        string ns = type.ContainingNamespace?.ToDisplayString() ?? string.Empty;
-        if (ns is not ("System.Threading.Tasks" or "System.Runtime.CompilerServices")) return null;
-        return method.Name switch
-        {
-            "Wait" or "WaitAll" or "WaitAny" when type.Name == "Task" => $"calls Task.{method.Name}()",
-            "GetResult" when type.Name.EndsWith("Awaiter", System.StringComparison.Ordinal) => "calls GetAwaiter().GetResult()",
-            _ => null,
-        };
-    }
-
-    private static bool IsTaskType(INamedTypeSymbol? type) =>
-        type is { Name: "Task" or "ValueTask", ContainingNamespace: var ns } && ns?.ToDisplayString() == "System.Threading.Tasks";
 
     /// <summary>
-    /// The heuristic: a write whose target is a static field (not const, readonly, [ThreadStatic],
-    /// or volatile for a plain store) or a static property declared in this compilation, not inside
-    /// a <c>lock</c> or while a <c>KernelMutex</c> guard is held by a <c>using</c>. Interlocked/Volatile
-    /// calls take <c>ref field</c> and are not writes here.
+    /// KOPS0019, the second form: a read handler of a seekable file that never advances its
+    /// position while returning something that may be a count. ksys_read stores the position the
+    /// handler leaves; unchanged, the next read starts where this one did, and cat never ends.
     /// </summary>
-    private static void CheckStaticWrite(IOperation target, bool simple, IOperation write, IMethodSymbol method, List<Finding> found)
+    private static void CheckPositionAdvanced(SymbolAnalysisContext context, INamedTypeSymbol type, ImmutableArray<HandlerEntry> entries,
+        ConcurrentDictionary<IMethodSymbol, MethodFacts> facts, Reachability fromOpen, Markers markers)
     {
-        ISymbol? member = null;
-        string kind = "field";
-        switch (target)
+        bool seekable = entries.Any(e => e.Role == SlotRole.Seek) && !facts.Any(f => f.Value.DeclaresNonSeekable && fromOpen.Any(f.Key) is not null);
+        if (!seekable) return;
+        foreach (HandlerEntry entry in entries.Where(e => e.Role == SlotRole.Read))
         {
-            case IFieldReferenceOperation { Field: { IsStatic: true, IsConst: false } field }:
-                if (field.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ThreadStaticAttribute")) return;
-                if (simple && field.IsVolatile) return;
-                member = field;
-                break;
-            case IPropertyReferenceOperation { Property: { IsStatic: true } property } when property.Locations.Any(l => l.IsInSource):
-                member = property;
-                kind = "property";
-                break;
+            if (entry.ParameterMarkedWith(markers.FilePosition) is not { } position || !facts.TryGetValue(entry.Method, out MethodFacts? f)) continue;
+            if (f.WritesPosition || !f.ReturnsComputedValue) continue;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PositionBypassed, position.Locations.FirstOrDefault() ?? entry.Method.Locations.FirstOrDefault(),
+                entry.Method.Name,
+                $"never advances its position '{position.Name}', on a seekable file: after a read that returns bytes f_pos stays where it was and the next read returns them again, so cat never reaches the end; add what was copied to '{position.Name}'"));
         }
-        if (member is null) return;
-
-        IOperation child = write;
-        for (IOperation? parent = write.Parent; parent is not null; child = parent, parent = parent.Parent)
-        {
-            if (parent is ILockOperation) return;
-            if (parent is IUsingOperation { Resources: var resource } && child != resource && HoldsKernelMutex(resource)) return;
-            if (parent is IBlockOperation block && KernelMutexHeldBefore(block, child)) return;
-        }
-
-        found.Add(new Finding(DiagnosticDescriptors.UnsynchronizedStaticWrite, write.Syntax.GetLocation(),
-            new[] { method.Name, kind, member.ContainingType.Name + "." + member.Name }));
     }
 
-    // `using (mutex.Lock()) { ... }` or `using (var guard = mutex.Lock())`: a KernelMutex.Guard held
-    // for the statement.
-    private static bool HoldsKernelMutex(IOperation resource) => resource switch
+    /// <summary>
+    /// Which methods of the type the given entries reach, and how: through deferred work or in the
+    /// call, with or without a lock held on the way. Deferred work runs without its starter's locks.
+    /// </summary>
+    private sealed class Reachability
     {
-        IVariableDeclarationGroupOperation group => group.Declarations.Any(d => d.Declarators.Any(v => IsKernelMutexGuard(v.Symbol.Type))),
-        _ => IsKernelMutexGuard(resource.Type),
-    };
+        // For each method and each of the four ways (bit 0: deferred, bit 1: under a lock), the first
+        // entry reaching it that way and, for deferred ways, how the work runs.
+        private readonly Dictionary<IMethodSymbol, (string Entry, string? How)?[]> _reached = new(SymbolEqualityComparer.Default);
 
-    // `using var guard = mutex.Lock();` earlier in the same block: held until the block ends.
-    private static bool KernelMutexHeldBefore(IBlockOperation block, IOperation child)
-    {
-        foreach (IOperation statement in block.Operations)
+        public Reachability(IEnumerable<HandlerEntry> entries, ConcurrentDictionary<IMethodSymbol, MethodFacts> facts)
         {
-            if (statement == child) return false;
-            if (statement is IUsingDeclarationOperation { DeclarationGroup: var group } && HoldsKernelMutex(group)) return true;
+            var queue = new Queue<(IMethodSymbol Method, int Way)>();
+            foreach (HandlerEntry entry in entries) Visit(entry.Method, 0, (entry.Method.Name, null), queue);
+            while (queue.Count > 0)
+            {
+                (IMethodSymbol method, int way) = queue.Dequeue();
+                if (!facts.TryGetValue(method, out MethodFacts? f)) continue;
+                (string Entry, string? How) from = _reached[method][way]!.Value;
+                foreach (Call call in f.Calls)
+                {
+                    int next = call.Deferred
+                        ? 1 | (call.UnderLock ? 2 : 0)
+                        : way | (call.UnderLock ? 2 : 0);
+                    Visit(call.Callee, next, call.Deferred ? (from.Entry, call.How ?? from.How) : from, queue);
+                }
+            }
         }
-        return false;
-    }
 
-    private static bool IsKernelMutexGuard(ITypeSymbol? type) =>
-        type is { Name: "Guard", ContainingType: { Name: "KernelMutex", ContainingNamespace: { Name: "KernelOps", ContainingNamespace.IsGlobalNamespace: true } } };
+        private void Visit(IMethodSymbol method, int way, (string Entry, string? How) from, Queue<(IMethodSymbol, int)> queue)
+        {
+            if (!_reached.TryGetValue(method, out (string Entry, string? How)?[]? ways)) _reached[method] = ways = new (string, string?)?[4];
+            if (ways[way] is not null) return;
+            ways[way] = from;
+            queue.Enqueue((method, way));
+        }
+
+        private (string Entry, string? How)? First(IMethodSymbol method, System.Func<int, bool> way)
+        {
+            if (!_reached.TryGetValue(method, out (string Entry, string? How)?[]? ways)) return null;
+            for (int w = 0; w < 4; w++)
+            {
+                if (way(w) && ways[w] is { } r) return r;
+            }
+            return null;
+        }
+
+        public (string Entry, string? How)? Any(IMethodSymbol method) => First(method, _ => true);
+
+        public (string Entry, string? How)? InCall(IMethodSymbol method) => First(method, w => (w & 1) == 0);
+
+        public (string Entry, string? How)? Unlocked(IMethodSymbol method) => First(method, w => (w & 2) == 0);
+
+        public (string Entry, string? How)? Deferred(IMethodSymbol method) => First(method, w => (w & 1) != 0);
+    }
 }

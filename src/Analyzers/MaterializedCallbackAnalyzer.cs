@@ -43,37 +43,43 @@ public sealed class MaterializedCallbackAnalyzer : DiagnosticAnalyzer
             i.OriginalDefinition.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, marker)));
         if (materialized is null) return;
 
-        foreach (string reason in Reasons(type))
+        foreach ((string reason, bool readonlyFixes) in Reasons(type))
         {
+            // Only "not readonly" has a mechanical fix: the readonly modifier.
+            ImmutableDictionary<string, string?>? properties = readonlyFixes
+                ? ImmutableDictionary<string, string?>.Empty.Add(KnownNames.FixProperty, KnownNames.FixReadonly)
+                : null;
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.StatefulMaterializedCallback,
-                type.Locations.FirstOrDefault() ?? Location.None, type.ToPlainName(), materialized.ToPlainName(), reason));
+                type.Locations.FirstOrDefault() ?? Location.None, properties, type.ToPlainName(), materialized.ToPlainName(), reason));
         }
     }
 
-    private static IEnumerable<string> Reasons(INamedTypeSymbol type)
+    private static IEnumerable<(string Reason, bool ReadonlyFixes)> Reasons(INamedTypeSymbol type)
     {
         if (type.TypeKind != TypeKind.Struct)
         {
-            yield return $"it is a {(type.IsRecord ? "record " : string.Empty)}{type.TypeKind.ToString().ToLowerInvariant()}: default(T) of a reference type is null; make it a readonly struct";
+            yield return ($"it is a {(type.IsRecord ? "record " : string.Empty)}{type.TypeKind.ToString().ToLowerInvariant()}: default(T) of a reference type is null; make it a readonly struct", false);
             yield break;
         }
-        if (!type.IsReadOnly) yield return "it is not a readonly struct; mark it readonly so no member can grow state";
+        // readonly alone fixes it only when no instance field is writable (a readonly struct cannot have one: CS8340).
+        bool onlyReadonlyFields = type.GetMembers().OfType<IFieldSymbol>().All(f => f.IsStatic || f.IsConst || f.IsReadOnly);
+        if (!type.IsReadOnly) yield return ("it is not a readonly struct; mark it readonly so no member can grow state", onlyReadonlyFields);
 
         foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst))
         {
             string name = field.AssociatedSymbol?.Name ?? field.Name;
-            yield return $"it has instance {(field.AssociatedSymbol is null ? "field" : "auto-property")} '{name}', which default(T) always leaves zero";
+            yield return ($"it has instance {(field.AssociatedSymbol is null ? "field" : "auto-property")} '{name}', which default(T) always leaves zero", false);
         }
 
         if (type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared))
         {
-            yield return "it declares a constructor (or a primary constructor), which default(T) never runs";
+            yield return ("it declares a constructor (or a primary constructor), which default(T) never runs", false);
         }
 
         if (type.AllInterfaces.Any(i => i.ToDisplayString() is "System.IDisposable" or "System.IAsyncDisposable") ||
             type.GetMembers("Dispose").OfType<IMethodSymbol>().Any(m => !m.IsStatic))
         {
-            yield return "it is disposable, and nothing will ever dispose a value made from nothing";
+            yield return ("it is disposable, and nothing will ever dispose a value made from nothing", false);
         }
     }
 }

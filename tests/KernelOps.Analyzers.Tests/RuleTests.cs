@@ -209,6 +209,135 @@ public class RuleTests
         }
         """);
 
+    [Test]
+    public Task Kops0010_LessObviousWrites() => Body(U + """
+        using System.Threading.Tasks;
+        struct Stats { public long Count; public Inner In; public long Total { get; set; } }
+        struct Inner { public int X; }
+        [ProcOps]
+        static partial class H
+        {
+            static long s_a, s_b;
+            static Stats s_stats;
+            static readonly long[] s_counts = new long[4];
+            static int s_parsed;
+            static readonly object Gate = new();
+            static int s_value;
+            static int Value { get => s_value; set => {|KOPS0010:s_value = value|}; }
+
+            static void Bump(ref long x) => x++;
+
+            [Read]
+            static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos)
+            {
+                ({|KOPS0010:s_a|}, {|KOPS0010:s_b|}) = (1, 2);     // tuple deconstruction
+                {|KOPS0010:s_stats.Count++|};                     // a member of a static struct
+                {|KOPS0010:s_stats.In.X = 1|};
+                {|KOPS0010:s_stats.Total = 3|};
+                {|KOPS0010:s_counts[0]++|};                       // an element of a static array
+                int.TryParse("1", out {|KOPS0010:s_parsed|});      // an out argument
+                Bump(ref {|KOPS0010:s_a|});                        // a ref argument
+                Value = 5;                                        // through the setter: reported there
+                lock (Gate) { _ = Task.Run(() => {|KOPS0010:s_b++|}); } // deferred work runs without the lock
+                return (nuint)0;
+            }
+        }
+        """);
+
+    [Test]
+    public Task Kops0010_HelperReachedOnlyUnderTheLockIsFine_ReachedOnceWithoutIsNot() => Body(U + """
+        [ProcOps]
+        static partial class H
+        {
+            static readonly object Gate = new();
+            static long s_total, s_other;
+
+            static void AddLocked() => s_total++;          // every caller holds Gate
+            static void AddOther() => {|KOPS0010:s_other++|}; // Write calls it without the lock
+
+            [Read]
+            static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos)
+            {
+                lock (Gate) { AddLocked(); AddOther(); }
+                return (nuint)0;
+            }
+
+            [Write]
+            static KResult<nuint> Write(FileRef file, UserSliceReader src, ref long pos)
+            {
+                lock (Gate) AddLocked();
+                AddOther();
+                return src.Length;
+            }
+        }
+        """);
+
+    [Test]
+    public Task Kops0010_LessObviousFormsThatAreFine() => Body(U + """
+        using System;
+        using System.Threading;
+        struct Stats { public long Count; }
+        [ProcOps]
+        static partial class H
+        {
+            static readonly object Gate = new();
+            static Stats s_stats;
+            [ThreadStatic] static Stats t_stats;
+            static int s_value;
+            static object? s_lazy;
+            static int Value { set { lock (Gate) s_value = value; } }
+
+            [Read]
+            static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos)
+            {
+                (long a, long b) = (1, 2);
+                var (c, d) = (a, b);
+                Interlocked.Increment(ref s_stats.Count);
+                t_stats.Count++;
+                Value = 4;
+                LazyInitializer.EnsureInitialized(ref s_lazy, () => new object());
+                long[] local = new long[2];
+                local[0]++;
+                return (nuint)(c + d);
+            }
+        }
+        """);
+
+    // ---- KOPS0009 and KOPS0010 in debugfs callbacks, which run exactly where handlers run --------
+
+    [Test]
+    public Task Kops0009And0010_DebugFsCallbacks() => Body(U + """
+        using System.Threading.Tasks;
+        sealed class Stats { public long Events; }
+        readonly struct Counter : IDebugFsReadCallback<Stats>, IDebugFsWriteCallback<Stats>
+        {
+            static long s_writes;
+            static Task<long> Fetch() => Task.FromResult(1L);
+            public static OpsTable<FileOperations> Table => default;
+            public KResult Read(Stats data, ref DebugFsTextWriter output) { output.Write({|KOPS0009:Fetch().Result|}); return KResult.Ok; }
+            public KResult Write(Stats data, System.ReadOnlySpan<byte> input) { {|KOPS0010:s_writes++|}; return KResult.Ok; }
+        }
+        """);
+
+    [Test]
+    public Task Kops0009_BlockingInsideDeferredWorkIsFine() => Body(U + """
+        using System.Threading.Tasks;
+        [ProcOps]
+        static partial class H
+        {
+            static Task<int> Fetch() => Task.FromResult(1);
+            static int Worker() => Fetch().Result; // only ever runs on the thread pool
+
+            [Read]
+            static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos)
+            {
+                _ = Task.Run(() => Fetch().Result);
+                _ = Task.Run(Worker);
+                return (nuint)0;
+            }
+        }
+        """);
+
     // ---- KOPS0011 -------------------------------------------------------------------------------
 
     private const string Callback = """

@@ -126,3 +126,79 @@ internal static partial class ImplicitlyNonSeekable
     [Read]
     private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => (nuint)0;
 }
+
+[FileOperations(NonSeekable = true)]
+internal static partial class NumericErrno
+{
+    [Ioctl]
+    private static KResult<long> Ioctl(FileRef file, uint command, nuint argument) =>
+        (long)Errno.ENOTTY; // expect: error KOPS0015
+}
+
+[FileOperations(NonSeekable = true)]
+internal static partial class LateCopyToUser
+{
+    [Ioctl]
+    private static KResult<long> Ioctl(FileRef file, uint command, nuint argument)
+    {
+        _ = Task.Run(() => new UserPtr<int>(argument).Write(1)); // expect: error KOPS0016
+        return 0L;
+    }
+}
+
+internal sealed class Reader
+{
+    public long Offset;
+}
+
+[FileOperations(NonSeekable = true)]
+internal static partial class ReadersByFile
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, Reader> s_readers = new();
+
+    [Open]
+    private static KResult Open(Inode inode, FileRef file)
+    {
+        s_readers[file.PrivateData] = new Reader(); // expect: warning KOPS0017
+        return KResult.Ok;
+    }
+}
+
+[ProcOps(NonSeekable = true)]
+internal static partial class Uptime
+{
+    public static string? s_text;
+
+    [Read]
+    private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) =>
+        DebugFsText.ReadFromBuffer(ref destination, ref position, System.Text.Encoding.ASCII.GetBytes(s_text ?? string.Empty));
+}
+
+internal sealed class UptimeModule : KernelOps.Model.IKernelModule
+{
+    private KernelOps.Model.ProcEntry? _entry;
+
+    public string Name => "uptime";
+
+    public KResult Init(KernelOps.Model.ModuleContext context)
+    {
+        _entry = context.Proc.Create("uptime", 0x124, null, Uptime.Table);
+        Uptime.s_text = "0.00\n"; // expect: warning KOPS0018
+        return KResult.Ok;
+    }
+
+    public void Exit() => _entry?.Dispose();
+}
+
+[ProcOps]
+internal static partial class Looping
+{
+    private static readonly byte[] s_text = "looping\n"u8.ToArray();
+
+    [Read]
+    private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => // expect: warning KOPS0019
+        destination.WriteSome(s_text);
+
+    [Lseek]
+    private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Llseek.DefaultLlseek(file, offset, whence, s_text.Length);
+}

@@ -157,11 +157,68 @@ internal static class DiagnosticDescriptors
         description: "include/linux/proc_fs.h calls proc_lseek 'mandatory unless nonseekable_open()'. Since Linux 6.0 a null slot clears FMODE_LSEEK and lseek answers ESPIPE, which is safe but rarely intended: say it on purpose.",
         helpLinkUri: HelpLink("KOPS0014"));
 
+    /// <summary>KOPS0015: an Errno turned into a number inside a handler.</summary>
+    public static readonly DiagnosticDescriptor ErrnoAsNumber = new(
+        id: "KOPS0015",
+        title: "Errno becomes a number inside a handler",
+        messageFormat: "'{0}' turns Errno '{1}' into a number in '{2}' (reached from handler '{3}'); a handler's number is a success (ENOTTY as 25), and a negative one becomes EIO: return the Errno itself",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A handler reports an error by returning the Errno (its KResult converts it); the thunk makes -errno. A number made from an Errno is taken as a count or position: (long)Errno.ENOTTY succeeds with 25, -(long)Errno.EINVAL is a negative success the thunk turns into EIO.",
+        helpLinkUri: HelpLink("KOPS0015"));
+
+    /// <summary>KOPS0016: deferred work started in a handler touches what only the handler call may.</summary>
+    public static readonly DiagnosticDescriptor DeferredWorkUsesCallScoped = new(
+        id: "KOPS0016",
+        title: "Deferred work uses what only the handler call may use",
+        messageFormat: "'{0}' {1}, in work that {2} (reached from handler '{3}'); that work runs on another thread, in no task of the caller, maybe after the handler returned",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A user address (ioctl's argument, a UserPtr<T>) means something only in the calling task's address space, and copy_to_user/copy_from_user, wait_event_interruptible and the task's kernel reach the calling task only on its own thread, during the call. Work started with Task.Run, a thread, a timer, ContinueWith or after an await runs elsewhere and later.",
+        helpLinkUri: HelpLink("KOPS0016"));
+
+    /// <summary>KOPS0017: per-open state kept in a static.</summary>
+    public static readonly DiagnosticDescriptor PerOpenStateInStatic = new(
+        id: "KOPS0017",
+        title: "Per-open state kept in a static",
+        messageFormat: "'{0}' {1} (reached from handler '{2}'); every open file shares a static, so one open's state becomes another's: return the state from open (OpenResult<T>) and take it as the handlers' first parameter",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Per-open state belongs in file->private_data, which the generated thunks manage for an open handler returning OpenResult<T>: created at open, handed to every op of that file, freed at release. A static keyed by the file leaks on a missed release, outlives the file and races with other opens; a static overwritten by each open is simply shared.",
+        helpLinkUri: HelpLink("KOPS0017"));
+
+    /// <summary>KOPS0018: module init publishes a table before the data its handlers read.</summary>
+    public static readonly DiagnosticDescriptor PublishedBeforeInitialised = new(
+        id: "KOPS0018",
+        title: "Module init publishes a table before the data its handlers read",
+        messageFormat: "'{0}' writes {1} after '{2}' published '{3}', whose handlers read it; from that call on any CPU may run them and see it unset: write it before the registration",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "proc_create_data, cdev_add, misc_register and debugfs_create_file make the table callable when they return. Everything its handlers read must be complete before that call: the order seed 001 admits is unsound.",
+        helpLinkUri: HelpLink("KOPS0018"),
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
+
+    /// <summary>KOPS0019: a read or write handler bypasses its position.</summary>
+    public static readonly DiagnosticDescriptor PositionBypassed = new(
+        id: "KOPS0019",
+        title: "Read or write handler bypasses its position",
+        messageFormat: "'{0}' {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A read or write works at its ref long position: f_pos for read(2) (under f_pos_lock where that applies), the offset for pread(2); the VFS stores what the handler leaves there. f_pos read directly is racy and wrong for pread, and a seekable read that never advances its position returns the same bytes forever.",
+        helpLinkUri: HelpLink("KOPS0019"));
+
     /// <summary>Every descriptor, in id order.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         SignatureMismatch, NotStatic, InvalidHandlerType, DuplicateSlot, NoSuchSlot, UnsafeNotAllowed,
         HandlerCapturesState, AsyncHandler, BlocksOnTask, UnsynchronizedStaticWrite, StatefulMaterializedCallback,
-        MultipleKinds, DeclaredOpsMismatch, SeekableWithoutLseek);
+        MultipleKinds, DeclaredOpsMismatch, SeekableWithoutLseek, ErrnoAsNumber, DeferredWorkUsesCallScoped,
+        PerOpenStateInStatic, PublishedBeforeInitialised, PositionBypassed);
 
     /// <summary>The descriptors the generator reports rather than an analyzer (part of <see cref="All"/>).</summary>
     public static ImmutableArray<DiagnosticDescriptor> ReportedByGenerator => GeneratorDiagnostics.All;
