@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace KernelOps.CodeFixes;
 
@@ -42,7 +43,11 @@ public sealed class MakePartialCodeFix : CodeFixProvider
     }
 }
 
-/// <summary>KOPS0002: makes the handler method static.</summary>
+/// <summary>
+/// KOPS0002: makes the handler method static. Not offered when the body uses the instance (its
+/// fields, properties, methods or <c>this</c>): the result would not compile, and where that state
+/// should live (per-open state, the registration's data, a static with a lock) is a design choice.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeStaticCodeFix)), Shared]
 public sealed class MakeStaticCodeFix : CodeFixProvider
 {
@@ -60,6 +65,17 @@ public sealed class MakeStaticCodeFix : CodeFixProvider
         Diagnostic diagnostic = context.Diagnostics[0];
         if (await SyntaxEdits.FindAsync(context, diagnostic).ConfigureAwait(false) is not { } found) return;
         if (found.Node.AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault() is not { } method) return;
+        if (await UsesInstanceAsync(context.Document, method, context.CancellationToken).ConfigureAwait(false)) return;
         context.RegisterCodeFix(SyntaxEdits.Replace(Title, context.Document, found.Root, method, SyntaxEdits.WithModifier(method, SyntaxKind.StaticKeyword)), diagnostic);
+    }
+
+    /// <summary>True when the method's body reaches <c>this</c> or <c>base</c>, explicitly or through an instance member.</summary>
+    private static async Task<bool> UsesInstanceAsync(Document document, MethodDeclarationSyntax method, System.Threading.CancellationToken cancellationToken)
+    {
+        SyntaxNode? body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
+        if (body is null) return false;
+        SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (model?.GetOperation(body, cancellationToken) is not { } operation) return true; // cannot tell: do not offer a fix that may not compile
+        return operation.DescendantsAndSelf().Any(o => o is IInstanceReferenceOperation);
     }
 }

@@ -82,6 +82,24 @@ internal static class Verify
         return test.RunAsync(CancellationToken.None);
     }
 
+    /// <summary>A diagnostic of a KernelOps rule, for tests that list them instead of marking them up.</summary>
+    public static DiagnosticResult Diagnostic(string id) =>
+        new(KernelOps.Analyzers.Tests.Catalogue.Rules.Single(r => r.Id == id));
+
+    /// <summary>
+    /// Applies <typeparamref name="TCodeFix"/> and compares with <paramref name="fixedSource"/>, with
+    /// <paramref name="expected"/> listed (not marked up) before and after: for a diagnostic no fix removes.
+    /// </summary>
+    public static Task CodeFix<TAnalyzer, TCodeFix>(string source, string fixedSource, DiagnosticResult[] expected)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TAnalyzer, TCodeFix> { TestCode = source, FixedCode = fixedSource };
+        test.ExpectedDiagnostics.AddRange(expected);
+        test.FixedState.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync(CancellationToken.None);
+    }
+
     /// <summary>Applies <typeparamref name="TCodeFix"/> to the markup's diagnostics and compares with <paramref name="fixedSource"/>.</summary>
     public static Task CodeFix<TAnalyzer, TCodeFix>(string source, string fixedSource, params string[] disabled)
         where TAnalyzer : DiagnosticAnalyzer, new()
