@@ -171,7 +171,7 @@ internal static partial class Uptime
 
     [Read]
     private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) =>
-        DebugFsText.ReadFromBuffer(ref destination, ref position, System.Text.Encoding.ASCII.GetBytes(s_text ?? string.Empty));
+        destination.SimpleReadFromBuffer(ref position, System.Text.Encoding.ASCII.GetBytes(s_text ?? string.Empty));
 }
 
 internal sealed class UptimeModule : KernelOps.Model.IKernelModule
