@@ -4,7 +4,8 @@ using KernelOps.Analyzers.Tests.Infrastructure;
 namespace KernelOps.Analyzers.Tests;
 
 /// <summary>
-/// KOPS0007-KOPS0014, each with cases it must report (markup <c>{|KOPSnnnn:...|}</c> gives id and
+/// KOPS0007-KOPS0014 (KOPS0008 is the generator's: GeneratorDiagnosticTests; KOPS0015-KOPS0019 are in
+/// SoundnessRuleTests), each with cases it must report (markup <c>{|KOPSnnnn:...|}</c> gives id and
 /// span) and close cases it must not. KOPS0001-KOPS0006 are covered in KernelOps.Generators.Tests,
 /// next to the discovery they share with the generator. Sources that are not about seeking disable
 /// KOPS0014 so each case shows one rule.

@@ -124,6 +124,27 @@ public class SoundnessRuleTests
         """);
 
     [Test]
+    public Task Kops0016_StatefulHandlers() => Body("""
+        using System.Threading.Tasks;
+        sealed class Session { public int Calls; }
+        [FileOperations(NonSeekable = true)]
+        static partial class H
+        {
+            static void Log(nuint address) { }
+
+            [Open] static OpenResult<Session> Open(Inode inode, FileRef file) => new Session();
+
+            [Ioctl]
+            static KResult<long> Ioctl(Session session, FileRef file, uint command, nuint argument)
+            {
+                _ = Task.Run(() => session.Calls++);                 // the per-open state: its own data
+                _ = Task.Run(() => Log({|KOPS0016:argument|}));       // the user address of this call
+                return 0L;
+            }
+        }
+        """);
+
+    [Test]
     public Task Kops0016_DeferredWorkOnItsOwnDataIsFine() => Body("""
         using System;
         using System.Collections.Generic;
