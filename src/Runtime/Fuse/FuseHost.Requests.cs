@@ -339,9 +339,15 @@ public sealed unsafe partial class FuseHost
 
     // ---- helpers ----------------------------------------------------------------------------
 
-    /// <summary>A request threw: the caller gets EIO and the kernel log says why (as a thunk's catch does).</summary>
-    internal void LogFailure(string operation, Exception e) =>
-        _kernel.Log.Printk($"fuse: {MountPoint}: {operation} failed with {e.GetType().Name}: {e.Message}");
+    // A process can repeat a failing request in a loop: the line is printk_ratelimited.
+    private static readonly RateLimitSite RequestFailures = new("kernelops_fuse_request");
+
+    /// <summary>A request threw: the caller gets EIO and the kernel log says why (as a thunk's catch does), rate-limited.</summary>
+    internal void LogFailure(string operation, Exception e)
+    {
+        if (_kernel.Log.RateLimit(RequestFailures))
+            _kernel.Log.Printk($"fuse: {MountPoint}: {operation} failed with {e.GetType().Name}: {e.Message}");
+    }
 
     private static int FdOf(FuseFileInfo* fi) =>
         fi == null || fi->fh == 0 ? -1 : (int)((fi->fh & ~PositionlessBit) - 1);

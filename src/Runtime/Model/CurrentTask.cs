@@ -52,11 +52,28 @@ internal static class CurrentTask
         public void Dispose() => t_task = _previous;
     }
 
-    /// <summary>printk for code that has no kernel reference (thunks); stderr outside any task.</summary>
+    // The thunk adapters' one printk site: a handler that throws or misbehaves on every call under a
+    // fuzz loop must not flood the log, so its lines are printk_ratelimited, per kernel.
+    private static readonly RateLimitSite HandlerErrors = new("kernelops_handler");
+
+    // Outside any task there is no kernel log: stderr gets the same limit, process-wide.
+    private static readonly RateLimiter OrphanLimiter = new(TimeProvider.System);
+
+    /// <summary>
+    /// printk_ratelimited for code that has no kernel reference (the thunk adapters' error lines):
+    /// at most <see cref="RateLimitSite.DefaultBurst"/> lines per kernel every 5 seconds, then one
+    /// "<c>kernelops_handler: N callbacks suppressed</c>". Stderr outside any task, limited the same way.
+    /// </summary>
     public static void Printk(string line)
     {
-        if (t_task?.Log is { } log) log.Printk(line);
-        else Console.Error.WriteLine(line);
+        if (t_task?.Log is { } log)
+        {
+            log.PrintkRatelimited(HandlerErrors, line);
+            return;
+        }
+        bool allowed = OrphanLimiter.Check(HandlerErrors, out long missed);
+        if (missed != 0) Console.Error.WriteLine($"{HandlerErrors.Function}: {missed} callbacks suppressed");
+        if (allowed) Console.Error.WriteLine(line);
     }
 }
 

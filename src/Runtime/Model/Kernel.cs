@@ -27,9 +27,13 @@ public sealed class Kernel : IDisposable
     /// </summary>
     /// <param name="logCapacity">Lines the kernel log keeps.</param>
     /// <param name="randomSeed">Seeds <see cref="GetRandomBytes"/> so runs repeat; null for an unpredictable seed.</param>
-    public Kernel(int logCapacity = 4096, int? randomSeed = null)
+    /// <param name="clock">
+    /// The kernel's time (its jiffies), which the log's rate limits count in; the system clock when
+    /// null. A test passes its own to step time instead of sleeping.
+    /// </param>
+    public Kernel(int logCapacity = 4096, int? randomSeed = null, TimeProvider? clock = null)
     {
-        Log = new KernelLog(logCapacity);
+        Log = new KernelLog(logCapacity, clock);
         Sanitizer = new KernelSanitizer(Log);
         FaultInjection = new FaultInjection(Log);
         _random = randomSeed is { } seed ? new Random(seed) : new Random();

@@ -296,6 +296,9 @@ public sealed class LoadedModule
 /// </summary>
 public sealed class ModuleRegistry
 {
+    // printk_ratelimited's static state for the refused-rmmod line
+    private static readonly RateLimitSite RefusedUnload = new("delete_module");
+
     private readonly Kernel _kernel;
     private readonly Lock _moduleMutex = new();
     private readonly List<LoadedModule> _modules = new(); // load order
@@ -378,7 +381,10 @@ public sealed class ModuleRegistry
             if (loaded.State != ModuleState.Live) return Errno.EBUSY;
             if (!loaded.TryReleaseBase())
             {
-                _kernel.Log.Printk($"kernelops: module '{name}' is in use (refcount {loaded.ReferenceCount})");
+                // Linux's delete_module says nothing here (rmmod prints "Module is in use"); the
+                // model says why, rate-limited: a reload loop must not flood the log.
+                if (_kernel.Log.RateLimit(RefusedUnload))
+                    _kernel.Log.Printk($"kernelops: module '{name}' is in use (refcount {loaded.ReferenceCount})");
                 return Errno.EAGAIN;
             }
             loaded.State = ModuleState.Going;
