@@ -232,7 +232,7 @@ public sealed unsafe class FileReference : IDisposable
     {
         _file = file;
         _kernel = kernel;
-        Interlocked.Increment(ref file.Counters.FileReferences);
+        file.Counters.Update(fileReferences: 1);
     }
 
     /// <summary>True once <see cref="Dispose"/> has dropped the reference.</summary>
@@ -256,7 +256,7 @@ public sealed unsafe class FileReference : IDisposable
     {
         Model.OpenFile? file = Interlocked.Exchange(ref _file, null);
         if (file is null) return;
-        Interlocked.Decrement(ref file.Counters.FileReferences);
+        file.Counters.Update(fileReferences: -1);
         if (Model.CurrentTask.Kernel is null && _kernel is { } kernel)
         {
             // A kernel thread's context: the release handler's printk reaches this kernel's log.

@@ -33,7 +33,7 @@ public sealed class IoMem : IDisposable
         PhysicalAddress = physicalAddress;
         Length = length;
         Name = name;
-        Interlocked.Increment(ref model.Counters.IoMappings);
+        model.Counters.Update(ioMappings: 1);
     }
 
     /// <summary>The physical address the mapping starts at.</summary>
@@ -82,7 +82,7 @@ public sealed class IoMem : IDisposable
     {
         if (Interlocked.Exchange(ref _mapped, 0) == 0) return;
         _unmappedBecause = because;
-        Interlocked.Decrement(ref _model.Counters.IoMappings);
+        _model.Counters.Update(ioMappings: -1);
     }
 
     /// <inheritdoc/>

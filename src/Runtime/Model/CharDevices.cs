@@ -29,7 +29,7 @@ public abstract class DeviceRegistration : IDisposable
         if (data is not null)
         {
             _dataWord = GCHandle.ToIntPtr(GCHandle.Alloc(data));
-            Interlocked.Increment(ref counters.Handles);
+            counters.Update(handles: 1);
         }
     }
 
@@ -80,7 +80,7 @@ public abstract class DeviceRegistration : IDisposable
         GCHandle handle = GCHandle.FromIntPtr(word);
         object? data = handle.Target;
         handle.Free();
-        Interlocked.Decrement(ref _counters.Handles);
+        _counters.Update(handles: -1);
         if (Gate is not null && data is IDisposable disposable)
         {
             // the cdev's release (video_device.release): the driver's refcounted state goes now

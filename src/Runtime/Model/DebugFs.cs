@@ -247,13 +247,13 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
         }
         // SAFETY: a fresh zeroed allocation owned by this entry until its last PutNode.
         _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
-        Interlocked.Increment(ref debugFs.Counters.Inodes);
+        debugFs.Counters.Update(inodes: 1);
         _inode->i_mode = mode;
         _inode->i_ino = ino;
         if (data is not null)
         {
             _inode->i_private = _dataWord = GCHandle.ToIntPtr(GCHandle.Alloc(data));
-            Interlocked.Increment(ref debugFs.Counters.Handles);
+            debugFs.Counters.Update(handles: 1);
         }
         IsLinked = parent is null;
     }
@@ -338,7 +338,7 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
         FreeData();
         NativeMemory.Free(_inode);
         _inode = null;
-        Interlocked.Decrement(ref DebugFs.Counters.Inodes);
+        DebugFs.Counters.Update(inodes: -1);
     }
 
     private void FreeData()
@@ -348,7 +348,7 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
         Volatile.Write(ref _inode->i_private, 0);
         if (word == 0) return;
         GCHandle.FromIntPtr(word).Free();
-        Interlocked.Decrement(ref DebugFs.Counters.Handles);
+        DebugFs.Counters.Update(handles: -1);
     }
 
     /// <summary>After unlinking: drain (files), free the data word, drop the registration's reference.</summary>

@@ -139,7 +139,7 @@ internal abstract unsafe class CountedInode
         _counters = counters;
         // SAFETY: a fresh zeroed allocation owned by this node until its last PutNode.
         _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
-        Interlocked.Increment(ref counters.Inodes);
+        counters.Update(inodes: 1);
         _inode->i_mode = mode;
         _inode->i_rdev = rdev;
         _inode->i_ino = ino;
@@ -164,6 +164,6 @@ internal abstract unsafe class CountedInode
         // points at the inode any more.
         NativeMemory.Free(_inode);
         _inode = null;
-        Interlocked.Decrement(ref _counters.Inodes);
+        _counters.Update(inodes: -1);
     }
 }

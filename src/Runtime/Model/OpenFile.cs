@@ -139,9 +139,8 @@ internal sealed unsafe class OpenFile
     {
         var file = new OpenFile(counters, node, dispatch);
         file.File = (NativeFile*)NativeMemory.AllocZeroed((nuint)sizeof(NativeFile));
-        Interlocked.Increment(ref counters.Files);
         file._self = GCHandle.Alloc(file);
-        Interlocked.Increment(ref counters.Handles);
+        counters.Update(files: 1, handles: 1); // one update: a snapshot never sees a file without its handle
         // SAFETY: File was just allocated, zeroed and is owned by this record until __fput.
         file.File->f_model = GCHandle.ToIntPtr(file._self);
         file.File->f_inode = node.Inode;
@@ -215,10 +214,9 @@ internal sealed unsafe class OpenFile
             Cdev = null;
             file->f_model = 0;
             _self.Free();
-            Interlocked.Decrement(ref _counters.Handles);
             NativeMemory.Free(file);
             File = null;
-            Interlocked.Decrement(ref _counters.Files);
+            _counters.Update(files: -1, handles: -1);
             Node.PutNode();
         }
     }

@@ -253,13 +253,13 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         }
         // SAFETY: a fresh zeroed allocation owned by this entry until its last PutNode.
         _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
-        Interlocked.Increment(ref procFs.Counters.Inodes);
+        procFs.Counters.Update(inodes: 1);
         _inode->i_mode = mode;
         _inode->i_ino = ino;
         if (data is not null)
         {
             _inode->i_private = GCHandle.ToIntPtr(GCHandle.Alloc(data));
-            Interlocked.Increment(ref procFs.Counters.Handles);
+            procFs.Counters.Update(handles: 1);
         }
         _linked = parent is null; // the root is live from the start; others when inserted
     }
@@ -345,7 +345,7 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         FreeData();
         NativeMemory.Free(_inode);
         _inode = null;
-        Interlocked.Decrement(ref ProcFs.Counters.Inodes);
+        ProcFs.Counters.Update(inodes: -1);
     }
 
     /// <summary>Frees an entry that was never linked (registration failed).</summary>
@@ -356,7 +356,7 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         nint word = Interlocked.Exchange(ref _inode->i_private, 0);
         if (word == 0) return;
         GCHandle.FromIntPtr(word).Free();
-        Interlocked.Decrement(ref ProcFs.Counters.Handles);
+        ProcFs.Counters.Update(handles: -1);
     }
 
     /// <summary>After unlinking: drain and release (proc_entry_rundown), then drop the registration's reference.</summary>

@@ -135,7 +135,7 @@ public sealed unsafe partial class UserProcess : IDisposable
             _fds[fd] = null;
             if (fd < _nextFd) _nextFd = fd;
         }
-        Interlocked.Decrement(ref Kernel.Counters.Descriptors);
+        Kernel.Counters.Update(descriptors: -1);
         // mirrors fs/open.c:filp_close -> filp_flush: ->flush on every close, its result is close's
         int retval = file.Dispatch.Flush(file.File, null);
         file.PutFileCount();
@@ -155,7 +155,7 @@ public sealed unsafe partial class UserProcess : IDisposable
             file.GetFileCount();
             _fds[newFd] = file;
             _nextFd = newFd + 1;
-            Interlocked.Increment(ref Kernel.Counters.Descriptors);
+            Kernel.Counters.Update(descriptors: 1);
             return newFd;
         }
     }
@@ -576,7 +576,7 @@ public sealed unsafe partial class UserProcess : IDisposable
                 _fds[fd] = null;
             }
         }
-        Interlocked.Add(ref Kernel.Counters.Descriptors, -files.Count);
+        Kernel.Counters.Update(descriptors: -files.Count);
         using (EnterTask())
         {
             // exit_files → close_files → filp_close: flush, then fput
@@ -664,7 +664,7 @@ public sealed unsafe partial class UserProcess : IDisposable
             if (_exited) return false;
             _fds[fd] = file;
         }
-        Interlocked.Increment(ref Kernel.Counters.Descriptors);
+        Kernel.Counters.Update(descriptors: 1);
         return true;
     }
 

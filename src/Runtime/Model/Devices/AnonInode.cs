@@ -85,7 +85,7 @@ public static class AnonInode
         NativeFile* f = file.File;
         f->f_device = device?.DataWord ?? 0;
         f->private_data = GCHandle.ToIntPtr(GCHandle.Alloc(state));
-        Interlocked.Increment(ref kernel.Counters.Handles);
+        kernel.Counters.Update(handles: 1);
         // mirrors fs/file_table.c:alloc_file: OPEN_FMODE, FMODE_OPENED, FMODE_CAN_READ/WRITE from the fops
         FMode mode = Vfs.OpenFmode(flags) | FMode.FMODE_OPENED;
         if ((mode & FMode.FMODE_READ) != 0 && dispatch.HasRead) mode |= FMode.FMODE_CAN_READ;

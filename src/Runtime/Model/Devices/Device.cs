@@ -34,12 +34,12 @@ public sealed unsafe class Device
         _resources = resources;
         Devres = new DevresList(this);
         _self = GCHandle.Alloc(this);
-        Interlocked.Increment(ref Model.Counters.Handles);
+        Model.Counters.Update(handles: 1);
         // SAFETY: a fresh zeroed allocation owned by this device until its last Put.
         _native = (NativePlatformDevice*)NativeMemory.AllocZeroed((nuint)sizeof(NativePlatformDevice));
         _native->dev_model = GCHandle.ToIntPtr(_self);
         _native->id = id;
-        Interlocked.Increment(ref Model.Counters.Devices);
+        Model.Counters.Update(devices: 1);
     }
 
     /// <summary>dev_name: the platform device name with its instance (<c>pl061.0</c>), unique on the bus.</summary>
@@ -122,9 +122,9 @@ public sealed unsafe class Device
         _native->dev_model = 0;
         NativeMemory.Free(_native);
         _native = null;
-        Interlocked.Decrement(ref Model.Counters.Devices);
+        Model.Counters.Update(devices: -1);
         _self.Free();
-        Interlocked.Decrement(ref Model.Counters.Handles);
+        Model.Counters.Update(handles: -1);
     }
 
     /// <summary>

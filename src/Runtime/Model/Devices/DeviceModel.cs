@@ -90,7 +90,7 @@ internal sealed unsafe class AnonInodeNode : IVfsNode
         _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
         _inode->i_mode = 0x180; // S_IRUSR | S_IWUSR, no S_IFMT: alloc_anon_inode
         _inode->i_ino = 1;
-        Interlocked.Increment(ref counters.Inodes);
+        counters.Update(inodes: 1);
     }
 
     public NativeInode* Inode => _inode;
@@ -111,7 +111,7 @@ internal sealed unsafe class AnonInodeNode : IVfsNode
         if (left < 0) throw new InvalidOperationException("anon inode reference count underflow");
         NativeMemory.Free(_inode);
         _inode = null;
-        Interlocked.Decrement(ref _counters.Inodes);
+        _counters.Update(inodes: -1);
     }
 
     public IVfsNode? Lookup(string name) => null;

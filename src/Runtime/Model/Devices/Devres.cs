@@ -47,7 +47,7 @@ internal sealed class DevresList(Device device)
     {
         var node = new DevresNode(name, release);
         lock (_lock) _nodes.Add(node);
-        Interlocked.Increment(ref device.Model.Counters.DevresNodes);
+        device.Model.Counters.Update(devresNodes: 1);
         if (device.Model.LogDevres) device.Log($"DEVRES ADD {name}");
         return node;
     }
@@ -97,7 +97,7 @@ internal sealed class DevresList(Device device)
         }
         finally
         {
-            Interlocked.Decrement(ref device.Model.Counters.DevresNodes);
+            device.Model.Counters.Update(devresNodes: -1);
         }
     }
 }

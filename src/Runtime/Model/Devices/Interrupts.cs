@@ -153,7 +153,7 @@ public sealed class InterruptController
             line.Disabled = false;
             // irq_startup: a level line already asserted fires at once; an edge seen with no handler is gone.
             line.Pending = line.Trigger == IrqTrigger.Level && line.Asserted;
-            Interlocked.Increment(ref _model.Counters.IrqActions);
+            _model.Counters.Update(irqActions: 1);
             EnsureThreadLocked();
             TriggerLocked(line);
             return action;
@@ -174,7 +174,7 @@ public sealed class InterruptController
             }
             if (line.Action == action) line.Action = null;
             action.Freed = true;
-            Interlocked.Decrement(ref _model.Counters.IrqActions);
+            _model.Counters.Update(irqActions: -1);
             if (Thread.CurrentThread == _thread && line.RunningAction == action)
             {
                 // synchronize_irq would wait for the caller itself.

@@ -197,7 +197,7 @@ public sealed class IoMemoryMap
             }
             var region = new IoRegion(start, size, name);
             _regions.Add(region);
-            Interlocked.Increment(ref _counters.IoRegions);
+            _counters.Update(ioRegions: 1);
             return region;
         }
     }
@@ -211,7 +211,7 @@ public sealed class IoMemoryMap
             region.Released = true;
             _regions.Remove(region);
         }
-        Interlocked.Decrement(ref _counters.IoRegions);
+        _counters.Update(ioRegions: -1);
     }
 
     /// <summary>The attached window containing the whole range, or null (a mapping of nothing reads all-ones).</summary>
