@@ -197,4 +197,54 @@ public class DeviceTests
             if (!selector.HasExited) selector.Kill(entireProcessTree: true);
         }
     }
+
+    [Test, CancelAfter(60_000)]
+    public void A_writer_queued_behind_one_asleep_in_the_driver_cannot_be_killed_until_that_one_returns()
+    {
+        // The real kernel's limit README states next to these notes: FUSE serialises direct-I/O
+        // writes on one inode (fs/fuse/file.c: fuse_direct_write_iter takes inode_lock in
+        // fuse_dio_lock before it sends the request), so a writer queued behind one asleep in the
+        // driver sleeps uninterruptibly, even with O_NONBLOCK and even after SIGKILL, until the
+        // first returns; signalling the first one ends both.
+        const int SysWrite = 1, SigKill = 9;
+        using var m = DeviceMount.PipeDevice(capacity: 16);
+        string pipe = m.Real("/dev/scullpipe");
+        // A model process keeps the pipe open (scullpipe drops its data at the last close) and fills it.
+        using UserProcess keeper = m.Kernel.CreateProcess("keeper");
+        int fd = keeper.Open("/dev/scullpipe", OpenFlags.O_RDWR);
+        Assert.That(keeper.Write(fd, keeper.Memory.Map(16).Address, 16), Is.EqualTo((nint)16));
+
+        using var first = Machine.Start("python3", [Script, "write", pipe, "4"]);
+        System.Diagnostics.Process? second = null;
+        try
+        {
+            Assert.That(Machine.WaitUntil(() => m.Pipe!.Pipe.WriteQueue.WaiterCount == 1, Bound), Is.True, "the first writer sleeps in the driver");
+            System.Diagnostics.Process queued = second = Machine.Start("python3", [Script, "write-nonblock", pipe, "4"]);
+            Assert.That(Machine.WaitUntil(() => ProcStatus.AsleepUninterruptiblyIn(queued, SysWrite), Bound), Is.True,
+                "the O_NONBLOCK writer waits for the inode lock in the kernel, uninterruptibly");
+            Assert.That(m.Pipe!.Pipe.WriteQueue.WaiterCount, Is.EqualTo(1), "its write never reached the host");
+
+            queued.Kill(); // SIGKILL
+            // It cannot act on the signal while the first writer holds the lock: the signal stays
+            // pending and the process stays (a killable sleep would have ended at once).
+            Assert.That(queued.WaitForExit(1000), Is.False, "SIGKILLed, still waiting behind the first writer");
+            Assert.That(ProcStatus.SignalPending(queued, SigKill), Is.True, "with its SIGKILL pending");
+
+            // What a user can do: signal the writer that holds the lock. FUSE_INTERRUPT reaches
+            // its request, the driver's sleep ends with EINTR, and the queued writer goes too.
+            Machine.Run("kill", ["-TERM", first.Id.ToString()]);
+            Assert.That(first.WaitForExit((int)Bound.TotalMilliseconds), Is.True, "the first writer died of its SIGTERM");
+            Assert.That(queued.WaitForExit((int)Bound.TotalMilliseconds), Is.True, "then the queued one died of its SIGKILL");
+            Assert.That(m.Pipe.Pipe.WriteQueue.WaiterCount, Is.Zero);
+            Assert.That(m.Pipe.Pipe.Used, Is.EqualTo(16), "neither wrote a byte");
+            Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0, Bound), Is.True, "both files released");
+        }
+        finally
+        {
+            if (second is { HasExited: false }) second.Kill(entireProcessTree: true);
+            if (!first.HasExited) first.Kill(entireProcessTree: true);
+            second?.Dispose();
+        }
+        Assert.That(keeper.Close(fd), Is.Zero);
+    }
 }

@@ -7,6 +7,8 @@ usage: devops.py COMMAND PATH [ARG]
   resize PATH N         ioctl(PIPE_IOC_RESIZE, N), then GETINFO
   getinfo-null PATH     ioctl(PIPE_IOC_GETINFO, NULL): prints the errno name
   select PATH MS        select(2) for reading with a timeout: prints readable or timeout
+  write PATH N          one blocking write(2) of N bytes; prints how many were written
+  write-nonblock PATH N the same on an O_NONBLOCK open; prints the count or the errno name
 """
 import errno
 import fcntl
@@ -60,6 +62,13 @@ def main():
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         r, _, _ = select.select([fd], [], [], int(sys.argv[3]) / 1000)
         print('readable' if r else 'timeout')
+    elif command in ('write', 'write-nonblock'):
+        flags = os.O_WRONLY | (os.O_NONBLOCK if command == 'write-nonblock' else 0)
+        fd = os.open(path, flags)
+        try:
+            print(os.write(fd, b'w' * int(sys.argv[3])))
+        except OSError as e:
+            print(errno.errorcode[e.errno])
     else:
         sys.exit('unknown command ' + command)
     sys.stdout.flush()
