@@ -5,6 +5,7 @@ using System.Text;
 using System.Threading;
 using KernelOps.Abi;
 using KernelOps.Model;
+using KernelOps.Runtime.Tests.Model.Devices;
 
 namespace KernelOps.Runtime.Tests.Model;
 
@@ -117,6 +118,32 @@ internal sealed class KernelLogTests
         Assert.That(lines[^2], Is.EqualTo($"kernelops_handler: {1000 - RateLimitSite.DefaultBurst} callbacks suppressed"));
         Assert.That(lines[^1], Does.Contain("Tests.Ram.Read threw"));
         Assert.That(p.Close(fd), Is.Zero);
+    }
+
+    [Test]
+    public void An_interrupt_handler_throwing_on_every_interrupt_of_a_storm_logs_one_burst()
+    {
+        const int interrupts = 100;
+        var clock = new ManualClock();
+        using var kernel = new Kernel(clock: clock);
+        const string name = "kernellog-storm";
+        var hardware = new TestRegisters();
+        MmioWindow window = kernel.DeviceModel.IoMemory.Attach(hardware, 0x100);
+        InterruptLine line = kernel.DeviceModel.Interrupts.AllocateLine(name, IrqTrigger.Edge);
+        hardware.Line = line;
+        TestPlan.Set(name, new TestPlan { Irq = true, OnIrq = _ => throw new InvalidOperationException("storm") });
+        kernel.DeviceModel.Platform.RegisterDriver(name, TestDriver.Table);
+        Device device = kernel.DeviceModel.Platform.Register(name, Bus.IdNone, IoResource.Memory(window), IoResource.Irq(line));
+        Assert.That(device.IsBound, Is.True);
+        for (int i = 1; i <= interrupts; i++)
+        {
+            line.Pulse();
+            Assert.That(SpinWait.SpinUntil(() => line.Count >= i, TimeSpan.FromMinutes(1)), Is.True, $"interrupt {i} handled");
+        }
+
+        Assert.That(kernel.Log.Lines.Count(l => l.Contains("threw System.InvalidOperationException: storm")), Is.EqualTo(RateLimitSite.DefaultBurst));
+        Assert.That(kernel.Log.Suppressed, Is.EqualTo(interrupts - RateLimitSite.DefaultBurst));
+        line.Dispose();
     }
 
     [Test]

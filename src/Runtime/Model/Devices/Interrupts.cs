@@ -93,6 +93,9 @@ public sealed class InterruptController
     public const int FirstDynamicIrq = 32;
     private const int NobodyCared = 1000;
 
+    // A handler that throws on every interrupt of a storm must not flood the log: printk_ratelimited.
+    private static readonly RateLimitSite HandlerErrors = new("kernelops_irq_handler");
+
     private readonly DeviceModel _model;
     private readonly Dictionary<int, InterruptLine> _lines = new();
     private readonly Queue<InterruptLine> _queue = new();
@@ -279,7 +282,8 @@ public sealed class InterruptController
             }
             catch (Exception e)
             {
-                kernel.Log.Printk($"irq {line.Number}: handler \"{action.Name}\" threw {e.GetType().FullName}: {e.Message}");
+                if (kernel.Log.RateLimit(HandlerErrors))
+                    kernel.Log.Printk($"irq {line.Number}: handler \"{action.Name}\" threw {e.GetType().FullName}: {e.Message}");
             }
             lock (Lock)
             {
