@@ -87,6 +87,11 @@ public static unsafe class DriverThunkAdapters
             ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: remove of {device.Name}, which has no driver data; nothing to free");
             return;
         }
+        if (!RawPointer.IsHandleOrZero(word))
+        {
+            ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: driver_data of {device.Name} holds 0x{word:x}, which cannot be driver data; nothing freed");
+            return;
+        }
         GCHandle handle = GCHandle.FromIntPtr(word);
         try
         {
@@ -122,7 +127,7 @@ public static unsafe class DriverThunkAdapters
         if (Device.FromNative(pdev) is not { } device) return;
         // SAFETY: as in Probe; remove cannot run concurrently (both hold the device lock).
         nint word = Volatile.Read(ref pdev->driver_data);
-        if (word == 0 || GCHandle.FromIntPtr(word).Target is not TData data)
+        if (RawPointer.HandleTarget(word) is not TData data)
         {
             ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: shutdown of {device.Name}, which has no {typeof(TData).Name}; skipped");
             return;

@@ -21,11 +21,11 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful open: calls the handler and stores its state in private_data.</summary>
     public static int Open<T, TState>(NativeInode* inode, NativeFile* file) where T : IOpenOperation<TState> where TState : class
     {
-        if (file == null) return -(int)Errno.EBADF;
-        if (inode == null) return -(int)Errno.EINVAL;
         try
         {
-            // SAFETY: both pointers are non-null and live for the call (the VFS holds the file it is opening).
+            int refused = ThunkAdapters.CheckInodeFile(inode, file);
+            if (refused != 0) return refused;
+            // SAFETY: both pointers passed CheckInodeFile and are live for the call (the VFS holds the file it is opening).
             OpenResult<TState> result = T.Invoke(new Inode(inode), new FileRef(file));
             if (!result.IsOk) return (int)ThunkAdapters.ErrorReturn<T>(result.Error);
             if (!result.TryGetState(out TState? state)) return (int)ThunkAdapters.Misbehaved<T>("succeeded without a state");
@@ -45,21 +45,25 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful release: takes the state out of private_data (once), calls the handler, drops the state.</summary>
     public static int Release<T, TState>(NativeInode* inode, NativeFile* file) where T : IReleaseOperation<TState> where TState : class
     {
-        if (file == null) return -(int)Errno.EBADF;
-        if (inode == null) return -(int)Errno.EINVAL;
-        // The exchange makes "exactly once" hold even if a buggy caller releases twice.
-        nint word = Interlocked.Exchange(ref file->private_data, 0);
-        if (word == 0)
-        {
-            ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: release of a file with no per-open state; nothing to free");
-            return 0;
-        }
-        // SAFETY: a non-zero private_data on a file with a stateful table is the GCHandle the Open
-        // adapter allocated (nothing else writes it), and the exchange above made this call its only owner.
-        GCHandle handle = GCHandle.FromIntPtr(word);
-        object? target = handle.Target;
+        GCHandle handle = default;
         try
         {
+            int refused = ThunkAdapters.CheckInodeFile(inode, file);
+            if (refused != 0) return refused;
+            // SAFETY: file passed CheckInodeFile. The exchange makes "exactly once" hold even if a
+            // buggy caller releases twice: only one call gets the word.
+            nint word = Interlocked.Exchange(ref file->private_data, 0);
+            if (word == 0)
+            {
+                ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: release of a file with no per-open state; nothing to free");
+                return 0;
+            }
+            if (!RawPointer.IsHandleOrZero(word)) return (int)NotAState<T>(word);
+            // SAFETY: a plausible non-zero private_data on a file with a stateful table is the
+            // GCHandle the Open adapter allocated (nothing else writes it), and the exchange above
+            // made this call its only owner.
+            handle = GCHandle.FromIntPtr(word);
+            object? target = handle.Target;
             if (target is not TState state)
                 return (int)ThunkAdapters.Misbehaved<T>($"found a {target?.GetType().FullName ?? "null"} in private_data instead of a {typeof(TState).FullName}");
             try
@@ -68,20 +72,23 @@ public static unsafe class StatefulThunkAdapters
                 KResult result = T.Invoke(state, new Inode(inode), new FileRef(file));
                 return result.IsOk ? 0 : (int)ThunkAdapters.ErrorReturn<T>(result.Error);
             }
-            catch (Exception e)
-            {
-                return (int)ThunkAdapters.HandlerThrew<T>(e);
-            }
             finally
             {
                 try { (state as IDisposable)?.Dispose(); }
                 catch (Exception e) { ThunkAdapters.HandlerThrew<T>(e); }
             }
         }
+        catch (Exception e)
+        {
+            return (int)ThunkAdapters.HandlerThrew<T>(e);
+        }
         finally
         {
-            handle.Free();
-            CountHandle(file, -1);
+            if (handle.IsAllocated)
+            {
+                handle.Free();
+                CountHandle(file, -1);
+            }
         }
     }
 
@@ -89,11 +96,11 @@ public static unsafe class StatefulThunkAdapters
     public static nint Read<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation<TState> where TState : class
     {
         long streamPosition = 0;
-        nint refused = ThunkAdapters.CheckReadWrite(file, ref count, ref position, &streamPosition);
-        if (refused != 0) return refused;
-        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
         try
         {
+            nint refused = ThunkAdapters.CheckReadWrite(file, ref count, ref position, &streamPosition);
+            if (refused != 0) return refused;
+            if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
             // SAFETY: as ThunkAdapters.Read; the state is kept alive by its handle until release,
             // which cannot run while this call holds the file.
             var destination = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
@@ -109,11 +116,11 @@ public static unsafe class StatefulThunkAdapters
     public static nint Write<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation<TState> where TState : class
     {
         long streamPosition = 0;
-        nint refused = ThunkAdapters.CheckReadWrite(file, ref count, ref position, &streamPosition);
-        if (refused != 0) return refused;
-        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
         try
         {
+            nint refused = ThunkAdapters.CheckReadWrite(file, ref count, ref position, &streamPosition);
+            if (refused != 0) return refused;
+            if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
             // SAFETY: as in Read; the user buffer is only read through copy_from_user.
             var source = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
             return ThunkAdapters.CountReturn<T>(T.Invoke(state, new FileRef(file), source, ref *position), count, read: false);
@@ -127,13 +134,12 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful llseek.</summary>
     public static long Lseek<T, TState>(NativeFile* file, long offset, int whence) where T : ILseekOperation<TState> where TState : class
     {
-        if (file == null) return -(long)Errno.EBADF;
-        // mirrors fs/read_write.c:vfs_llseek: whence above SEEK_MAX is -EINVAL before any handler runs
-        if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
-        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
         try
         {
-            // SAFETY: file is non-null and live for the call; the state as in Read.
+            long refused = ThunkAdapters.CheckLseek(file, whence, out Whence w);
+            if (refused != 0) return refused;
+            if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
+            // SAFETY: file passed CheckLseek and is live for the call; the state as in Read.
             long before = Volatile.Read(ref file->f_pos);
             KResult<long> result = T.Invoke(state, new FileRef(file), offset, w);
             return ThunkAdapters.SetPosition<T>(file, before, result);
@@ -147,12 +153,12 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful ioctl/compat_ioctl.</summary>
     public static nint Ioctl<T, TState>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation<TState> where TState : class
     {
-        if (file == null) return -(nint)Errno.EBADF;
-        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
         try
         {
-            // SAFETY: file is non-null and live for the call; argument is an opaque word the handler
-            // must only dereference through user-copy helpers (UserPtr<T>).
+            if (!RawPointer.IsFile(file)) return -(nint)Errno.EBADF;
+            if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return error;
+            // SAFETY: file passed IsFile and is live for the call; argument is an opaque word the
+            // handler must only dereference through user-copy helpers (UserPtr<T>).
             KResult<long> result = T.Invoke(state, new FileRef(file), command, argument);
             if (!result.TryGetValue(out long value)) return ThunkAdapters.ErrorReturn<T>(result.Error);
             return value >= 0 ? (nint)value : ThunkAdapters.NegativeValue<T>(value);
@@ -166,10 +172,10 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful poll: EPOLLERR for bad input, a missing state or a failure.</summary>
     public static uint Poll<T, TState>(NativeFile* file, NativePollTable* table) where T : IPollOperation<TState> where TState : class
     {
-        if (file == null) return (uint)PollEvents.Err;
-        if (!TryBorrow<T, TState>(file, out TState? state, out _)) return (uint)PollEvents.Err;
         try
         {
+            if (!ThunkAdapters.CheckPoll(file, table)) return (uint)PollEvents.Err;
+            if (!TryBorrow<T, TState>(file, out TState? state, out _)) return (uint)PollEvents.Err;
             // SAFETY: as ThunkAdapters.Poll.
             return (uint)T.Invoke(state, new FileRef(file), new PollTable(table));
         }
@@ -183,12 +189,12 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful flush.</summary>
     public static int Flush<T, TState>(NativeFile* file, void* owner) where T : IFlushOperation<TState> where TState : class
     {
-        if (file == null) return -(int)Errno.EBADF;
-        _ = owner;
-        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return (int)error;
+        _ = owner; // an opaque cookie, never dereferenced
         try
         {
-            // SAFETY: file is non-null and live for the call.
+            if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
+            if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return (int)error;
+            // SAFETY: file passed IsFile and is live for the call.
             KResult result = T.Invoke(state, new FileRef(file));
             return result.IsOk ? 0 : (int)ThunkAdapters.ErrorReturn<T>(result.Error);
         }
@@ -201,12 +207,12 @@ public static unsafe class StatefulThunkAdapters
     /// <summary>Stateful fsync.</summary>
     public static int Fsync<T, TState>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation<TState> where TState : class
     {
-        if (file == null) return -(int)Errno.EBADF;
-        if (start < 0 || end < start) return -(int)Errno.EINVAL;
-        if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return (int)error;
         try
         {
-            // SAFETY: file is non-null and live for the call.
+            int refused = ThunkAdapters.CheckFsync(file, start, end);
+            if (refused != 0) return refused;
+            if (!TryBorrow<T, TState>(file, out TState? state, out nint error)) return (int)error;
+            // SAFETY: file passed IsFile and is live for the call.
             KResult result = T.Invoke(state, new FileRef(file), start, end, datasync != 0);
             return result.IsOk ? 0 : (int)ThunkAdapters.ErrorReturn<T>(result.Error);
         }
@@ -218,23 +224,20 @@ public static unsafe class StatefulThunkAdapters
 
     /// <summary>
     /// Borrows the per-open state. A file without one (open never ran through the stateful
-    /// adapter, or release already took it) answers EBADFD's kernel cousin EINVAL with a log line
-    /// rather than dereferencing nothing.
+    /// adapter, or release already took it), or whose private_data cannot be a handle, answers
+    /// EBADFD's kernel cousin EINVAL with a log line rather than dereferencing nothing.
+    /// The caller has checked <paramref name="file"/> with <see cref="RawPointer.IsFile"/>.
     /// </summary>
     private static bool TryBorrow<T, TState>(NativeFile* file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TState? state, out nint error)
         where T : IHandlerOperation where TState : class
     {
         nint word = Volatile.Read(ref file->private_data);
-        state = null;
+        // SAFETY: a non-zero, plausible private_data is the Open adapter's GCHandle; it is freed only
+        // by Release, which the VFS runs at the last fput, after every other call on the file returned.
+        state = RawPointer.HandleTarget(word) as TState;
         error = 0;
-        if (word != 0)
-        {
-            // SAFETY: a non-zero private_data is the Open adapter's GCHandle; it is freed only by
-            // Release, which the VFS runs at the last fput, after every other call on the file returned.
-            state = GCHandle.FromIntPtr(word).Target as TState;
-        }
         if (state is not null) return true;
-        error = NoState<T, TState>();
+        error = RawPointer.IsHandleOrZero(word) ? NoState<T, TState>() : NotAState<T>(word);
         return false;
     }
 
@@ -243,6 +246,13 @@ public static unsafe class StatefulThunkAdapters
     private static nint NoState<T, TState>() where T : IHandlerOperation
     {
         ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: the file has no {typeof(TState).Name} in private_data; returning -EINVAL");
+        return -(nint)Errno.EINVAL;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nint NotAState<T>(nint word) where T : IHandlerOperation
+    {
+        ThunkAdapters.Log($"kernelops: {ThunkAdapters.SafeName<T>()}: private_data holds 0x{word:x}, which cannot be a per-open state; returning -EINVAL");
         return -(nint)Errno.EINVAL;
     }
 

@@ -13,6 +13,18 @@ namespace KernelOps.Abi;
 /// the C convention; and catches every exception (one crossing the boundary would kill the
 /// process) into -EIO plus a kernel-log line. Generated code calls these; users do not.
 /// </summary>
+/// <remarks>
+/// What the adapters can promise about raw pointers: every argument and field they read is
+/// checked before it is dereferenced, and every dereference is inside the guarded region. A null
+/// pointer, an address in the first 64 KiB (where a C caller's garbage usually lands: small
+/// integers, a NULL struct plus a field offset) or one misaligned for what it points at is
+/// refused with an errno (<see cref="RawPointer"/>); so is a GCHandle word (private_data, f_model,
+/// f_device, i_private) that cannot be one. What they cannot promise: a well-aligned pointer above
+/// 64 KiB into unmapped memory faults when read, and .NET turns such a fault into a fatal
+/// AccessViolation that no catch can stop (only faults inside the first 64 KiB become a catchable
+/// NullReferenceException). The caller (the VFS, the model, or C code) must hand live objects, as
+/// Linux's callers of f_op must.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class ThunkAdapters
 {
@@ -25,12 +37,12 @@ public static unsafe class ThunkAdapters
     /// <summary>open/release: <c>int (*)(struct inode *, struct file *)</c>.</summary>
     public static int InodeFile<T>(NativeInode* inode, NativeFile* file) where T : IInodeFileOperation
     {
-        if (file == null) return -(int)Errno.EBADF;
-        if (inode == null) return -(int)Errno.EINVAL;
         try
         {
-            // SAFETY: both pointers are non-null and, by the caller's contract (the VFS), point at a
-            // live inode and file for the duration of this call; the views do not outlive it.
+            int refused = CheckInodeFile(inode, file);
+            if (refused != 0) return refused;
+            // SAFETY: both pointers passed CheckInodeFile and, by the caller's contract (the VFS),
+            // point at a live inode and file for the duration of this call; the views do not outlive it.
             KResult result = T.Invoke(new Inode(inode), new FileRef(file));
             return result.IsOk ? 0 : (int)ErrorReturn<T>(result.Error);
         }
@@ -44,10 +56,10 @@ public static unsafe class ThunkAdapters
     public static nint Read<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation
     {
         long streamPosition = 0;
-        nint refused = CheckReadWrite(file, ref count, ref position, &streamPosition);
-        if (refused != 0) return refused;
         try
         {
+            nint refused = CheckReadWrite(file, ref count, ref position, &streamPosition);
+            if (refused != 0) return refused;
             // SAFETY: CheckReadWrite's contract: file is live for the call and position points at the
             // caller's loff_t or at streamPosition; the user buffer is only touched through copy_to_user.
             var destination = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
@@ -63,10 +75,10 @@ public static unsafe class ThunkAdapters
     public static nint Write<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation
     {
         long streamPosition = 0;
-        nint refused = CheckReadWrite(file, ref count, ref position, &streamPosition);
-        if (refused != 0) return refused;
         try
         {
+            nint refused = CheckReadWrite(file, ref count, ref position, &streamPosition);
+            if (refused != 0) return refused;
             // SAFETY: as in Read; the user buffer is only read through copy_from_user.
             var source = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
             return CountReturn<T>(T.Invoke(new FileRef(file), source, ref *position), count, read: false);
@@ -80,12 +92,11 @@ public static unsafe class ThunkAdapters
     /// <summary>lseek/llseek: <c>loff_t (*)(struct file *, loff_t, int)</c>.</summary>
     public static long Lseek<T>(NativeFile* file, long offset, int whence) where T : ILseekOperation
     {
-        if (file == null) return -(long)Errno.EBADF;
-        // mirrors fs/read_write.c:vfs_llseek: whence above SEEK_MAX is -EINVAL before any handler runs
-        if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
         try
         {
-            // SAFETY: file is non-null and live for the call.
+            long refused = CheckLseek(file, whence, out Whence w);
+            if (refused != 0) return refused;
+            // SAFETY: file passed CheckFile and is live for the call.
             long before = Volatile.Read(ref file->f_pos);
             KResult<long> result = T.Invoke(new FileRef(file), offset, w);
             return SetPosition<T>(file, before, result);
@@ -99,11 +110,11 @@ public static unsafe class ThunkAdapters
     /// <summary>ioctl/compat_ioctl: <c>long (*)(struct file *, unsigned int, unsigned long)</c>.</summary>
     public static nint Ioctl<T>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation
     {
-        if (file == null) return -(nint)Errno.EBADF;
         try
         {
-            // SAFETY: file is non-null and live for the call; argument is an opaque word the handler
-            // must only dereference through user-copy helpers.
+            if (!RawPointer.IsFile(file)) return -(nint)Errno.EBADF;
+            // SAFETY: file passed IsFile and is live for the call; argument is an opaque word the
+            // handler must only dereference through user-copy helpers.
             KResult<long> result = T.Invoke(new FileRef(file), command, argument);
             if (!result.TryGetValue(out long value)) return ErrorReturn<T>(result.Error);
             return value >= 0 ? (nint)value : NegativeValue<T>(value);
@@ -117,11 +128,11 @@ public static unsafe class ThunkAdapters
     /// <summary>poll: <c>__poll_t (*)(struct file *, struct poll_table_struct *)</c>. A poll cannot return an errno: bad input and failures answer EPOLLERR.</summary>
     public static uint Poll<T>(NativeFile* file, NativePollTable* table) where T : IPollOperation
     {
-        if (file == null) return (uint)PollEvents.Err;
         try
         {
-            // SAFETY: file is non-null and live for the call; table is null or the caller's poll_table
-            // for the duration of the call (PollTable treats null as "queue nothing").
+            if (!CheckPoll(file, table)) return (uint)PollEvents.Err;
+            // SAFETY: file passed IsFile and is live for the call; table is null or the caller's
+            // poll_table for the duration of the call (PollTable treats null as "queue nothing").
             return (uint)T.Invoke(new FileRef(file), new PollTable(table));
         }
         catch (Exception e)
@@ -134,11 +145,11 @@ public static unsafe class ThunkAdapters
     /// <summary>flush: <c>int (*)(struct file *, fl_owner_t)</c>.</summary>
     public static int Flush<T>(NativeFile* file, void* owner) where T : IFlushOperation
     {
-        if (file == null) return -(int)Errno.EBADF;
-        _ = owner; // the files_struct closing the fd; not handed to handlers
+        _ = owner; // the files_struct closing the fd: an opaque cookie, never dereferenced nor handed to handlers
         try
         {
-            // SAFETY: file is non-null and live for the call (filp_flush holds the fd's reference).
+            if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
+            // SAFETY: file passed IsFile and is live for the call (filp_flush holds the fd's reference).
             KResult result = T.Invoke(new FileRef(file));
             return result.IsOk ? 0 : (int)ErrorReturn<T>(result.Error);
         }
@@ -151,12 +162,11 @@ public static unsafe class ThunkAdapters
     /// <summary>fsync: <c>int (*)(struct file *, loff_t start, loff_t end, int datasync)</c>.</summary>
     public static int Fsync<T>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation
     {
-        if (file == null) return -(int)Errno.EBADF;
-        // mirrors fs/sync.c:ksys_sync_file_range's range checks: offsets are non-negative, end >= start
-        if (start < 0 || end < start) return -(int)Errno.EINVAL;
         try
         {
-            // SAFETY: file is non-null and live for the call.
+            int refused = CheckFsync(file, start, end);
+            if (refused != 0) return refused;
+            // SAFETY: file passed IsFile and is live for the call.
             KResult result = T.Invoke(new FileRef(file), start, end, datasync != 0);
             return result.IsOk ? 0 : (int)ErrorReturn<T>(result.Error);
         }
@@ -164,6 +174,41 @@ public static unsafe class ThunkAdapters
         {
             return (int)HandlerThrew<T>(e);
         }
+    }
+
+    // ---- the argument checks, once for the stateless and the stateful adapters -----------------
+
+    /// <summary>open and release: EBADF for a file that cannot be one, EINVAL for such an inode. Returns 0 or -errno.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int CheckInodeFile(NativeInode* inode, NativeFile* file)
+    {
+        if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
+        return RawPointer.IsInode(inode) ? 0 : -(int)Errno.EINVAL;
+    }
+
+    /// <summary>
+    /// lseek: EBADF for a file that cannot be one; whence above SEEK_MAX is EINVAL before any
+    /// handler runs (mirrors fs/read_write.c:vfs_llseek). Returns 0 or -errno.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long CheckLseek(NativeFile* file, int whence, out Whence w)
+    {
+        w = default;
+        if (!RawPointer.IsFile(file)) return -(long)Errno.EBADF;
+        return WhenceExtensions.TryFromRaw(whence, out w) ? 0 : -(long)Errno.EINVAL;
+    }
+
+    /// <summary>poll: the file must be one; the poll_table may be null (queue nothing) but not garbage.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool CheckPoll(NativeFile* file, NativePollTable* table) =>
+        RawPointer.IsFile(file) && (table == null || RawPointer.Is<NativePollTable>(table));
+
+    /// <summary>fsync: the file must be one; mirrors fs/sync.c:ksys_sync_file_range's range checks (offsets non-negative, end &gt;= start).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int CheckFsync(NativeFile* file, long start, long end)
+    {
+        if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
+        return start < 0 || end < start ? -(int)Errno.EINVAL : 0;
     }
 
     /// <summary>
@@ -178,17 +223,21 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>
-    /// The argument checks of every read and write adapter, stateless and stateful: EBADF for no
-    /// file; a stream file's missing position (ksys_read passes file_ppos() == NULL for
-    /// FMODE_STREAM) replaced by <paramref name="streamPosition"/>; the count clamped to
-    /// MAX_RW_COUNT (vfs_read/vfs_write); rw_verify_area's range check. Returns 0 or -errno.
+    /// The argument checks of every read and write adapter, stateless and stateful: EBADF for a
+    /// file that cannot be one; EFAULT for a position pointer that cannot be a loff_t; a stream
+    /// file's missing position (ksys_read passes file_ppos() == NULL for FMODE_STREAM) replaced by
+    /// <paramref name="streamPosition"/>; the count clamped to MAX_RW_COUNT (vfs_read/vfs_write);
+    /// rw_verify_area's range check. Returns 0 or -errno. The user buffer is not checked here: it
+    /// is a user address, only ever reached through copy_to_user/copy_from_user, which fault.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static nint CheckReadWrite(NativeFile* file, ref nuint count, ref long* position, long* streamPosition)
     {
-        if (file == null) return -(nint)Errno.EBADF;
+        if (!RawPointer.IsFile(file)) return -(nint)Errno.EBADF;
         if (position == null) position = streamPosition;
+        else if (!RawPointer.Is<long>(position)) return -(nint)Errno.EFAULT;
         count = Math.Min(count, MaxRwCount);
+        // SAFETY: position is streamPosition or passed RawPointer.Is<long>.
         return PositionRangeValid(*position, count) ? 0 : -(nint)Errno.EINVAL;
     }
 

@@ -95,10 +95,9 @@ public readonly unsafe ref struct FileRef
     /// </summary>
     public T? DeviceData<T>() where T : class
     {
-        nint word = Volatile.Read(ref _file->f_device);
         // SAFETY: f_device is 0 or a GCHandle owned by the device registration, which the open file
         // holds a reference to until its last fput; the handle is freed only after that.
-        return word == 0 ? null : GCHandle.FromIntPtr(word).Target as T;
+        return RawPointer.HandleTarget(Volatile.Read(ref _file->f_device)) as T;
     }
 
     /// <summary>The inode this file was opened on (<c>file_inode(file)</c>).</summary>
@@ -189,10 +188,12 @@ public readonly unsafe ref struct Inode
     /// </summary>
     public T? Data<T>() where T : class
     {
-        nint word = _inode->i_private;
+        // A view of a file's f_inode is not checked by the thunks: refuse an inode that cannot be
+        // one rather than read a handle word from it.
+        if (!RawPointer.IsInode(_inode)) return null;
         // SAFETY: i_private is either 0 or a GCHandle allocated by the model at registration and
         // freed only after the entry's rundown, when no call can hold this inode any more.
-        return word == 0 ? null : GCHandle.FromIntPtr(word).Target as T;
+        return RawPointer.HandleTarget(_inode->i_private) as T;
     }
 
     /// <summary>True when both wrap the same <c>struct inode</c>.</summary>

@@ -75,6 +75,6 @@ public readonly unsafe ref struct PollTable
         if (word == 0) return;
         // SAFETY: _qproc is 0 or a GCHandle the model's do_poll allocated for this call and frees
         // only after every poll call of the syscall has returned.
-        if (GCHandle.FromIntPtr(word).Target is PollWaitQueues queues) queues.QueueProc(queue);
+        if (RawPointer.HandleTarget(word) is PollWaitQueues queues) queues.QueueProc(queue);
     }
 }

@@ -152,9 +152,10 @@ internal sealed unsafe class OpenFile
     /// <summary>The record behind a native file (reads <c>f_model</c>); null if it is not a model file.</summary>
     public static OpenFile? FromNative(NativeFile* file)
     {
-        if (file == null || file->f_model == 0) return null;
-        // SAFETY: f_model is set only by Allocate and cleared before the handle is freed in __fput.
-        return GCHandle.FromIntPtr(file->f_model).Target as OpenFile;
+        if (!RawPointer.IsFile(file)) return null;
+        // SAFETY: f_model is set only by Allocate and cleared before the handle is freed in __fput;
+        // HandleTarget refuses a word that cannot be a handle (a raw file built by C code).
+        return RawPointer.HandleTarget(Volatile.Read(ref file->f_model)) as OpenFile;
     }
 
     /// <summary>

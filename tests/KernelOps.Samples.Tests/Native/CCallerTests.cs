@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -32,26 +31,7 @@ public unsafe class CCallerTests
     private static string? s_library;
 
     [OneTimeSetUp]
-    public void CompileTheCaller()
-    {
-        string source = Path.Combine(TestContext.CurrentContext.TestDirectory, "Native", "proc_ops_caller.c");
-        string output = Path.Combine(Path.GetTempPath(), $"kernelops-proc-ops-caller-{Guid.NewGuid():N}.so");
-        var psi = new ProcessStartInfo("gcc", $"-std=c11 -O2 -Wall -Werror -shared -fPIC -o {output} {source}")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (System.ComponentModel.Win32Exception) { Assert.Ignore("gcc is not installed: cannot build the C caller."); return; }
-        using (p)
-        {
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.That(p.ExitCode, Is.Zero, "gcc failed: " + err);
-        }
-        s_library = output;
-    }
+    public void CompileTheCaller() => s_library = Gcc.CompileShared("proc_ops_caller.c");
 
     [OneTimeTearDown]
     public void Cleanup()

@@ -104,9 +104,10 @@ public sealed unsafe class Device
     /// <summary>The device behind a native <c>struct platform_device</c> (reads <c>dev_model</c>), or null.</summary>
     internal static Device? FromNative(NativePlatformDevice* native)
     {
-        if (native == null || native->dev_model == 0) return null;
-        // SAFETY: dev_model is set at creation and cleared before the handle is freed at the last Put.
-        return GCHandle.FromIntPtr(native->dev_model).Target as Device;
+        if (!RawPointer.Is<NativePlatformDevice>(native)) return null;
+        // SAFETY: dev_model is set at creation and cleared before the handle is freed at the last Put;
+        // HandleTarget refuses a word that cannot be a handle (a struct built by C code).
+        return RawPointer.HandleTarget(Volatile.Read(ref native->dev_model)) as Device;
     }
 
     /// <summary>get_device.</summary>
