@@ -66,7 +66,7 @@ public sealed unsafe partial class UserProcess
     /// a bridge (the FUSE host) needs to know about a file it opened (FMODE_LSEEK, FMODE_PREAD,
     /// FMODE_STREAM), and what no syscall shows a real process.
     /// </summary>
-    internal FMode? FileModeOf(int fd)
+    public FMode? FileModeOf(int fd)
     {
         using FileHandle f = FdGet(fd);
         // SAFETY: FdGet took a reference, so the native file is live until the handle is disposed.

@@ -202,7 +202,7 @@ public sealed unsafe partial class FuseHost
         int n;
         using (Interruptible registration = BeginInterruptible())
         {
-            lock (_pollLock) watcher.Task = TaskWaiter.ForCurrentThread();
+            lock (_pollLock) watcher.Task = KernelTask.Current;
             // a release or unmount before the thread ran: its signal was sent to nobody
             if (watcher.Stopped) n = -(int)Errno.EINTR;
             else n = Process.Poll(new[] { new PollFd(watcher.Fd, watcher.Events) }, -1);
@@ -224,7 +224,7 @@ public sealed unsafe partial class FuseHost
         {
             if (!_pollWatchers.Remove(fd, out PollWatcher? watcher)) return;
             watcher.Stopped = true;
-            watcher.Task?.Signal();
+            watcher.Task?.SendSignal();
         }
     }
 
@@ -237,7 +237,7 @@ public sealed unsafe partial class FuseHost
             foreach (PollWatcher w in _pollWatchers.Values)
             {
                 w.Stopped = true;
-                w.Task?.Signal();
+                w.Task?.SendSignal();
             }
             _pollWatchers.Clear();
             threads = _pollThreads.ToArray();
@@ -254,7 +254,7 @@ public sealed unsafe partial class FuseHost
         public int Fd { get; } = fd;
         public PollEvents Events { get; set; } = events;
         public void* Handle { get; set; } = handle;
-        public TaskWaiter? Task { get; set; }
+        public KernelTask? Task { get; set; }
         public bool Stopped { get; set; }
     }
 
@@ -281,7 +281,7 @@ public sealed unsafe partial class FuseHost
     // Requests that may sleep in a handler (open, read, write, ioctl), by id, across hosts: the
     // interrupt callback gets only the id (it runs with no high-level context).
     private static readonly Lock s_requestsLock = new();
-    private static readonly Dictionary<long, (FuseHost Host, TaskWaiter Task)> s_inFlight = new();
+    private static readonly Dictionary<long, (FuseHost Host, KernelTask Task)> s_inFlight = new();
     private static long s_nextRequest;
 
     /// <summary>
@@ -294,7 +294,7 @@ public sealed unsafe partial class FuseHost
     /// </summary>
     private Interruptible BeginInterruptible()
     {
-        TaskWaiter task = TaskWaiter.ForCurrentThread();
+        KernelTask task = KernelTask.Current;
         long id = Interlocked.Increment(ref s_nextRequest);
         lock (s_requestsLock) s_inFlight.Add(id, (this, task));
         void* request = FuseCallbacks.CurrentRequest(_lib);
@@ -309,7 +309,7 @@ public sealed unsafe partial class FuseHost
     {
         lock (s_requestsLock)
         {
-            if (s_inFlight.TryGetValue(id, out var entry)) entry.Task.Signal();
+            if (s_inFlight.TryGetValue(id, out var entry)) entry.Task.SendSignal();
         }
     }
 
@@ -319,11 +319,11 @@ public sealed unsafe partial class FuseHost
         lock (s_requestsLock)
         {
             foreach (var (host, task) in s_inFlight.Values)
-                if (host == this) task.Signal();
+                if (host == this) task.SendSignal();
         }
     }
 
-    private readonly struct Interruptible(long id, TaskWaiter task) : IDisposable
+    private readonly struct Interruptible(long id, KernelTask task) : IDisposable
     {
         // The request is over: a signal that did not end a sleep is discarded with it, so it
         // cannot hit the next request this worker serves.
