@@ -12,6 +12,9 @@ internal static class KnownNames
     public const string Errno = "KernelOps.Errno";
     public const string FileRef = "KernelOps.FileRef";
     public const string KernelModule = "KernelOps.Model.IKernelModule";
+    public const string DeviceManagedAttribute = "KernelOps.Abi.DeviceManagedAttribute";
+    public const string RevocableWrapperAttribute = "KernelOps.Abi.RevocableWrapperAttribute";
+    public const string ReachableFromFilesAttribute = "KernelOps.Abi.ReachableFromFilesAttribute";
 
     /// <summary>Diagnostic property names shared with the code fixes.</summary>
     public const string SignatureProperty = "Signature";

@@ -202,3 +202,17 @@ internal static partial class Looping
     [Lseek]
     private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Llseek.DefaultLlseek(file, offset, whence, s_text.Length);
 }
+
+// The per-open state holds the mapping itself: after an unplug, the next call uses it unmapped.
+internal sealed class MappedSession(IoMem registers)
+{
+    public IoMem Registers { get; } = registers; // expect: error KOPS0040
+}
+
+[FileOperations(NonSeekable = true)]
+internal static partial class MappedFile
+{
+    [Open]
+    private static OpenResult<MappedSession> Open(Inode inode, FileRef file) =>
+        file.DeviceData<MappedSession>() is { } session ? session : Errno.ENODEV;
+}

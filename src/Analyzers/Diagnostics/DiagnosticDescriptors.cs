@@ -213,12 +213,24 @@ internal static class DiagnosticDescriptors
         description: "A read or write works at its ref long position: f_pos for read(2) (under f_pos_lock where that applies), the offset for pread(2); the VFS stores what the handler leaves there. f_pos read directly is racy and wrong for pread, and a seekable read that never advances its position returns the same bytes forever.",
         helpLinkUri: HelpLink("KOPS0019"));
 
+    /// <summary>KOPS0040: state an open file can reach holds a device-managed resource directly.</summary>
+    public static readonly DiagnosticDescriptor DeviceManagedReachableFromFile = new(
+        id: "KOPS0040",
+        title: "State reachable from an open file holds a device-managed resource",
+        messageFormat: "'{0}' holds '{1}', which is device-managed (released when the driver is unbound), and open files reach it as {2}; a file outlives the binding, so reach it through Revocable<T> or Devres<T>",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The seed's devm_kzalloc-for-chardev-data bug: per-open state and a character device's data live until the last close, devres until unbind. A process that keeps the file open and calls it after an unplug touches a released mapping, interrupt or buffer. Hold such resources behind a revocable reference (Rust for Linux's Devres<T>).",
+        helpLinkUri: HelpLink("KOPS0040"));
+
     /// <summary>Every descriptor, in id order.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         SignatureMismatch, NotStatic, InvalidHandlerType, DuplicateSlot, NoSuchSlot, UnsafeNotAllowed,
         HandlerCapturesState, AsyncHandler, BlocksOnTask, UnsynchronizedStaticWrite, StatefulMaterializedCallback,
         MultipleKinds, DeclaredOpsMismatch, SeekableWithoutLseek, ErrnoAsNumber, DeferredWorkUsesCallScoped,
-        PerOpenStateInStatic, PublishedBeforeInitialised, PositionBypassed);
+        PerOpenStateInStatic, PublishedBeforeInitialised, PositionBypassed,
+        DeviceManagedReachableFromFile);
 
     /// <summary>The descriptors the generator reports rather than an analyzer (part of <see cref="All"/>).</summary>
     public static ImmutableArray<DiagnosticDescriptor> ReportedByGenerator => GeneratorDiagnostics.All;

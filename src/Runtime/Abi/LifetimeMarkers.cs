@@ -28,5 +28,7 @@ public sealed class RevocableWrapperAttribute : Attribute;
 /// misc device (what <c>FileRef.DeviceData</c> returns to every open), the state of an anonymous
 /// file. KOPS0040 checks the argument's type as it checks per-open state.
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+/// On the state type parameter of an operation interface (<c>IOpenOperation&lt;TState&gt;</c>), marks the
+/// per-open state that operation creates.
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.GenericParameter, Inherited = false)]
 public sealed class ReachableFromFilesAttribute : Attribute;

@@ -99,7 +99,7 @@ public interface IFsyncOperation : IHandlerOperation
 [EditorBrowsable(EditorBrowsableState.Never)]
 [PerOpenState(PerOpenStateRole.Create)]
 [OperationAdapter(typeof(StatefulThunkAdapters), nameof(StatefulThunkAdapters.Open))]
-public interface IOpenOperation<TState> : IHandlerOperation where TState : class
+public interface IOpenOperation<[ReachableFromFiles] TState> : IHandlerOperation where TState : class
 {
     /// <summary>Calls the handler.</summary>
     static abstract OpenResult<TState> Invoke(Inode inode, FileRef file);

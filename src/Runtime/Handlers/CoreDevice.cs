@@ -60,11 +60,13 @@ public readonly ref struct CoreDevice
     /// <paramref name="data"/> (what <c>FileRef.DeviceData</c> returns) is disposed, if
     /// <see cref="IDisposable"/>, after that last close.
     /// </summary>
-    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, [ReachableFromFiles] object? data = null, uint minor = CharDeviceRegistry.MiscDynamicMinor) =>
+    [PublishesTable]
+    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, [PublishesTable, ReachableFromFiles] object? data = null, uint minor = CharDeviceRegistry.MiscDynamicMinor) =>
         Device.RegisterMisc(name, fops, data, minor);
 
     /// <summary>A devm cdev (cdev_device_add) on [<paramref name="dev"/>, +<paramref name="count"/>), disconnected and deleted at unbind as <see cref="RegisterMisc"/>.</summary>
-    public CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, [ReachableFromFiles] object? data = null) =>
+    [PublishesTable]
+    public CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, [PublishesTable, ReachableFromFiles] object? data = null) =>
         Device.AddCdev(fops, dev, count, data);
 
     /// <summary>A devm debugfs directory (removed, with everything below it, at unbind); its files pin the driver's module while open.</summary>

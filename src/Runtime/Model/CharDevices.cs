@@ -301,7 +301,7 @@ public sealed unsafe class CharDeviceRegistry
     /// <see cref="FileRef.DeviceData{T}"/>. Dispose the result for cdev_del.
     /// </summary>
     [PublishesTable]
-    public CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, [PublishesTable] object? data = null) =>
+    public CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, [PublishesTable, ReachableFromFiles] object? data = null) =>
         AddCdev(fops, dev, count, data, owner: null);
 
     internal CharDevice AddCdev(OpsTable<FileOperations> fops, uint dev, uint count, object? data, LoadedModule? owner)
@@ -331,7 +331,7 @@ public sealed unsafe class CharDeviceRegistry
     /// </summary>
     /// <exception cref="KernelErrorException">EBUSY when the minor is taken or none is free; EINVAL for a bad name or minor.</exception>
     [PublishesTable]
-    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor = MiscDynamicMinor, [PublishesTable] object? data = null) =>
+    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor = MiscDynamicMinor, [PublishesTable, ReachableFromFiles] object? data = null) =>
         RegisterMisc(name, fops, minor, data, owner: null);
 
     internal MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor, object? data, LoadedModule? owner)

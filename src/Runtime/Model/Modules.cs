@@ -155,12 +155,12 @@ public sealed class ModuleCharDevices
 
     /// <summary>cdev_init + cdev_add with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.AddCdev(OpsTable{KernelOps.Abi.FileOperations}, uint, uint, object?)"/>).</summary>
     [PublishesTable]
-    public CharDevice AddCdev(OpsTable<KernelOps.Abi.FileOperations> fops, uint dev, uint count, [PublishesTable] object? data = null) =>
+    public CharDevice AddCdev(OpsTable<KernelOps.Abi.FileOperations> fops, uint dev, uint count, [PublishesTable, ReachableFromFiles] object? data = null) =>
         _module.Track(() => _registry.AddCdev(fops, dev, count, data, _module), c => c.ToString(), c => c.IsRemoved);
 
     /// <summary>misc_register with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.RegisterMisc(string, OpsTable{KernelOps.Abi.FileOperations}, uint, object?)"/>).</summary>
     [PublishesTable]
-    public MiscDevice RegisterMisc(string name, OpsTable<KernelOps.Abi.FileOperations> fops, uint minor = CharDeviceRegistry.MiscDynamicMinor, [PublishesTable] object? data = null) =>
+    public MiscDevice RegisterMisc(string name, OpsTable<KernelOps.Abi.FileOperations> fops, uint minor = CharDeviceRegistry.MiscDynamicMinor, [PublishesTable, ReachableFromFiles] object? data = null) =>
         _module.Track(() => _registry.RegisterMisc(name, fops, minor, data, _module), m => m.ToString(), m => m.IsRemoved);
 }
 
