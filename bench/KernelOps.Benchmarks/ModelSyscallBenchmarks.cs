@@ -70,7 +70,7 @@ public class ModelSyscallBenchmarks
     [Benchmark]
     public long Lseek() => _process.Lseek(_fd, 0, 0);
 
-    /// <summary>open(2) then close(2): four updates of Kernel.Statistics' counters (file and handle, fd, fd, file and handle).</summary>
+    /// <summary>open(2) then close(2): six changes of Kernel.Statistics' counters (a handle, its file, an fd, then back).</summary>
     [Benchmark]
     public int OpenClose() => _process.Close(_process.Open(RamFileModule.Path, OpenFlags.O_RDONLY));
 }

@@ -1,3 +1,5 @@
+using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace KernelOps.Model;
@@ -5,8 +7,9 @@ namespace KernelOps.Model;
 /// <summary>
 /// A snapshot of what a <see cref="Kernel"/> has allocated and not yet freed, for leak tests:
 /// every number is zero after <see cref="Kernel.Dispose"/>. All the numbers are the counts at one
-/// instant, even while other threads open and close files: a file is counted together with its
-/// GCHandle, and an fd after the file it names and uncounted before it.
+/// instant, even while other threads open and close files: a file's GCHandle is counted before the
+/// file and uncounted after it, and an fd after the file it names and uncounted before it, so every
+/// snapshot has LiveGCHandles &gt;= LiveFiles and, without dup, OpenDescriptors &lt;= LiveFiles.
 /// </summary>
 /// <param name="LiveFiles">Native <c>struct file</c> objects not yet freed by their last fput.</param>
 /// <param name="LiveInodes">Native <c>struct inode</c> objects not yet freed.</param>
@@ -41,17 +44,16 @@ public readonly record struct KernelStatistics(long LiveFiles, long LiveInodes, 
 }
 
 /// <summary>
-/// The live counters behind <see cref="KernelStatistics"/>; one per kernel. Updates go through
-/// <see cref="Update"/>, a write section of a seqcount that many writers may enter at once (so
-/// the open and close paths never wait for each other or for a reader); <see cref="Snapshot"/>
-/// retries until it read every counter while no update was in progress and none completed.
+/// The live counters behind <see cref="KernelStatistics"/>; one per kernel. Each counter is one
+/// word holding the count (low 40 bits) and how many times <see cref="Update"/> changed it (high
+/// 24 bits, wrapping), so a change is still one atomic add and writers never wait for anything.
+/// <see cref="Snapshot"/> reads every word twice and retries until both reads agree: no counter
+/// changed between its two reads, so every count is what it was at one instant between the two.
 /// </summary>
 internal sealed class KernelCounters
 {
-    // Low 32 bits: updates in progress. High 32 bits: updates completed (wraps; a reader would
-    // have to sleep through 2^32 updates between its two reads of the word to be fooled).
-    private long _sequence;
-    private const long OneCompleted = 1L << 32;
+    private const int CountBits = 40;
+    private const long OneChange = 1L << CountBits;
 
     private long _files;
     private long _inodes;
@@ -65,59 +67,86 @@ internal sealed class KernelCounters
 
     /// <summary>
     /// GCHandles. Public for the thunk adapters (StatefulThunkAdapters.CountHandle,
-    /// DriverThunkAdapters), which add to it with a bare Interlocked operation outside any write
-    /// section: the snapshot stays exact because this is the only counter updated that way and it
-    /// is read once, at an instant when every other counter was stable. New code calls <see cref="Update"/>.
+    /// DriverThunkAdapters), which add to its count with a bare Interlocked operation that leaves
+    /// the change number alone. The snapshot stays exact because this is the only counter changed
+    /// that way and it is read last in each pass (see <see cref="Snapshot"/>). New code calls <see cref="Update"/>.
     /// </summary>
     public long Handles;
 
-    /// <summary>Applies the deltas as one update: a snapshot sees all of them or none.</summary>
+    /// <summary>
+    /// Applies the deltas, one atomic add per counter, in parameter order. Where one count must
+    /// never exceed another in a snapshot (a file holds its handle), the caller orders two calls.
+    /// Inlined, so the constant deltas of a call site leave one atomic add per counter it names.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Update(long files = 0, long inodes = 0, long handles = 0, long descriptors = 0, long fileReferences = 0,
         long devices = 0, long devresNodes = 0, long ioMappings = 0, long ioRegions = 0, long irqActions = 0)
     {
-        // write_seqcount_begin, for concurrent writers: count this update as in progress
-        Interlocked.Increment(ref _sequence);
-        if (files != 0) Interlocked.Add(ref _files, files);
-        if (inodes != 0) Interlocked.Add(ref _inodes, inodes);
-        if (handles != 0) Interlocked.Add(ref Handles, handles);
-        if (descriptors != 0) Interlocked.Add(ref _descriptors, descriptors);
-        if (fileReferences != 0) Interlocked.Add(ref _fileReferences, fileReferences);
-        if (devices != 0) Interlocked.Add(ref _devices, devices);
-        if (devresNodes != 0) Interlocked.Add(ref _devresNodes, devresNodes);
-        if (ioMappings != 0) Interlocked.Add(ref _ioMappings, ioMappings);
-        if (ioRegions != 0) Interlocked.Add(ref _ioRegions, ioRegions);
-        if (irqActions != 0) Interlocked.Add(ref _irqActions, irqActions);
-        // write_seqcount_end: no longer in progress, one more completed, in one atomic step
-        Interlocked.Add(ref _sequence, OneCompleted - 1);
+        if (files != 0) Change(ref _files, files);
+        if (inodes != 0) Change(ref _inodes, inodes);
+        if (handles != 0) Change(ref Handles, handles);
+        if (descriptors != 0) Change(ref _descriptors, descriptors);
+        if (fileReferences != 0) Change(ref _fileReferences, fileReferences);
+        if (devices != 0) Change(ref _devices, devices);
+        if (devresNodes != 0) Change(ref _devresNodes, devresNodes);
+        if (ioMappings != 0) Change(ref _ioMappings, ioMappings);
+        if (ioRegions != 0) Change(ref _ioRegions, ioRegions);
+        if (irqActions != 0) Change(ref _irqActions, irqActions);
     }
 
-    /// <summary>Every counter as of one instant (read_seqcount_begin / read_seqcount_retry).</summary>
+    // One more change and the new count in one add: a count never goes below 0, so a decrement
+    // borrows nothing from the change number.
+    private static void Change(ref long word, long delta) => Interlocked.Add(ref word, OneChange + delta);
+
+    // The count, sign-extended (a count made negative by a bug shows as negative, not as 2^40 - 1).
+    private static long Count(long word) => (word << (64 - CountBits)) >> (64 - CountBits);
+
+    /// <summary>
+    /// Every counter as of one instant: the double collect of an atomic snapshot (Afek et al.).
+    /// When two passes read the same words, each tracked counter was unchanged from its first read
+    /// to its second, so all held these values at the end of the first pass, where Handles was read
+    /// (last, so its untracked changes need no change number).
+    /// </summary>
     public KernelStatistics Snapshot()
     {
+        Span<long> previous = stackalloc long[Words];
+        Span<long> current = stackalloc long[Words];
+        Collect(previous);
         var spin = new SpinWait();
         while (true)
         {
-            long before = Volatile.Read(ref _sequence);
-            if ((int)before == 0)
+            Collect(current);
+            if (current.SequenceEqual(previous))
             {
-                // Volatile reads are acquires: none of these moves before the first read of
-                // _sequence, and the second read cannot move before them.
-                var snapshot = new KernelStatistics(
-                    Volatile.Read(ref _files),
-                    Volatile.Read(ref _inodes),
-                    Volatile.Read(ref Handles),
-                    Volatile.Read(ref _descriptors))
+                return new KernelStatistics(Count(current[0]), Count(current[1]), Count(current[9]), Count(current[2]))
                 {
-                    LiveFileReferences = Volatile.Read(ref _fileReferences),
-                    LiveDevices = Volatile.Read(ref _devices),
-                    DevresResources = Volatile.Read(ref _devresNodes),
-                    IoMappings = Volatile.Read(ref _ioMappings),
-                    IoRegions = Volatile.Read(ref _ioRegions),
-                    IrqHandlers = Volatile.Read(ref _irqActions),
+                    LiveFileReferences = Count(current[3]),
+                    LiveDevices = Count(current[4]),
+                    DevresResources = Count(current[5]),
+                    IoMappings = Count(current[6]),
+                    IoRegions = Count(current[7]),
+                    IrqHandlers = Count(current[8]),
                 };
-                if (Volatile.Read(ref _sequence) == before) return snapshot;
             }
-            spin.SpinOnce(); // yields, then sleeps, so a preempted writer gets to finish
+            current.CopyTo(previous); // the newer pass is the first of the next pair
+            spin.SpinOnce();          // yields, then sleeps, when updates keep landing between passes
         }
+    }
+
+    private const int Words = 10;
+
+    // Volatile reads are acquires: the reads of one pass stay in order, and after the previous pass.
+    private void Collect(Span<long> words)
+    {
+        words[0] = Volatile.Read(ref _files);
+        words[1] = Volatile.Read(ref _inodes);
+        words[2] = Volatile.Read(ref _descriptors);
+        words[3] = Volatile.Read(ref _fileReferences);
+        words[4] = Volatile.Read(ref _devices);
+        words[5] = Volatile.Read(ref _devresNodes);
+        words[6] = Volatile.Read(ref _ioMappings);
+        words[7] = Volatile.Read(ref _ioRegions);
+        words[8] = Volatile.Read(ref _irqActions);
+        words[9] = Volatile.Read(ref Handles); // last: see Snapshot
     }
 }

@@ -140,7 +140,9 @@ internal sealed unsafe class OpenFile
         var file = new OpenFile(counters, node, dispatch);
         file.File = (NativeFile*)NativeMemory.AllocZeroed((nuint)sizeof(NativeFile));
         file._self = GCHandle.Alloc(file);
-        counters.Update(files: 1, handles: 1); // one update: a snapshot never sees a file without its handle
+        // The handle first: a snapshot never counts a file without its handle.
+        counters.Update(handles: 1);
+        counters.Update(files: 1);
         // SAFETY: File was just allocated, zeroed and is owned by this record until __fput.
         file.File->f_model = GCHandle.ToIntPtr(file._self);
         file.File->f_inode = node.Inode;
@@ -217,7 +219,8 @@ internal sealed unsafe class OpenFile
             _self.Free();
             NativeMemory.Free(file);
             File = null;
-            _counters.Update(files: -1, handles: -1);
+            _counters.Update(files: -1);
+            _counters.Update(handles: -1);
             Node.PutNode();
         }
     }
