@@ -32,9 +32,15 @@ internal sealed class NetCard : IDisposable
     private readonly DebugFsScope _queues;
 
     public NetCard(Kernel kernel, int queueCount, bool ringDebug)
+        : this(kernel, kernel.DebugFs.CreateDirectory("netcard"), queueCount, ringDebug)
+    {
+    }
+
+    /// <summary>A card whose files go in <paramref name="dir"/> (a module's own directory: its files pin the module).</summary>
+    public NetCard(Kernel kernel, DebugFsEntry dir, int queueCount, bool ringDebug)
     {
         DebugFs debugfs = kernel.DebugFs;
-        _dir = debugfs.CreateDirectory("netcard");
+        _dir = dir;
 
         // File API: files owning their values, default text read/write.
         Mtu = debugfs.CreateValueFile("mtu", _dir, 1500u);
@@ -62,9 +68,13 @@ internal sealed class NetCard : IDisposable
     }
 
     /// <summary>The card the demo shows: two queues, ring debugging on, 5 packets received and 12 sent (one error).</summary>
-    public static NetCard Probe(Kernel kernel)
+    public static NetCard Probe(Kernel kernel) => Probe(new NetCard(kernel, queueCount: 2, ringDebug: true));
+
+    /// <summary><see cref="Probe(Kernel)"/>'s card with its files in <paramref name="dir"/>.</summary>
+    public static NetCard Probe(Kernel kernel, DebugFsEntry dir) => Probe(new NetCard(kernel, dir, queueCount: 2, ringDebug: true));
+
+    private static NetCard Probe(NetCard card)
     {
-        var card = new NetCard(kernel, queueCount: 2, ringDebug: true);
         for (int i = 0; i < 5; i++) card.Receive();
         for (int i = 0; i < 12; i++) card.Transmit();
         return card;

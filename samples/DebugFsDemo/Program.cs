@@ -2,28 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using KernelOps;
-using KernelOps.Fuse;
+using KernelOps.Fuse.Cli;
 using KernelOps.Model;
 using KernelOps.Samples.DebugFsDemo;
 
 // Without arguments: a shell session against /sys/kernel/debug/netcard, printed as a transcript.
 // With --mount DIR: the model's whole tree served on DIR through FUSE until Ctrl-C, so a real
 // shell reads and writes DIR/sys/kernel/debug/netcard/... through the debugfs proxy.
-var mount = new SampleMount("DebugFsDemo", "/", kernel =>
-{
-    NetCard.Probe(kernel);
-    const string D = "{dir}" + DebugFs.MountPoint + "/netcard";
-    return
-    [
-        $"ls {D} {D}/queues",
-        $"cat {D}/stats",
-        $"echo 9000 > {D}/mtu; cat {D}/mtu",
-        $"echo jumbo > {D}/mtu          # Invalid argument: the old value stays",
-        $"echo 1 > {D}/reset_stats; cat {D}/stats",
-        $"echo 512 > {D}/queues/ring_size; cat {D}/queues/rx1/ring_size",
-    ];
-});
-if (mount.Run(args) is int exit) return exit;
+// (kernelops mount DIR --module DebugFsDemo.dll: its NetCardModule, run by the same code as the tool)
+if (KernelOpsCommand.RunProgramMountMode("DebugFsDemo", args, typeof(NetCardModule).Assembly) is int exit) return exit;
 
 Console.Write(Transcript.Run());
 return 0;

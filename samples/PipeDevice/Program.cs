@@ -2,20 +2,15 @@ using System;
 using System.Text;
 using System.Threading;
 using KernelOps;
-using KernelOps.Fuse;
+using KernelOps.Fuse.Cli;
 using KernelOps.Model;
 using KernelOps.Samples.PipeDevice;
 
 // A short session with /dev/scullpipe: a blocked reader woken by a writer, O_NONBLOCK, poll and
 // the ioctls, printed as a transcript.
 // With --mount DIR: the model's whole tree served on DIR (DIR/dev/scullpipe, DIR/proc/misc).
-var mount = new SampleMount("PipeDevice", "/", kernel =>
-{
-    using UserProcess setup = kernel.CreateProcess("sh");
-    PipeModule.Install(kernel, setup);
-    return ["cat {dir}/dev/scullpipe            # blocks until a writer comes", "echo hello > {dir}/dev/scullpipe    # from another shell"];
-});
-if (mount.Run(args) is int exit) return exit;
+// (kernelops mount DIR --module PipeDevice.dll --mknod /dev/scullpipe c 10 scullpipe, run by the same code as the tool)
+if (KernelOpsCommand.RunProgramMountMode("PipeDevice", args, typeof(PipeModule).Assembly, "--mknod", "/dev/scullpipe", "c", "10", "scullpipe") is int exit) return exit;
 
 using var kernel = new Kernel();
 using UserProcess sh = kernel.CreateProcess("sh");

@@ -1,20 +1,16 @@
 using System;
 using KernelOps;
-using KernelOps.Fuse;
+using KernelOps.Fuse.Cli;
 using KernelOps.Model;
 using KernelOps.Samples.PrinterFact;
 
 // The seed's NixOS test script, replayed on the model: load the module, find its major in
 // /proc/devices, mknod the node, stat it and cat it four times.
 // With --mount DIR: the model's whole tree served on DIR (DIR/proc/devices, DIR/dev/printerfact).
-var mount = new SampleMount("PrinterFact", "/", kernel =>
-{
-    kernel.Modules.Load(new PrinterFactModule(PrinterFactRegistration.ChrdevRegion));
-    using UserProcess setup = kernel.CreateProcess("sh");
-    Shell.Mknod(setup, "/dev/printerfact", Shell.ParseMajor(Shell.FindMajor(setup, "printerfact")), 1);
-    return ["grep printerfact {dir}/proc/devices", "cat {dir}/dev/printerfact"];
-}) { RandomSeed = 2021 };
-if (mount.Run(args) is int exit) return exit;
+// As the seed's script: the module with a chrdev region, then mknod with the major /proc/devices
+// lists for "printerfact" (kernelops mount's --param and --mknod, run by the same code as the tool).
+if (KernelOpsCommand.RunProgramMountMode("PrinterFact", args, typeof(PrinterFactModule).Assembly,
+    "--param", "registration=ChrdevRegion", "--mknod", "/dev/printerfact", "c", "printerfact", "1", "--random-seed", "2021") is int exit) return exit;
 
 using var kernel = new Kernel(randomSeed: 2021);
 kernel.Log.LineWritten += line => Console.WriteLine($"[dmesg] {line}");

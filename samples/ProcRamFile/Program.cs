@@ -1,19 +1,15 @@
 using System;
 using System.Text;
 using KernelOps;
-using KernelOps.Fuse;
+using KernelOps.Fuse.Cli;
 using KernelOps.Model;
 using KernelOps.Samples.ProcRamFile;
 
 // Without arguments: a session on the kernel model, replaying the seed article's shell steps
 // against /proc/rust-proc-file, then seeking, then unloading the module under an open file.
 // With --mount DIR: the model's /proc served on DIR through FUSE until Ctrl-C.
-var mount = new SampleMount("ProcRamFile", "/proc", kernel =>
-{
-    kernel.Modules.Load(new RamFileModule());
-    return [$"cat {{dir}}/{RamFileModule.EntryName}", $"echo abcd > {{dir}}/{RamFileModule.EntryName}"];
-});
-if (mount.Run(args) is int exit) return exit;
+// (kernelops mount DIR --module ProcRamFile.dll --root /proc, run by the same code as the tool)
+if (KernelOpsCommand.RunProgramMountMode("ProcRamFile", args, typeof(RamFileModule).Assembly, "--root", "/proc") is int exit) return exit;
 
 using var kernel = new Kernel();
 kernel.Log.LineWritten += line => Console.WriteLine($"[dmesg] {line}");

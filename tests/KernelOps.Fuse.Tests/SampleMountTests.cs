@@ -6,8 +6,9 @@ using KernelOps.Fuse.Tests.Infrastructure;
 namespace KernelOps.Fuse.Tests;
 
 /// <summary>
-/// <c>SAMPLE --mount DIR</c> for the four samples (one SampleMount code path): the errors (one
-/// line, non-zero exit) and real sessions ended by SIGINT.
+/// <c>SAMPLE --mount DIR</c> for the four samples, which run <c>kernelops mount DIR --module
+/// SAMPLE.dll ...</c> (the tool's code, KernelOpsCommand): the errors (one line, non-zero exit) and
+/// real sessions ended by SIGINT.
 /// </summary>
 [TestFixture("ProcRamFile")]
 [TestFixture("PrinterFact")]
@@ -33,7 +34,7 @@ public class SampleMountTests(string program)
     [Test]
     public void An_unknown_option_is_an_error_with_the_usage()
     {
-        AssertOneLineError(RunSample(["--mnt", "/tmp"]), 2, $"{program}: unknown option '--mnt /tmp' (usage: {program} [--mount DIR])");
+        AssertOneLineError(RunSample(["--mnt", "/tmp"]), 2, $"{program}: unknown option '--mnt /tmp' (usage: {program} [--mount DIR [kernelops mount options]])");
     }
 
     [Test]
