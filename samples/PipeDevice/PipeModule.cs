@@ -22,7 +22,8 @@ public sealed class PipeModule(int capacity = 4000) : IKernelModule
     public KResult Init(ModuleContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _device = context.Devices.RegisterMisc("scullpipe", PipeFile.Table, data: Pipe);
+        // misc_register makes /dev/scullpipe (devtmpfs); 0666 so any process may use the pipe
+        _device = context.Devices.RegisterMisc("scullpipe", PipeFile.Table, data: Pipe, mode: 0x1B6 /* 0666 */);
         return KResult.Ok;
     }
 
@@ -33,15 +34,12 @@ public sealed class PipeModule(int capacity = 4000) : IKernelModule
         _device = null;
     }
 
-    /// <summary>Loads the module and makes /dev/scullpipe.</summary>
-    public static PipeModule Install(Kernel kernel, UserProcess shell, int capacity = 4000)
+    /// <summary>insmod: loads the module, whose misc_register makes /dev/scullpipe.</summary>
+    public static PipeModule Install(Kernel kernel, int capacity = 4000)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        ArgumentNullException.ThrowIfNull(shell);
         var module = new PipeModule(capacity);
         kernel.Modules.Load(module);
-        int r = shell.Mknod("/dev/scullpipe", StatResult.S_IFCHR | 0x1B6, DeviceNumber.MakeUser(CharDeviceRegistry.MiscMajor, module.Device.Minor));
-        if (r != 0) throw new KernelErrorException((Errno)(-r), "mknod(\"/dev/scullpipe\")");
         return module;
     }
 }

@@ -9,12 +9,13 @@ using KernelOps.Samples.PipeDevice;
 // A short session with /dev/scullpipe: a blocked reader woken by a writer, O_NONBLOCK, poll and
 // the ioctls, printed as a transcript.
 // With --mount DIR: the model's whole tree served on DIR (DIR/dev/scullpipe, DIR/proc/misc).
-// (kernelops mount DIR --module PipeDevice.dll --mknod /dev/scullpipe c 10 scullpipe, run by the same code as the tool)
-if (KernelOpsCommand.RunProgramMountMode("PipeDevice", args, typeof(PipeModule).Assembly, "--mknod", "/dev/scullpipe", "c", "10", "scullpipe") is int exit) return exit;
+// (kernelops mount DIR --module PipeDevice.dll, run by the same code as the tool; the module's
+// misc_register makes /dev/scullpipe)
+if (KernelOpsCommand.RunProgramMountMode("PipeDevice", args, typeof(PipeModule).Assembly) is int exit) return exit;
 
 using var kernel = new Kernel();
 using UserProcess sh = kernel.CreateProcess("sh");
-PipeModule module = PipeModule.Install(kernel, sh, capacity: 64);
+PipeModule module = PipeModule.Install(kernel, capacity: 64);
 Console.WriteLine($"$ grep scullpipe /proc/misc\n{sh.ReadAllText("/proc/misc").TrimEnd()}");
 
 using UserProcess reader = kernel.CreateProcess("reader");

@@ -126,16 +126,20 @@ public sealed class MiscDevice : DeviceRegistration
 {
     private readonly CharDeviceRegistry _registry;
 
-    internal MiscDevice(CharDeviceRegistry registry, FileDispatch dispatch, LoadedModule? owner, object? data, string name, uint minor)
+    internal MiscDevice(CharDeviceRegistry registry, FileDispatch dispatch, LoadedModule? owner, object? data, string name, uint minor, uint mode)
         : base(registry.Counters, dispatch, owner, data)
     {
         _registry = registry;
         Name = name;
         Minor = minor;
+        Mode = mode;
     }
 
-    /// <summary>The device name (<c>/proc/misc</c>, and the devtmpfs node name on Linux).</summary>
+    /// <summary>The device name: <c>/proc/misc</c> lists it and its node is <c>/dev/NAME</c>.</summary>
     public string Name { get; }
+
+    /// <summary>The permission bits of its <c>/dev</c> node (miscdevice.mode; 0600 when registered with 0).</summary>
+    public uint Mode { get; }
 
     /// <summary>The minor number (fixed, or allocated for MISC_DYNAMIC_MINOR).</summary>
     public uint Minor { get; }
@@ -190,6 +194,46 @@ public sealed class ChrdevRegion : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"{Major,3} {Name} (minors {BaseMinor}..{BaseMinor + Count - 1})";
+}
+
+/// <summary>
+/// The <c>/dev</c> node of a device made with <see cref="CharDeviceRegistry.CreateDevice"/>
+/// (device_create); dispose it for device_destroy, which removes the node (files open on it keep it
+/// until their last close).
+/// </summary>
+public sealed class DeviceNode : IDisposable
+{
+    private readonly DevFs _dev;
+    private int _destroyed;
+
+    internal DeviceNode(DevFs dev, string name, uint number, uint mode)
+    {
+        _dev = dev;
+        Name = name;
+        Dev = number;
+        Mode = mode;
+    }
+
+    /// <summary>The node's name under <c>/dev</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Its device number (MKDEV(major, minor)).</summary>
+    public uint Dev { get; }
+
+    /// <summary>Its permission bits.</summary>
+    public uint Mode { get; }
+
+    /// <summary>True once destroyed.</summary>
+    public bool IsDestroyed => Volatile.Read(ref _destroyed) != 0;
+
+    /// <summary>device_destroy: removes the node, if it is still this device's. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _destroyed, 1) == 0) _dev.DeleteDeviceNode(Name, this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"device {Name} ({DeviceNumber.Major(Dev)}:{DeviceNumber.Minor(Dev)})";
 }
 
 /// <summary>
@@ -328,24 +372,37 @@ public sealed unsafe class CharDeviceRegistry
     /// <summary>
     /// misc_register: a device on major 10 at <paramref name="minor"/>, or at a free minor for
     /// <see cref="MiscDynamicMinor"/> (127 down to 0, then 256 up, as drivers/char/misc.c:misc_minor_alloc).
+    /// Its node appears at once as <c>/dev/NAME</c>, a character device with <paramref name="mode"/>
+    /// (0600 when 0), as devtmpfs makes it; <see cref="DeviceRegistration.Dispose"/> (misc_deregister)
+    /// removes it. A <c>/dev/NAME</c> that already exists is left alone, and not removed later.
     /// </summary>
-    /// <exception cref="KernelErrorException">EBUSY when the minor is taken or none is free; EINVAL for a bad name or minor.</exception>
+    /// <param name="mode">miscdevice.mode: the node's permission bits (07777 at most); 0 for devtmpfs' 0600.</param>
+    /// <exception cref="KernelErrorException">EBUSY when the minor is taken or none is free; EEXIST when the name is; EINVAL for a bad name or minor.</exception>
     [PublishesTable]
-    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor = MiscDynamicMinor, [PublishesTable, ReachableFromFiles] object? data = null) =>
-        RegisterMisc(name, fops, minor, data, owner: null);
+    public MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor = MiscDynamicMinor, [PublishesTable, ReachableFromFiles] object? data = null, uint mode = 0) =>
+        RegisterMisc(name, fops, minor, data, owner: null, mode);
 
-    internal MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor, object? data, LoadedModule? owner)
+    internal MiscDevice RegisterMisc(string name, OpsTable<FileOperations> fops, uint minor, object? data, LoadedModule? owner, uint mode = 0)
     {
         if (fops.IsNull) throw new ArgumentException("A misc device needs a file_operations table.", nameof(fops));
-        return RegisterMisc(name, new FopsDispatch(fops, owner), minor, data, owner);
+        CheckNodeMode(mode);
+        return RegisterMisc(name, new FopsDispatch(fops, owner), minor, data, owner, mode);
     }
 
     /// <summary>misc_register with the dispatch its files are opened through (a driver's disconnect proxy).</summary>
-    internal MiscDevice RegisterMisc(string name, FileDispatch dispatch, uint minor, object? data, LoadedModule? owner)
+    internal MiscDevice RegisterMisc(string name, FileDispatch dispatch, uint minor, object? data, LoadedModule? owner, uint mode = 0)
+    {
+        MiscDevice device = RegisterMiscCore(name, dispatch, minor, data, owner, mode);
+        // device_create(&misc_class, ...): devtmpfs makes the node (misc_devnode supplies the mode)
+        _kernel.Dev.CreateDeviceNode(name, device.Mode, device.Dev, device);
+        return device;
+    }
+
+    private MiscDevice RegisterMiscCore(string name, FileDispatch dispatch, uint minor, object? data, LoadedModule? owner, uint mode)
     {
         ArgumentNullException.ThrowIfNull(name);
         string op = $"misc_register(\"{name}\")";
-        if (name.Length == 0 || name.Contains('/')) throw new KernelErrorException(Errno.EINVAL, op);
+        if (name.Length == 0 || name.Contains('/') || name.Length > Vfs.NameMax) throw new KernelErrorException(Errno.EINVAL, op);
         if (minor > DeviceNumber.MinorMask) throw new KernelErrorException(Errno.EINVAL, op);
         _kernel.ThrowIfDisposed();
         lock (_lock)
@@ -367,7 +424,7 @@ public sealed unsafe class CharDeviceRegistry
             foreach (MiscDevice m in _misc)
                 if (m.Name == name) throw new KernelErrorException(Errno.EEXIST, op); // device_create fails on a duplicate name
             _miscMinors.Add(minor);
-            var device = new MiscDevice(this, dispatch, owner, data, name, minor);
+            var device = new MiscDevice(this, dispatch, owner, data, name, minor, mode == 0 ? DefaultNodeMode : mode);
             _misc.Insert(0, device); // list_add(&misc->list, &misc_list)
             return device;
         }
@@ -423,11 +480,44 @@ public sealed unsafe class CharDeviceRegistry
 
     internal void RemoveMisc(MiscDevice device)
     {
+        // misc_deregister: device_destroy first (devtmpfs deletes the node), then the list entry
+        _kernel.Dev.DeleteDeviceNode(device.Name, device);
         lock (_lock)
         {
             _misc.Remove(device);
             _miscMinors.Remove(device.Minor);
         }
+    }
+
+    /// <summary>
+    /// device_create(class, NULL, <paramref name="dev"/>, NULL, "%s", <paramref name="name"/>) as
+    /// far as the model goes: the device's node appears as <c>/dev/NAME</c>, a character device
+    /// with <paramref name="mode"/> (0600 when 0), as devtmpfs makes it. Pair it with a chrdev
+    /// region and <see cref="AddCdev(OpsTable{FileOperations}, uint, uint, object?)"/> so an open
+    /// reaches a driver (ENXIO otherwise, as for any node with no cdev). Dispose the result for
+    /// device_destroy, which removes the node. A <c>/dev/NAME</c> that already exists is left alone.
+    /// </summary>
+    /// <param name="mode">The node's permission bits (07777 at most); 0 for devtmpfs' 0600.</param>
+    /// <exception cref="KernelErrorException">EINVAL for an empty name, one with '/' or longer than NAME_MAX.</exception>
+    public DeviceNode CreateDevice(string name, uint dev, uint mode = 0)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || name.Contains('/') || name.Length > Vfs.NameMax)
+            throw new KernelErrorException(Errno.EINVAL, $"device_create(\"{name}\")");
+        CheckNodeMode(mode);
+        _kernel.ThrowIfDisposed();
+        var node = new DeviceNode(_kernel.Dev, name, dev, mode == 0 ? DefaultNodeMode : mode);
+        _kernel.Dev.CreateDeviceNode(name, node.Mode, dev, node);
+        return node;
+    }
+
+    // drivers/base/devtmpfs.c:devtmpfs_create_node: "if (!mode) mode = 0600"
+    private const uint DefaultNodeMode = 0x180;
+
+    private static void CheckNodeMode(uint mode)
+    {
+        if ((mode & ~ProcFs.S_IALLUGO) != 0)
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "A device node's mode is its permission bits (07777 at most); the type is S_IFCHR.");
     }
 
     /// <summary>Kernel shutdown: the misc core goes last.</summary>

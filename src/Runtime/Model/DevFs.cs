@@ -7,9 +7,10 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 /// <summary>
-/// The model's <c>/dev</c>: a flat directory where mknod(2) creates device nodes. Opening a
-/// character node runs chrdev_open (def_chr_fops), which dispatches on the node's (major, minor);
-/// a block node answers ENXIO (no block devices are modelled). Thread-safe.
+/// The model's <c>/dev</c>: a flat directory where registered devices get their nodes, as devtmpfs
+/// gives them (misc_register, <see cref="CharDeviceRegistry.CreateDevice"/>), and mknod(2) creates
+/// more. Opening a character node runs chrdev_open (def_chr_fops), which dispatches on the node's
+/// (major, minor); a block node answers ENXIO (no block devices are modelled). Thread-safe.
 /// </summary>
 public sealed unsafe class DevFs
 {
@@ -81,6 +82,38 @@ public sealed unsafe class DevFs
         return 0;
     }
 
+    /// <summary>
+    /// mirrors drivers/base/devtmpfs.c:devtmpfs_create_node (handle_create): the node a registered
+    /// device gets, /dev/NAME, a character device with <paramref name="permissions"/> (the caller
+    /// applies devtmpfs' 0600 default), owned by <paramref name="creator"/> so only its own removal deletes it.
+    /// A name already taken is left as it is, as device_add ignores devtmpfs' EEXIST.
+    /// </summary>
+    internal void CreateDeviceNode(string name, uint permissions, uint dev, object creator)
+    {
+        uint mode = StatResult.S_IFCHR | (permissions & ProcFs.S_IALLUGO);
+        if (Mknod(name, mode, dev) != 0) return;
+        lock (_lock)
+        {
+            if (_nodes.TryGetValue(name, out DevNode? node)) node.Creator = creator;
+        }
+    }
+
+    /// <summary>
+    /// mirrors drivers/base/devtmpfs.c:devtmpfs_delete_node (handle_remove): deletes /dev/NAME if it
+    /// is still the node <paramref name="creator"/>'s registration made (dev_mynode); a node
+    /// someone replaced it with stays. Open files keep the node until their last close.
+    /// </summary>
+    internal void DeleteDeviceNode(string name, object creator)
+    {
+        DevNode? node;
+        lock (_lock)
+        {
+            if (!_nodes.TryGetValue(name, out node) || !ReferenceEquals(node.Creator, creator)) return;
+            _nodes.Remove(name);
+        }
+        node.PutNode();
+    }
+
     /// <summary>unlink(2) of /dev/NAME: the node goes away when the last open file on it closes.</summary>
     internal int Unlink(string name)
     {
@@ -112,6 +145,9 @@ public sealed unsafe class DevFs
         : CountedInode(fs.Counters, mode, ino, dev), IVfsNode
     {
         public FileDispatch Dispatch { get; } = dispatch;
+
+        /// <summary>The registration whose devtmpfs node this is (dev_mynode), or null for a mknod(2) node.</summary>
+        public object? Creator { get; set; }
 
         public ulong Device => SuperblockDevice;
 

@@ -158,10 +158,14 @@ public sealed class ModuleCharDevices
     public CharDevice AddCdev(OpsTable<KernelOps.Abi.FileOperations> fops, uint dev, uint count, [PublishesTable, ReachableFromFiles] object? data = null) =>
         _module.Track(() => _registry.AddCdev(fops, dev, count, data, _module), c => c.ToString(), c => c.IsRemoved);
 
-    /// <summary>misc_register with THIS_MODULE as owner (see <see cref="CharDeviceRegistry.RegisterMisc(string, OpsTable{KernelOps.Abi.FileOperations}, uint, object?)"/>).</summary>
+    /// <summary>misc_register with THIS_MODULE as owner, which makes <c>/dev/NAME</c> (see <see cref="CharDeviceRegistry.RegisterMisc(string, OpsTable{KernelOps.Abi.FileOperations}, uint, object?, uint)"/>).</summary>
     [PublishesTable]
-    public MiscDevice RegisterMisc(string name, OpsTable<KernelOps.Abi.FileOperations> fops, uint minor = CharDeviceRegistry.MiscDynamicMinor, [PublishesTable, ReachableFromFiles] object? data = null) =>
-        _module.Track(() => _registry.RegisterMisc(name, fops, minor, data, _module), m => m.ToString(), m => m.IsRemoved);
+    public MiscDevice RegisterMisc(string name, OpsTable<KernelOps.Abi.FileOperations> fops, uint minor = CharDeviceRegistry.MiscDynamicMinor, [PublishesTable, ReachableFromFiles] object? data = null, uint mode = 0) =>
+        _module.Track(() => _registry.RegisterMisc(name, fops, minor, data, _module, mode), m => m.ToString(), m => m.IsRemoved);
+
+    /// <summary>device_create on behalf of the module: <c>/dev/NAME</c> for <paramref name="dev"/> (see <see cref="CharDeviceRegistry.CreateDevice"/>); removed at unload if the module leaves it.</summary>
+    public DeviceNode CreateDevice(string name, uint dev, uint mode = 0) =>
+        _module.Track(() => _registry.CreateDevice(name, dev, mode), d => d.ToString(), d => d.IsDestroyed);
 }
 
 /// <summary>

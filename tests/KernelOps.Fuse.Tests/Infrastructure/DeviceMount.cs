@@ -56,8 +56,7 @@ internal sealed class DeviceMount : IDisposable
         PipeModule? pipe = null;
         m = new DeviceMount(new Kernel(), kernel =>
         {
-            using UserProcess sh = kernel.CreateProcess("sh");
-            pipe = PipeModule.Install(kernel, sh, capacity);
+            pipe = PipeModule.Install(kernel, capacity);
         });
         m.Pipe = pipe;
         return m;

@@ -15,9 +15,11 @@ internal sealed class DeviceStressTests : ModelTestBase
     {
         const int workers = 4;
         var data = new DeviceCounters();
-        var module = new DeviceModule("racy", c => c.Devices.RegisterMisc("st", StatefulDevice.Table, data: data));
+        // a fixed minor and a node made by hand: devtmpfs' /dev/st comes and goes with each load,
+        // this one stays, so an open races the unload instead of finding no name (ENOENT)
+        var module = new DeviceModule("racy", c => c.Devices.RegisterMisc("st", StatefulDevice.Table, minor: 60, data: data));
         Kernel.Modules.Load(module);
-        Assert.That(Proc.Mknod("/dev/st", StatResult.S_IFCHR | 0x1B6, DeviceNumber.MakeUser(10, ((MiscDevice)module.Device!).Minor)), Is.Zero);
+        Assert.That(Proc.Mknod("/dev/st-by-hand", StatResult.S_IFCHR | 0x1B6, DeviceNumber.MakeUser(10, 60)), Is.Zero);
         var failures = new ConcurrentBag<string>();
         int stop = 0, opened = 0, refused = 0, cycles = 0;
 
@@ -29,7 +31,7 @@ internal sealed class DeviceStressTests : ModelTestBase
                 UserMapping buf = p.Memory.Map(64);
                 while (Volatile.Read(ref stop) == 0)
                 {
-                    int fd = p.Open("/dev/st", OpenFlags.O_RDONLY);
+                    int fd = p.Open("/dev/st-by-hand", OpenFlags.O_RDONLY);
                     if (fd == -(int)Errno.ENODEV) { Interlocked.Increment(ref refused); continue; }
                     if (fd < 0) { failures.Add($"open: {(Errno)(-fd)}"); continue; }
                     Interlocked.Increment(ref opened);

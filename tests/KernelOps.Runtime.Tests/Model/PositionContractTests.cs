@@ -59,13 +59,11 @@ internal static partial class ReturnOnlySeekStatefulDevice
 
 internal sealed class PositionContractTests : ModelTestBase
 {
-    private const uint Chr0666 = StatResult.S_IFCHR | 0x1B6;
     private const string Text = "0123456789abcdef";
 
     private int OpenDevice(OpsTable<FileOperations> table, out MiscDevice device)
     {
-        device = Kernel.CharDevices.RegisterMisc("pos", table, data: new Served(Text));
-        Assert.That(Proc.Mknod("/dev/pos", Chr0666, DeviceNumber.MakeUser(10, device.Minor)), Is.Zero);
+        device = Kernel.CharDevices.RegisterMisc("pos", table, data: new Served(Text), mode: 0x1B6);
         int fd = Proc.Open("/dev/pos", OpenFlags.O_RDONLY);
         Assert.That(fd, Is.GreaterThanOrEqualTo(0));
         return fd;

@@ -25,7 +25,7 @@ public class PipeDeviceTests
         public Session(int capacity)
         {
             Shell = Kernel.CreateProcess("sh");
-            Module = PipeModule.Install(Kernel, Shell, capacity);
+            Module = PipeModule.Install(Kernel, capacity);
         }
 
         public Pipe Pipe => Module.Pipe;
