@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using KernelOps.Model;
 using KernelOps.Samples.PipeDevice;
+using KernelOps.Testing;
 
 namespace KernelOps.Samples.Tests.PipeDevice;
 
@@ -16,25 +17,23 @@ public class PipeDeviceTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
     private const string Dev = "/dev/scullpipe";
 
+    // A kernel with scullpipe loaded, through the KernelOps.Testing helpers a driver's own tests use.
     private sealed class Session : IDisposable
     {
-        public readonly Kernel Kernel = new();
-        public readonly UserProcess Shell;
         public readonly PipeModule Module;
+        public readonly TestKernel Test;
 
         public Session(int capacity)
         {
-            Shell = Kernel.CreateProcess("sh");
-            Module = PipeModule.Install(Kernel, capacity);
+            Module = new PipeModule(capacity);
+            Test = TestKernel.WithModule(Module);
         }
 
+        public Kernel Kernel => Test.Kernel;
+        public UserProcess Shell => Test.Shell.Process;
         public Pipe Pipe => Module.Pipe;
 
-        public void Dispose()
-        {
-            Kernel.Dispose();
-            Assert.That(Kernel.Statistics.IsEmpty, Is.True, "nothing leaked");
-        }
+        public void Dispose() => Test.ShutDownAndAssertNoLeaks();
     }
 
     private static nint WriteText(UserProcess p, int fd, string text)
@@ -103,17 +102,18 @@ public class PipeDeviceTests
     public void O_NONBLOCK_gets_EAGAIN_instead_of_sleeping()
     {
         using var s = new Session(8);
-        int rfd = s.Shell.Open(Dev, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
-        int wfd = s.Shell.Open(Dev, OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK);
+        using TestFile reader = s.Test.Shell.Open(Dev, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
+        using TestFile writer = s.Test.Shell.Open(Dev, OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK);
+        static Errno Refused(TestDelegate call) => Assert.Throws<KernelErrorException>(call)!.Errno;
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(ReadText(s.Shell, rfd).Result, Is.EqualTo((nint)Err(Errno.EAGAIN)), "empty");
-            Assert.That(WriteText(s.Shell, wfd, "123456"), Is.EqualTo((nint)6));
-            Assert.That(WriteText(s.Shell, wfd, "abc"), Is.EqualTo((nint)Err(Errno.EAGAIN)), "an atomic write that does not fit");
-            Assert.That(WriteText(s.Shell, wfd, "ab"), Is.EqualTo((nint)2));
-            Assert.That(WriteText(s.Shell, wfd, "c"), Is.EqualTo((nint)Err(Errno.EAGAIN)), "full");
-            Assert.That(WriteText(s.Shell, wfd, "0123456789"), Is.EqualTo((nint)Err(Errno.EAGAIN)), "larger than the buffer, and no room at all");
-            Assert.That(ReadText(s.Shell, rfd).Text, Is.EqualTo("123456ab"));
+            Assert.That(Refused(() => reader.Read(256)), Is.EqualTo(Errno.EAGAIN), "empty");
+            Assert.That(writer.Write("123456"), Is.EqualTo(6));
+            Assert.That(Refused(() => writer.Write("abc")), Is.EqualTo(Errno.EAGAIN), "an atomic write that does not fit");
+            Assert.That(writer.Write("ab"), Is.EqualTo(2));
+            Assert.That(Refused(() => writer.Write("c")), Is.EqualTo(Errno.EAGAIN), "full");
+            Assert.That(Refused(() => writer.Write("0123456789")), Is.EqualTo(Errno.EAGAIN), "larger than the buffer, and no room at all");
+            Assert.That(reader.ReadText(256), Is.EqualTo("123456ab"));
             Assert.That(s.Pipe.ReadQueue.WaiterCount + s.Pipe.WriteQueue.WaiterCount, Is.Zero, "nobody ever slept");
         }
     }
@@ -184,37 +184,38 @@ public class PipeDeviceTests
     public void Ioctls_query_and_resize_the_buffer_with_Linux_errnos()
     {
         using var s = new Session(16);
-        int fd = s.Shell.Open(Dev, OpenFlags.O_RDWR);
-        Assert.That(WriteText(s.Shell, fd, "0123456789"), Is.EqualTo((nint)10));
-        UserMapping arg = s.Shell.Memory.Map(16);
-        Assert.That(s.Shell.Ioctl(fd, PipeIoctl.GetInfo, arg.Address), Is.Zero);
-        var info = new byte[16];
-        s.Shell.Memory.CopyFromUser(info, arg.Address);
+        using TestFile pipe = s.Test.Shell.Open(Dev, OpenFlags.O_RDWR);
+        Assert.That(pipe.Write("0123456789"), Is.EqualTo(10));
+        var info = new PipeInfo();
+        Assert.That(pipe.Ioctl(PipeIoctl.GetInfo, ref info), Is.Zero);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(PipeIoctl.GetInfo, Is.EqualTo(0x80107001u), "_IOR('p', 1, struct pipe_info)");
             Assert.That(PipeIoctl.Resize, Is.EqualTo(0x40047002u), "_IOW('p', 2, struct pipe_resize)");
-            Assert.That(BitConverter.ToUInt32(info, 0), Is.EqualTo(16u), "capacity");
-            Assert.That(BitConverter.ToUInt32(info, 4), Is.EqualTo(10u), "used");
-            Assert.That(BitConverter.ToInt32(info, 8), Is.EqualTo(1), "readers (O_RDWR counts as both)");
-            Assert.That(BitConverter.ToInt32(info, 12), Is.EqualTo(1), "writers");
+            Assert.That(info.Capacity, Is.EqualTo(16u), "capacity");
+            Assert.That(info.Used, Is.EqualTo(10u), "used");
+            Assert.That(info.Readers, Is.EqualTo(1), "readers (O_RDWR counts as both)");
+            Assert.That(info.Writers, Is.EqualTo(1), "writers");
         }
-        long Resize(uint capacity)
+        Errno Resize(uint capacity)
         {
-            s.Shell.Memory.CopyToUser(arg.Address, BitConverter.GetBytes(capacity));
-            return s.Shell.Ioctl(fd, PipeIoctl.Resize, arg.Address);
+            var request = new PipeResize { Capacity = capacity };
+            try { pipe.Ioctl(PipeIoctl.Resize, ref request); return 0; }
+            catch (KernelErrorException e) { return e.Errno; }
         }
+        Errno RawIoctl(uint command, nuint argument) => Assert.Throws<KernelErrorException>(() => pipe.Ioctl(command, argument))!.Errno;
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Resize(8), Is.EqualTo((long)Err(Errno.EBUSY)), "holds more than the new size");
-            Assert.That(Resize(0), Is.EqualTo((long)Err(Errno.EINVAL)));
-            Assert.That(Resize(PipeIoctl.MaxCapacity + 1), Is.EqualTo((long)Err(Errno.EINVAL)));
-            Assert.That(Resize(10), Is.Zero);
+            Assert.That(Resize(8), Is.EqualTo(Errno.EBUSY), "holds more than the new size");
+            Assert.That(Resize(0), Is.EqualTo(Errno.EINVAL));
+            Assert.That(Resize(PipeIoctl.MaxCapacity + 1), Is.EqualTo(Errno.EINVAL));
+            Assert.That(Resize(10), Is.EqualTo((Errno)0));
             Assert.That(s.Pipe.Capacity, Is.EqualTo(10));
-            Assert.That(s.Shell.Ioctl(fd, PipeIoctl.GetInfo, 0), Is.EqualTo((long)Err(Errno.EFAULT)));
-            Assert.That(s.Shell.Ioctl(fd, PipeIoctl.Resize, arg.Address + 14), Is.EqualTo((long)Err(Errno.EFAULT)), "argument runs off the mapping");
-            Assert.That(s.Shell.Ioctl(fd, KernelOps.IoctlNumber.IO('p', 9), 0), Is.EqualTo((long)Err(Errno.ENOTTY)));
-            Assert.That(ReadText(s.Shell, fd).Text, Is.EqualTo("0123456789"), "the data survived the resize");
+            Assert.That(RawIoctl(PipeIoctl.GetInfo, 0), Is.EqualTo(Errno.EFAULT));
+            UserMapping arg = s.Shell.Memory.Map(16);
+            Assert.That(RawIoctl(PipeIoctl.Resize, arg.Address + 14), Is.EqualTo(Errno.EFAULT), "argument runs off the mapping");
+            Assert.That(RawIoctl(KernelOps.IoctlNumber.IO('p', 9), 0), Is.EqualTo(Errno.ENOTTY));
+            Assert.That(pipe.ReadText(256), Is.EqualTo("0123456789"), "the data survived the resize");
         }
     }
 
