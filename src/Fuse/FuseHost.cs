@@ -172,7 +172,7 @@ public sealed unsafe partial class FuseHost : IDisposable
             // mirrors fuse_main's shutdown: fuse_exit stops the workers after their current request,
             // then the unmount wakes the ones waiting in read(/dev/fuse) with ENODEV.
             _lib.Exit(_fuse);
-            DetachFromKernel();
+            MountTable.Detach(MountPoint, () => _lib.Unmount(_fuse));
             // A worker asleep in a handler (a read on an empty pipe) would keep the loop from
             // ending: the aborted connection already answered its caller, so interrupt it as
             // FUSE_INTERRUPT would (its task alone gets the signal; the handler returns EINTR).
@@ -322,31 +322,6 @@ public sealed unsafe partial class FuseHost : IDisposable
     {
         try { Unmount(); }
         catch (Exception ex) { _kernel.Log.Printk($"fuse: {MountPoint}: unmount at exit failed: {ex.Message}"); }
-    }
-
-    private void DetachFromKernel()
-    {
-        if (!MountTable.TryGetDevice(MountPoint, out _, out int minor)) return; // already gone
-        if (LibC.Geteuid() == 0)
-        {
-            // A plain umount succeeds when nothing is open; destroying the superblock aborts the
-            // connection (fs/fuse/inode.c:fuse_conn_destroy), which ends the loop.
-            if (LibC.Umount2(MountPoint, 0) == 0) return;
-            // Busy: MNT_FORCE runs fuse_umount_begin, which aborts the connection (every waiting and
-            // later request fails with ENOTCONN); then detach the mount (MNT_DETACH) so the
-            // directory is free at once.
-            LibC.Umount2(MountPoint, LibC.MNT_FORCE);
-            if (MountTable.IsMountPoint(MountPoint)) LibC.Umount2(MountPoint, LibC.MNT_DETACH);
-        }
-        else
-        {
-            // fusermount3 -u -z (lazy), then abort through fusectl when it is mounted.
-            _lib.Unmount(_fuse);
-            string abort = $"/sys/fs/fuse/connections/{minor}/abort";
-            try { if (File.Exists(abort)) File.WriteAllText(abort, "1"); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
     }
 
     private void FreeLibfuseState()

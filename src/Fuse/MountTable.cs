@@ -36,6 +36,37 @@ internal static class MountTable
         return found;
     }
 
+    /// <summary>
+    /// Takes a FUSE mount away from the kernel so its session's loop ends, whether or not files
+    /// are open on it: the aborted connection fails every waiting and later request of a real
+    /// process with ENOTCONN, and the directory is free at once. <paramref name="unprivilegedUnmount"/>
+    /// is libfuse's own unmount (fusermount3 -u -z), for a host that is not root.
+    /// </summary>
+    public static void Detach(string mountPoint, Action unprivilegedUnmount)
+    {
+        if (!TryGetDevice(mountPoint, out _, out int minor)) return; // already gone
+        if (Native.LibC.Geteuid() == 0)
+        {
+            // A plain umount succeeds when nothing is open; destroying the superblock aborts the
+            // connection (fs/fuse/inode.c:fuse_conn_destroy), which ends the loop.
+            if (Native.LibC.Umount2(mountPoint, 0) == 0) return;
+            // Busy: MNT_FORCE runs fuse_umount_begin, which aborts the connection (every waiting and
+            // later request fails with ENOTCONN); then detach the mount (MNT_DETACH) so the
+            // directory is free at once.
+            Native.LibC.Umount2(mountPoint, Native.LibC.MNT_FORCE);
+            if (IsMountPoint(mountPoint)) Native.LibC.Umount2(mountPoint, Native.LibC.MNT_DETACH);
+        }
+        else
+        {
+            // fusermount3 -u -z (lazy), then abort through fusectl when it is mounted.
+            unprivilegedUnmount();
+            string abort = $"/sys/fs/fuse/connections/{minor}/abort";
+            try { if (File.Exists(abort)) File.WriteAllText(abort, "1"); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
     // mountinfo escapes space, tab, newline and backslash as \ooo (fs/proc_namespace.c:show_mountinfo -> mangle)
     private static string Unescape(string field)
     {

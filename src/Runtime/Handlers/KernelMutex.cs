@@ -63,13 +63,23 @@ public sealed class KernelMutex
         }
         // Taking the lock as Contended (not Locked) is conservative: the unlock then wakes a sleeper
         // that may not exist, but none is ever left asleep with the mutex free.
+        TaskWaiter task = TaskWaiter.ForCurrentThread();
         while (Interlocked.Exchange(ref _state, Contended) != Unlocked)
         {
-            lock (_sleepers)
+            // schedule(): a host running this task under its scheduler may run another meanwhile
+            task.Scheduler?.Sleeping(task.Task!);
+            try
             {
-                // Checked under the monitor the waker pulses under: an unlock between this check and
-                // Wait blocks on the monitor until Wait has released it, so its pulse is not lost.
-                if (Volatile.Read(ref _state) == Contended) Monitor.Wait(_sleepers);
+                lock (_sleepers)
+                {
+                    // Checked under the monitor the waker pulses under: an unlock between this check and
+                    // Wait blocks on the monitor until Wait has released it, so its pulse is not lost.
+                    if (Volatile.Read(ref _state) == Contended) Monitor.Wait(_sleepers);
+                }
+            }
+            finally
+            {
+                task.Scheduler?.Woken(task.Task!);
             }
         }
     }

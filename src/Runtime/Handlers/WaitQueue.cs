@@ -147,8 +147,24 @@ internal sealed class TaskWaiter
         }
     }
 
+    /// <summary>The host scheduler this thread's task reports its sleeps to (<see cref="KernelTask.Scheduler"/>).</summary>
+    internal IKernelTaskScheduler? Scheduler;
+
+    /// <summary>The public face of this thread's task, once asked for (<see cref="KernelTask.Current"/>).</summary>
+    internal KernelTask? Task;
+
     /// <summary>schedule_timeout: returns when woken since the last <see cref="Arm"/> or after <paramref name="timeoutMs"/>.</summary>
     public bool Sleep(int timeoutMs)
+    {
+        IKernelTaskScheduler? scheduler = Scheduler;
+        if (scheduler is null) return SleepOnGate(timeoutMs);
+        // schedule(): the task leaves the CPU for the sleep; the host may run another meanwhile
+        scheduler.Sleeping(Task!);
+        try { return SleepOnGate(timeoutMs); }
+        finally { scheduler.Woken(Task!); }
+    }
+
+    private bool SleepOnGate(int timeoutMs)
     {
         lock (_gate)
         {

@@ -18,13 +18,31 @@ namespace KernelOps.Model;
 /// </remarks>
 public sealed class KernelTask
 {
-    [System.ThreadStatic] private static KernelTask? t_current;
     private readonly TaskWaiter _waiter;
 
     private KernelTask(TaskWaiter waiter) => _waiter = waiter;
 
     /// <summary>The calling thread's task (<c>current</c>); the same object for every call on this thread.</summary>
-    public static KernelTask Current => t_current ??= new KernelTask(TaskWaiter.ForCurrentThread());
+    public static KernelTask Current
+    {
+        get
+        {
+            TaskWaiter waiter = TaskWaiter.ForCurrentThread();
+            return waiter.Task ??= new KernelTask(waiter);
+        }
+    }
+
+    /// <summary>
+    /// The host scheduler this task reports its sleeps to, or null (the default: nobody is told).
+    /// Set it on the task's own thread before the task enters syscalls; a host that runs many
+    /// requests on a bounded set of threads learns this way that one of them left the CPU (so it
+    /// can start serving the next request) and when it came back.
+    /// </summary>
+    public IKernelTaskScheduler? Scheduler
+    {
+        get => _waiter.Scheduler;
+        set => _waiter.Scheduler = value;
+    }
 
     /// <summary>A signal sent with <see cref="SendSignal"/> has not been delivered or cleared.</summary>
     public bool SignalPending => _waiter.SignalPending;
@@ -37,4 +55,20 @@ public sealed class KernelTask
 
     /// <summary>Discards a pending signal of this task (the request it was sent for is over).</summary>
     public void ClearSignal() => _waiter.ClearSignal();
+}
+
+/// <summary>
+/// A host's view of <c>schedule()</c>: told on the sleeping task's own thread when it blocks in the
+/// model (an interruptible sleep in <see cref="WaitQueueHead"/>, poll or select waiting for events,
+/// a contended <see cref="KernelMutex"/>) and when it runs again. The model's other waits (removal
+/// waiting for calls in flight, free_irq waiting for a handler) are not reported: they end when the
+/// calls they wait for end. Implementations must be quick and must not throw.
+/// </summary>
+public interface IKernelTaskScheduler
+{
+    /// <summary>The task is about to sleep: it leaves the CPU until <see cref="Woken"/>.</summary>
+    void Sleeping(KernelTask task);
+
+    /// <summary>The task's sleep is over (woken, signalled or timed out) and it runs again.</summary>
+    void Woken(KernelTask task);
 }

@@ -26,16 +26,10 @@ public unsafe class FuseLayoutTests
     [OneTimeSetUp]
     public void Probe()
     {
-        if (!File.Exists("/usr/include/fuse3/fuse.h")) Assert.Ignore("libfuse3-dev is not installed (apt-get install libfuse3-dev): no header to compare with.");
-        var c = new StringBuilder("""
+        var c = new StringBuilder(CProbe.Prelude).Append("""
             #define FUSE_USE_VERSION 312
             #include <fuse3/fuse.h>
             #include <sys/stat.h>
-            #include <stddef.h>
-            #include <stdio.h>
-            #include <string.h>
-            #define P(name, value) printf("%s=%lld\n", name, (long long)(value))
-            #define OFF(type, field) P(#type "." #field, offsetof(struct type, field))
             static unsigned bit_of(struct fuse_file_info *fi) { unsigned w; memcpy(&w, (char *)fi + 4, 4); return w; }
             int main(void) {
                 struct fuse_file_info fi;
@@ -59,23 +53,7 @@ public unsafe class FuseLayoutTests
                 return 0;
             }
             """);
-        string dir = Machine.TempDirectory("abi");
-        try
-        {
-            File.WriteAllText(Path.Combine(dir, "probe.c"), c.ToString());
-            Machine.Result gcc;
-            try { gcc = Machine.Run("gcc", ["-Wall", "-Werror", "-o", Path.Combine(dir, "probe"), Path.Combine(dir, "probe.c")], check: false); }
-            catch (System.ComponentModel.Win32Exception) { Assert.Ignore("gcc is not installed: cannot compile the layout probe."); return; }
-            Assert.That(gcc.ExitCode, Is.Zero, "gcc failed:\n" + gcc.Stderr);
-            string output = Machine.Run(Path.Combine(dir, "probe"), []).Stdout;
-            s_c = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => l.Split('='))
-                .ToDictionary(p => p[0], p => long.Parse(p[1]));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        s_c = CProbe.Run(c.ToString(), "/usr/include/fuse3/fuse.h");
     }
 
     [Test]
