@@ -25,5 +25,7 @@ internal static class KnownNames
     public const string FixProperty = "Fix";
     public const string FixReturnErrno = "ReturnErrno";
     public const string FixReadonly = "Readonly";
+    public const string FixSuccess = "Success";
+    public const string ReplacementProperty = "Replacement";
     public const string ActionRemove = "Remove";
 }

@@ -216,6 +216,7 @@ public class CodeFixTests
     private static Task BodyFix<TFix>(string before, string after) where TFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new() =>
         Verify.CodeFix<HandlerBodyAnalyzer, TFix>(U + before, U + after);
 
+    // The last return's other arm, 0L, would become (Errno)0 beside an Errno (KOPS0020): it becomes the success form.
     [Test]
     public Task ReturnErrno_FixAll() => BodyFix<ReturnErrnoCodeFix>(
         """
@@ -245,11 +246,71 @@ public class CodeFixTests
                 if (command == 1) return Errno.ENOTTY;
                 if (command == 2) return Errno.EINVAL;
                 KResult r = new UserPtr<int>(argument).Write(1);
-                return r.IsOk ? 0L : r.Error;
+                return r.IsOk ? KResult<long>.Ok(0L) : r.Error;
             }
 
             [Flush]
             static KResult Flush(FileRef file) => KResult.Ok;
+        }
+        """);
+
+    [Test]
+    public Task Success_FixAll() => Verify.CodeFix<ZeroErrnoAnalyzer, SuccessCodeFix>(U + """
+        [FileOperations(NonSeekable = true)]
+        static partial class H
+        {
+            [Ioctl]
+            static KResult<long> Ioctl(FileRef file, uint command, nuint argument)
+            {
+                KResult r = new UserPtr<int>(argument).Write(1);
+                if (command == 1) return r.IsOk ? {|KOPS0020:0L|} : r.Error;
+                if (command == 2) return r.IsOk ? {|KOPS0020:(Errno)0|} : Errno.EFAULT;
+                return command > 9 ? Errno.EINVAL : {|KOPS0020:default|};
+            }
+
+            [Read]
+            static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos) => pos > 0 ? {|KOPS0020:0L|} : Errno.EINVAL;
+
+            [Flush]
+            static KResult Flush(FileRef file) => {|KOPS0020:default(Errno)|};
+        }
+        """, U + """
+        [FileOperations(NonSeekable = true)]
+        static partial class H
+        {
+            [Ioctl]
+            static KResult<long> Ioctl(FileRef file, uint command, nuint argument)
+            {
+                KResult r = new UserPtr<int>(argument).Write(1);
+                if (command == 1) return r.IsOk ? KResult<long>.Ok(0L) : r.Error;
+                if (command == 2) return r.IsOk ? KResult<long>.Ok(0) : Errno.EFAULT;
+                return command > 9 ? Errno.EINVAL : KResult<long>.Ok(0);
+            }
+
+            [Read]
+            static KResult<nuint> Read(FileRef file, UserSliceWriter dst, ref long pos) => pos > 0 ? KResult<nuint>.Ok(0) : Errno.EINVAL;
+
+            [Flush]
+            static KResult Flush(FileRef file) => KResult.Ok;
+        }
+        """);
+
+    [Test]
+    public Task Success_NotOfferedWithoutASuccessOfItsOwnOrInsideANumber() => Verify.CodeFix<ZeroErrnoAnalyzer, SuccessCodeFix>(U + """
+        sealed class Session { }
+        [FileOperations(NonSeekable = true)]
+        static partial class H
+        {
+            [Open] static OpenResult<Session> Open(Inode inode, FileRef file) => {|KOPS0020:(Errno)0|};
+            [Flush] static KResult Flush(FileRef file, bool ok) => (Errno)(ok ? {|KOPS0020:0|} : 22);
+        }
+        """, U + """
+        sealed class Session { }
+        [FileOperations(NonSeekable = true)]
+        static partial class H
+        {
+            [Open] static OpenResult<Session> Open(Inode inode, FileRef file) => {|KOPS0020:(Errno)0|};
+            [Flush] static KResult Flush(FileRef file, bool ok) => (Errno)(ok ? {|KOPS0020:0|} : 22);
         }
         """);
 

@@ -455,4 +455,90 @@ public class SoundnessRuleTests
             [Lseek] static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Errno.ESPIPE;
         }
         """);
+
+    // ---- KOPS0020: a constant zero made an Errno, and so a failure --------------------------------
+
+    private static Task Zero(string source) => Verify.Analyzer<ZeroErrnoAnalyzer>(U + source);
+
+    [Test]
+    public Task Kops0020_ZeroErrnoBecomesAFailure() => Zero("""
+        using KernelOps.Model;
+        sealed class Session { }
+        sealed class Chip { }
+        [FileOperations(NonSeekable = true)]
+        static partial class H
+        {
+            const Errno None = 0;
+
+            [Ioctl]
+            static KResult<long> Ioctl(FileRef file, uint command, nuint argument)
+            {
+                KResult copied = new UserPtr<int>(argument).Write(42);
+                if (command == 1) return copied.IsOk ? {|KOPS0020:0L|} : copied.Error;     // the review's trap
+                if (command == 2) return command > 9 ? Errno.EINVAL : {|KOPS0020:0|};      // int zero, either arm
+                if (command == 3) return {|KOPS0020:(Errno)0|};
+                if (command == 4) return copied.IsOk ? {|KOPS0020:default|} : Errno.EFAULT;
+                if (command == 5) return {|KOPS0020:None|};                               // a const Errno of 0
+                if (command == 6) return KResult<long>.Fail({|KOPS0020:default(Errno)|});
+                if (command == 7) return (Errno)(copied.IsOk ? {|KOPS0020:0|} : 22);       // through a cast
+                return command > 8 ? Errno.EBUSY : command > 7 ? {|KOPS0020:0u|} : Errno.EPERM;   // nested
+            }
+
+            [Flush]
+            static KResult Flush(FileRef file) => {|KOPS0020:default(Errno)|};
+
+            [Fsync]
+            static KResult Fsync(FileRef file, long start, long end, bool dataSync) =>
+                start switch { 0 => {|KOPS0020:(Errno)0L|}, _ => Errno.EINVAL };
+        }
+
+        [FileOperations(NonSeekable = true)]
+        static partial class Stateful
+        {
+            [Open]
+            static OpenResult<Session> Open(Inode inode, FileRef file) => inode.Data<Session>() is null ? {|KOPS0020:(Errno)0|} : new Session();
+        }
+
+        [PlatformDriver]
+        static partial class Driver
+        {
+            [Probe]
+            static ProbeResult<Chip> Probe(CoreDevice device) => {|KOPS0020:default(Errno)|};
+        }
+
+        sealed class Module : IKernelModule
+        {
+            public string Name => "m";
+            public KResult Init(ModuleContext context) => {|KOPS0020:(Errno)0|};  // not a handler: still a failure
+            public void Exit() { }
+            static KResult Helper(bool ok) => ok ? {|KOPS0020:0|} : Errno.EAGAIN;   // reached by nothing: still wrong
+        }
+        """);
+
+    [Test]
+    public Task Kops0020_ErrnosAndNonZeroValuesAreFine() => Zero("""
+        [FileOperations(NonSeekable = true)]
+        static partial class H
+        {
+            [Ioctl]
+            static KResult<long> Ioctl(FileRef file, uint command, nuint argument)
+            {
+                KResult copied = new UserPtr<int>(argument).Write(42);
+                if (command == 1) return Errno.EINVAL;                                  // an errno alone
+                if (command == 2) return copied.IsOk ? 5L : Errno.EINVAL;              // a non-zero constant: long arm, no enum
+                if (command == 3) return copied.IsOk ? Errno.EFAULT : Errno.EINVAL;    // two errnos
+                if (command == 4) return copied.IsOk ? KResult<long>.Ok(0L) : copied.Error;
+                if (command == 5) return 0L;                                            // a success of 0
+                if (command == 6) return copied.WithValue(0L);
+                Errno none = 0;                                                          // an Errno of 0, only compared
+                if (copied.Error != none && copied.Error != 0) return copied.Error;
+                return command switch { 7 => 0L, _ => Errno.ENOTTY };                   // typed arm by arm: 0L is a long
+            }
+
+            [Flush]
+            static KResult Flush(FileRef file) => KResult.Ok;
+
+            static Errno Check(bool ok) => ok ? 0 : Errno.EINVAL;                        // an Errno of 0 is "no error" until it is a result
+        }
+        """);
 }

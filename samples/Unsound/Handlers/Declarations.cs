@@ -136,6 +136,14 @@ internal static partial class NumericErrno
 }
 
 [FileOperations(NonSeekable = true)]
+internal static partial class ZeroErrno
+{
+    [Ioctl]
+    private static KResult<long> Ioctl(FileRef file, uint command, nuint argument) =>
+        command == 0 ? 0L : Errno.ENOTTY; // expect: error KOPS0020
+}
+
+[FileOperations(NonSeekable = true)]
 internal static partial class LateCopyToUser
 {
     [Ioctl]

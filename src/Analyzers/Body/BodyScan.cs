@@ -637,9 +637,7 @@ internal sealed class BodyScan
         BinaryOperatorKind.And or BinaryOperatorKind.Or or BinaryOperatorKind.ExclusiveOr;
 
     /// <summary>True for a result type an Errno converts to implicitly (KResult, KResult&lt;T&gt;, OpenResult&lt;T&gt;).</summary>
-    private bool AcceptsErrno(ITypeSymbol? type) =>
-        type is INamedTypeSymbol named && named.GetMembers(WellKnownMemberNames.ImplicitConversionName).OfType<IMethodSymbol>()
-            .Any(m => m.Parameters.Length == 1 && _markers.IsErrno(m.Parameters[0].Type) && SymbolEqualityComparer.Default.Equals(m.ReturnType, named));
+    private bool AcceptsErrno(ITypeSymbol? type) => ErrnoResults.AcceptsErrno(type, _markers.Errno);
 
     // ---- KOPS0016 -----------------------------------------------------------------------------
 

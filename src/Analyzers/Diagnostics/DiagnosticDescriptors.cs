@@ -213,6 +213,17 @@ internal static class DiagnosticDescriptors
         description: "A read or write works at its ref long position: f_pos for read(2) (under f_pos_lock where that applies), the offset for pread(2); the VFS stores what the handler leaves there. f_pos read directly is racy and wrong for pread, and a seekable read that never advances its position returns the same bytes forever.",
         helpLinkUri: HelpLink("KOPS0019"));
 
+    /// <summary>KOPS0020: a constant zero becomes an Errno and so a failure.</summary>
+    public static readonly DiagnosticDescriptor ZeroErrnoFailure = new(
+        id: "KOPS0020",
+        title: "Errno 0 becomes a failure",
+        messageFormat: "'{0}' is Errno 0 here, which '{1}' takes as a failure: 0 is not an errno, so this never succeeds and a handler returns EIO; {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "C# converts a constant zero of any integer type to any enum implicitly, so 'cond ? 0L : Errno.EINVAL' is an Errno conditional: its 0L becomes (Errno)0 and then a KResult, KResult<T>, OpenResult<T> or ProbeResult<T> failure, which throws (a handler returns -EIO and logs it). The same holds for (Errno)0, default(Errno) and a const Errno of 0. Write the success form.",
+        helpLinkUri: HelpLink("KOPS0020"));
+
     /// <summary>KOPS0040: state an open file can reach holds a device-managed resource directly.</summary>
     public static readonly DiagnosticDescriptor DeviceManagedReachableFromFile = new(
         id: "KOPS0040",
@@ -229,7 +240,7 @@ internal static class DiagnosticDescriptors
         SignatureMismatch, NotStatic, InvalidHandlerType, DuplicateSlot, NoSuchSlot, UnsafeNotAllowed,
         HandlerCapturesState, AsyncHandler, BlocksOnTask, UnsynchronizedStaticWrite, StatefulMaterializedCallback,
         MultipleKinds, DeclaredOpsMismatch, SeekableWithoutLseek, ErrnoAsNumber, DeferredWorkUsesCallScoped,
-        PerOpenStateInStatic, PublishedBeforeInitialised, PositionBypassed,
+        PerOpenStateInStatic, PublishedBeforeInitialised, PositionBypassed, ZeroErrnoFailure,
         DeviceManagedReachableFromFile);
 
     /// <summary>The descriptors the generator reports rather than an analyzer (part of <see cref="All"/>).</summary>

@@ -287,6 +287,9 @@ public static unsafe class ThunkAdapters
 
     internal static nint HandlerThrew<T>(Exception e) where T : IHandlerOperation
     {
+        // A failure made of errno 0 (or a negative number) throws where it is converted, inside the
+        // handler: say what the handler returned rather than that it threw.
+        if (e is NotAnErrnoException notAnErrno) return Misbehaved<T>(notAnErrno.Describe(returned: true));
         Log($"kernelops: {SafeName<T>()} threw {e.GetType().FullName}: {e.Message}; returning -EIO");
         return -(nint)Errno.EIO;
     }

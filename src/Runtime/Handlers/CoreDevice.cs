@@ -148,7 +148,7 @@ public readonly struct ProbeResult<TData> where TData : class
 
     /// <summary>A failure.</summary>
     public static ProbeResult<TData> Fail(Errno error) =>
-        error > 0 ? new(null, error) : throw new ArgumentOutOfRangeException(nameof(error), error, "An errno is a positive number.");
+        new(null, NotAnErrnoException.Check(error));
 
     /// <summary>Makes a success from the data.</summary>
     public static implicit operator ProbeResult<TData>(TData data) => Ok(data);

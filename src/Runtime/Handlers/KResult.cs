@@ -23,9 +23,11 @@ public readonly struct KResult : IEquatable<KResult>
     /// <summary>The error, or 0 on success.</summary>
     public Errno Error => _error;
 
-    /// <summary>An error result. Zero or negative values are rejected: an error must be an errno.</summary>
-    public static KResult Fail(Errno error) =>
-        error > 0 ? new KResult(error) : throw new ArgumentOutOfRangeException(nameof(error), error, "An errno is a positive number.");
+    /// <summary>
+    /// An error result. Zero or negative values are rejected (<see cref="NotAnErrnoException"/>): an
+    /// error must be an errno, and 0 is success (<see cref="Ok"/>).
+    /// </summary>
+    public static KResult Fail(Errno error) => new(NotAnErrnoException.Check(error));
 
     /// <summary>Makes an error result from an errno.</summary>
     public static implicit operator KResult(Errno error) => Fail(error);
@@ -95,9 +97,8 @@ public readonly struct KResult<T> : IEquatable<KResult<T>> where T : unmanaged, 
     /// <summary>A success.</summary>
     public static KResult<T> Ok(T value) => new(value, 0);
 
-    /// <summary>An error result.</summary>
-    public static KResult<T> Fail(Errno error) =>
-        error > 0 ? new KResult<T>(default, error) : throw new ArgumentOutOfRangeException(nameof(error), error, "An errno is a positive number.");
+    /// <summary>An error result. Zero or negative values are rejected, as by <see cref="KResult.Fail"/>.</summary>
+    public static KResult<T> Fail(Errno error) => new(default, NotAnErrnoException.Check(error));
 
     /// <summary>Makes a success from a value.</summary>
     public static implicit operator KResult<T>(T value) => new(value, 0);
@@ -117,4 +118,37 @@ public readonly struct KResult<T> : IEquatable<KResult<T>> where T : unmanaged, 
     public static bool operator ==(KResult<T> a, KResult<T> b) => a.Equals(b);
     /// <summary>Inequality.</summary>
     public static bool operator !=(KResult<T> a, KResult<T> b) => !a.Equals(b);
+}
+
+/// <summary>
+/// Thrown where a failure is made from an <see cref="Errno"/> that is not one: 0 (success; the
+/// trap KOPS0020 reports, <c>cond ? 0L : Errno.EINVAL</c>, whose <c>0L</c> becomes <c>(Errno)0</c>)
+/// or a negative number (a C-style <c>-EINVAL</c>). Inside a handler the thunk catches it, returns
+/// -EIO and logs the handler's name with this message.
+/// </summary>
+public sealed class NotAnErrnoException : ArgumentOutOfRangeException
+{
+    private NotAnErrnoException(Errno error)
+        : base("error", error, null) => Errno = error;
+
+    /// <summary>The value that was used as a failure.</summary>
+    public Errno Errno { get; }
+
+    /// <summary>One line (the base class would append the parameter and the value on lines of their own).</summary>
+    public override string Message => Describe(returned: false);
+
+    /// <summary>
+    /// What was wrong; <paramref name="returned"/> words it for the thunks' kernel-log line,
+    /// "&lt;handler&gt; returned errno 0 as a failure: ...; returning -EIO".
+    /// </summary>
+    internal string Describe(bool returned)
+    {
+        string what = Errno == 0 ? "errno 0" : ((int)Errno).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string verb = returned ? $"returned {what} as a failure" : $"{what} was used as a failure";
+        return Errno == 0
+            ? verb + ": 0 is success, not an errno (success is KResult.Ok or KResult<T>.Ok(value); see KOPS0020)"
+            : verb + ", which is not an errno (an errno is positive; the thunk negates it)";
+    }
+
+    internal static Errno Check(Errno error) => error > 0 ? error : throw new NotAnErrnoException(error);
 }

@@ -37,7 +37,7 @@ public readonly struct OpenResult<TState> where TState : class
 
     /// <summary>A failure.</summary>
     public static OpenResult<TState> Fail(Errno error) =>
-        error > 0 ? new(null, error) : throw new ArgumentOutOfRangeException(nameof(error), error, "An errno is a positive number.");
+        new(null, NotAnErrnoException.Check(error));
 
     /// <summary>Makes a success from the state.</summary>
     public static implicit operator OpenResult<TState>(TState state) => Ok(state);

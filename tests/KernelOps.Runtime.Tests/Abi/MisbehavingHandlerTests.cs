@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.InteropServices;
 using KernelOps.Abi;
 using KernelOps.Model;
@@ -70,6 +71,35 @@ internal sealed unsafe class MisbehavingHandlerTests : ModelTestBase
         AssertLogged("Tests.NotAnErrnoRead failed with 5000, which is not an errno");
     }
 
+    // KOPS0020's trap, with the rule suppressed: C#'s constant-zero enum conversion makes the
+    // conditional an Errno, so the success arm becomes a failure with errno 0. It is never a success
+    // and never a -0: the caller gets -EIO and the log says what the handler returned.
+    [Test]
+    public void A_failure_made_of_errno_0_is_EIO_and_logged_as_such()
+    {
+        Assert.That(ThunkAdapters.Ioctl<ZeroErrnoIoctl>(_file, 1, 0), Is.EqualTo(-(nint)Errno.EIO));
+        AssertLogged("Tests.ZeroErrnoIoctl returned errno 0 as a failure: 0 is success, not an errno");
+        Assert.That(ThunkAdapters.Ioctl<ZeroErrnoIoctl>(_file, 2, 0), Is.EqualTo(-(nint)Errno.EINVAL), "the other arm is still the errno");
+        Assert.That(ThunkAdapters.Flush<ZeroErrnoFlush>(_file, null), Is.EqualTo(-(int)Errno.EIO));
+        AssertLogged("Tests.ZeroErrnoFlush returned errno 0 as a failure");
+        Assert.That(Kernel.Log.Lines, Has.None.Contains("threw"), "a broken result, not an exception of the handler's own");
+    }
+
+#pragma warning disable KOPS0020 // what the rule reports, done on purpose
+    [Test]
+    public void Every_result_type_refuses_a_failure_that_is_not_an_errno()
+    {
+        var zero = Assert.Throws<NotAnErrnoException>(() => KResult.Fail(0))!;
+        Assert.That(zero.Message, Does.StartWith("errno 0 was used as a failure: 0 is success, not an errno"));
+        Assert.That(zero.Message, Does.Not.Contain("\n"));
+        Assert.That(zero, Is.InstanceOf<ArgumentOutOfRangeException>(), "what Fail threw before, for callers that catch it");
+        Assert.That(Assert.Throws<NotAnErrnoException>(() => KResult<long>.Fail((Errno)(-22)))!.Message, Does.StartWith("-22 was used as a failure, which is not an errno"));
+        Assert.Throws<NotAnErrnoException>(() => OpenResult<object>.Fail(0));
+        Assert.Throws<NotAnErrnoException>(() => ProbeResult<object>.Fail(0));
+        Assert.That(KResult<long>.Fail(Errno.EINVAL).Error, Is.EqualTo(Errno.EINVAL));
+    }
+#pragma warning restore KOPS0020
+
     private void AssertLogged(string line) =>
         Assert.That(Kernel.Log.Lines, Has.Some.Contains(line), string.Join("\n", Kernel.Log.Lines));
 
@@ -96,6 +126,20 @@ internal sealed unsafe class MisbehavingHandlerTests : ModelTestBase
         public static string HandlerName => "Tests.NegativeIoctl";
         public static KResult<long> Invoke(FileRef file, uint command, nuint argument) => -3L;
     }
+
+#pragma warning disable KOPS0020 // the trap itself, to see what the thunk makes of it
+    private readonly struct ZeroErrnoIoctl : IIoctlOperation
+    {
+        public static string HandlerName => "Tests.ZeroErrnoIoctl";
+        public static KResult<long> Invoke(FileRef file, uint command, nuint argument) => command == 1 ? 0L : Errno.EINVAL;
+    }
+
+    private readonly struct ZeroErrnoFlush : IFlushOperation
+    {
+        public static string HandlerName => "Tests.ZeroErrnoFlush";
+        public static KResult Invoke(FileRef file) => default(Errno);
+    }
+#pragma warning restore KOPS0020
 
     private readonly struct NotAnErrnoRead : IReadOperation
     {
