@@ -19,7 +19,7 @@ public static class Shell
     public static string FindMajor(UserProcess process, string name) =>
         CatLines(process, "/proc/devices").Where(x => x.Contains(name, StringComparison.Ordinal)).First().Trim().Split(' ')[0];
 
-    /// <summary><c>mknod PATH c MAJOR MINOR</c> (mode 0666, as coreutils' default minus no umask).</summary>
+    /// <summary><c>mknod PATH c MAJOR MINOR</c> (mode 0666 less the process' umask, as coreutils' mknod without -m).</summary>
     public static void Mknod(UserProcess process, string path, uint major, uint minor)
     {
         ArgumentNullException.ThrowIfNull(process);

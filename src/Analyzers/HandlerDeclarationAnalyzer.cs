@@ -34,7 +34,8 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.UnsafeNotAllowed,
         DiagnosticDescriptors.MultipleKinds,
         DiagnosticDescriptors.DeclaredOpsMismatch,
-        DiagnosticDescriptors.SeekableWithoutLseek);
+        DiagnosticDescriptors.SeekableWithoutLseek,
+        DiagnosticDescriptors.MissingRequiredSetting);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

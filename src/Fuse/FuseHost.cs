@@ -76,6 +76,9 @@ public sealed unsafe partial class FuseHost : IDisposable
         _modelRoot = modelRoot;
         MountPoint = mountPoint;
         Process = kernel.CreateProcess("fuse-host");
+        // The real kernel's FUSE client applied the caller's umask to every create, mknod and mkdir
+        // mode before the request arrived (no FUSE_CAP_DONT_MASK): the model must not mask again.
+        Process.Umask(0);
     }
 
     /// <summary>The absolute path of the mounted directory.</summary>

@@ -550,4 +550,26 @@ public class RuleTests
             {{Read}}
         }
         """);
+
+    // ---- KOPS0030 -------------------------------------------------------------------------------
+
+    private const string InitFsContext = "[InitFsContext] static KResult Init(FsContext context) => KResult.Ok;";
+
+    [Test]
+    public Task Kops0030_FileSystemTypeWithoutName() => Declaration(U + $$"""
+        [{|KOPS0030:FileSystemType(Flags = FsFlags.UserNsMount)|}]
+        static partial class NoName { {{InitFsContext}} }
+
+        [{|KOPS0030:FileSystemType(Name = "")|}]
+        static partial class Empty { {{InitFsContext}} }
+
+        [{|KOPS0030:FileSystemType(Name = "a\0b")|}]
+        static partial class Nul { {{InitFsContext}} }
+        """);
+
+    [Test]
+    public Task Kops0030_NamedTypeIsFine() => Declaration(U + $$"""
+        [FileSystemType(Name = "myfs", Flags = FsFlags.UserNsMount)]
+        static partial class Named { {{InitFsContext}} }
+        """);
 }

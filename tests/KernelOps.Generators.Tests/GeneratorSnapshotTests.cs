@@ -47,6 +47,40 @@ public class GeneratorSnapshotTests
         """);
 
     [Test]
+    public void FileSystemTypeWithNameSetting() => VerifyGenerated(Sources.Usings + """
+        namespace Samples;
+
+        [FileSystemType(Name = "rust_ramfs", Flags = FsFlags.UserNsMount)]
+        internal static partial class RamfsType
+        {
+            [InitFsContext]
+            private static KResult InitFsContext(FsContext context) => KResult.Ok;
+
+            [KillSuperBlock]
+            private static void KillSb(SuperBlock superBlock) => Libfs.KillLitterSuper(superBlock);
+        }
+        """);
+
+    [Test]
+    public void DirectoryInodeOperations() => VerifyGenerated(Sources.Usings + """
+        namespace Samples;
+
+        [InodeOperations]
+        internal static partial class DirOps
+        {
+            [Lookup]
+            private static KResult Lookup(Inode dir, Dentry dentry, LookupFlags flags) => Libfs.SimpleLookup(dir, dentry, flags);
+
+            [Mkdir]
+            private static KResult Mkdir(Inode dir, Dentry dentry, uint mode) => Errno.EPERM;
+
+            [Rename]
+            private static KResult Rename(Inode oldDir, Dentry oldDentry, Inode newDir, Dentry newDentry, RenameFlags flags) =>
+                Libfs.SimpleRename(oldDir, oldDentry, newDir, newDentry, flags);
+        }
+        """);
+
+    [Test]
     public void NestedType() => VerifyGenerated(Sources.Usings + $$"""
         namespace Samples.Drivers
         {

@@ -224,3 +224,10 @@ internal static partial class MappedFile
     private static OpenResult<MappedSession> Open(Inode inode, FileRef file) =>
         file.DeviceData<MappedSession>() is { } session ? session : Errno.ENODEV;
 }
+
+[FileSystemType(Flags = FsFlags.UserNsMount)] // expect: error KOPS0030
+internal static partial class NamelessFileSystem
+{
+    [InitFsContext]
+    private static KResult InitFsContext(FsContext context) => KResult.Ok;
+}

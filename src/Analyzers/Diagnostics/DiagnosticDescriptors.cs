@@ -224,6 +224,17 @@ internal static class DiagnosticDescriptors
         description: "C# converts a constant zero of any integer type to any enum implicitly, so 'cond ? 0L : Errno.EINVAL' is an Errno conditional: its 0L becomes (Errno)0 and then a KResult, KResult<T>, OpenResult<T> or ProbeResult<T> failure, which throws (a handler returns -EIO and logs it). The same holds for (Errno)0, default(Errno) and a const Errno of 0. Write the success form.",
         helpLinkUri: HelpLink("KOPS0020"));
 
+    /// <summary>KOPS0030: a setting the kind requires (file_system_type's name) is missing or unusable.</summary>
+    public static readonly DiagnosticDescriptor MissingRequiredSetting = new(
+        id: "KOPS0030",
+        title: "A required table setting is missing",
+        messageFormat: "'{0}': {1} needs '{2}': {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Some table fields are part of what the table is: a file_system_type without a name cannot be registered (register_filesystem has nothing for mount -t to find), so the kind marks the setting Required and the declaration must give it.",
+        helpLinkUri: HelpLink("KOPS0030"));
+
     /// <summary>KOPS0040: state an open file can reach holds a device-managed resource directly.</summary>
     public static readonly DiagnosticDescriptor DeviceManagedReachableFromFile = new(
         id: "KOPS0040",
@@ -241,7 +252,7 @@ internal static class DiagnosticDescriptors
         HandlerCapturesState, AsyncHandler, BlocksOnTask, UnsynchronizedStaticWrite, StatefulMaterializedCallback,
         MultipleKinds, DeclaredOpsMismatch, SeekableWithoutLseek, ErrnoAsNumber, DeferredWorkUsesCallScoped,
         PerOpenStateInStatic, PublishedBeforeInitialised, PositionBypassed, ZeroErrnoFailure,
-        DeviceManagedReachableFromFile);
+        MissingRequiredSetting, DeviceManagedReachableFromFile);
 
     /// <summary>The descriptors the generator reports rather than an analyzer (part of <see cref="All"/>).</summary>
     public static ImmutableArray<DiagnosticDescriptor> ReportedByGenerator => GeneratorDiagnostics.All;
@@ -257,6 +268,7 @@ internal static class DiagnosticDescriptors
         ProblemKind.NoSuchSlot => NoSuchSlot,
         ProblemKind.UnsafeNotAllowed => UnsafeNotAllowed,
         ProblemKind.AsyncHandler => AsyncHandler,
+        ProblemKind.MissingRequiredSetting => MissingRequiredSetting,
     };
 #pragma warning restore CS8524
 }

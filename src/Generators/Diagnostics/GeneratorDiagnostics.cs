@@ -33,7 +33,8 @@ internal static class GeneratorDiagnostics
     {
         ProblemKind.AsyncHandler => AsyncHandler,
         ProblemKind.SignatureMismatch or ProblemKind.NotStatic or ProblemKind.InvalidHandlerType or
-            ProblemKind.DuplicateSlot or ProblemKind.NoSuchSlot or ProblemKind.UnsafeNotAllowed => null,
+            ProblemKind.DuplicateSlot or ProblemKind.NoSuchSlot or ProblemKind.UnsafeNotAllowed or
+            ProblemKind.MissingRequiredSetting => null,
     };
 #pragma warning restore CS8524
 }

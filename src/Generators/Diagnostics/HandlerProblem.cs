@@ -35,6 +35,12 @@ internal enum ProblemKind
     /// analyzer runs, so only the generator can say what is wrong.
     /// </summary>
     AsyncHandler,
+
+    /// <summary>
+    /// KOPS0030: a setting the kind marks <c>Required</c> (file_system_type.name) is missing, empty
+    /// or not representable in the table. Args: type, kind, property, reason.
+    /// </summary>
+    MissingRequiredSetting,
 }
 
 /// <summary>A problem with a location and message arguments. Not a pipeline model (it holds a <see cref="Location"/>).</summary>

@@ -47,6 +47,15 @@ internal static class HandlerDiscovery
             problems.Add(new HandlerProblem(ProblemKind.UnsafeNotAllowed, typeLocation, type.ToPlainName(), kind.KindName));
         }
 
+        foreach (SettingDescription setting in kind.Settings)
+        {
+            if (setting.Required && MissingSettingReason(kindAttribute, setting) is { } reason)
+            {
+                problems.Add(new HandlerProblem(ProblemKind.MissingRequiredSetting, KindAttributeLocation(kindAttribute, typeLocation),
+                    type.ToPlainName(), kind.KindName, setting.PropertyName, reason));
+            }
+        }
+
         // The other kinds this type also carries: their handlers are not "unknown". Two kinds on one
         // type is KOPS0012's to report, and a type with two 'Table' members gets neither.
         var otherKinds = new List<KindDescription>();
@@ -440,7 +449,7 @@ internal static class HandlerDiscovery
         {
             foreach (KeyValuePair<string, TypedConstant> argument in kindAttribute.NamedArguments)
             {
-                if (argument.Key == setting.PropertyName && FormatSetting(argument.Value, setting.Field.Type) is { } value)
+                if (argument.Key == setting.PropertyName && FormatSetting(argument.Value, setting.Field.Type, names.FullyQualified) is { } value)
                 {
                     settings.Add(new SettingModel(setting.Field.Name, value));
                 }
@@ -483,12 +492,23 @@ internal static class HandlerDiscovery
         return $"{ns}{typePart}.{kind.TableType.Name}.g.cs";
     }
 
-    /// <summary>A C# expression of the field's type for the attribute's constant, or null if it cannot be one.</summary>
-    private static string? FormatSetting(TypedConstant constant, ITypeSymbol fieldType)
+    /// <summary>
+    /// A C# expression of the field's type for the attribute's constant, or null if it cannot be one.
+    /// A string sets a <c>byte*</c> field (a C <c>const char *</c>) to a NUL-terminated UTF-8 copy that
+    /// lives as long as the handler type <paramref name="owner"/>.
+    /// </summary>
+    private static string? FormatSetting(TypedConstant constant, ITypeSymbol fieldType, string owner)
     {
         if (constant.Kind is not (TypedConstantKind.Primitive or TypedConstantKind.Enum) || constant.Value is null)
         {
             return null;
+        }
+
+        if (constant.Value is string text)
+        {
+            return fieldType is IPointerTypeSymbol { PointedAtType.SpecialType: SpecialType.System_Byte } && text.IndexOf('\0') < 0
+                ? $"global::KernelOps.OpsTableMemory.Utf8(typeof({owner}), {SymbolDisplay.FormatLiteral(text, quote: true)})"
+                : null;
         }
 
         string? literal = constant.Value switch
@@ -503,7 +523,7 @@ internal static class HandlerDiscovery
             byte by => by.ToString(System.Globalization.CultureInfo.InvariantCulture),
             sbyte sb => sb.ToString(System.Globalization.CultureInfo.InvariantCulture),
             char c => SymbolDisplay.FormatLiteral(c, quote: true),
-            _ => null, // strings, floating point: no such setting field exists in any ops struct
+            _ => null, // floating point: no such setting field exists in any ops struct
         };
         if (literal is null) return null;
 
@@ -536,6 +556,26 @@ internal static class HandlerDiscovery
         }
         return builder.ToString();
     }
+
+    /// <summary>Why a required setting is unusable, or null when the kind attribute gives it a usable value.</summary>
+    private static string? MissingSettingReason(AttributeData kindAttribute, SettingDescription setting)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in kindAttribute.NamedArguments)
+        {
+            if (argument.Key != setting.PropertyName) continue;
+            return argument.Value.Value switch
+            {
+                null => "it is null",
+                string { Length: 0 } => "it is empty",
+                string text when text.IndexOf('\0') >= 0 => "it contains a NUL character, which would end the C string early",
+                _ => null,
+            };
+        }
+        return "it is not set";
+    }
+
+    private static Location KindAttributeLocation(AttributeData kindAttribute, Location fallback) =>
+        kindAttribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? fallback;
 
     private static Location MethodLocation(IMethodSymbol method) => method.Locations.FirstOrDefault() ?? Location.None;
 

@@ -113,7 +113,8 @@ internal sealed class KindDescription
                 settingData.ConstructorArguments[0].Value is string propertyName &&
                 field.Type.IsUsable())
             {
-                settings.Add(new SettingDescription(field, propertyName));
+                bool required = settingData.NamedArguments.Any(a => a.Key == "Required" && a.Value.Value is true);
+                settings.Add(new SettingDescription(field, propertyName, required));
             }
         }
 
@@ -198,12 +199,17 @@ internal sealed class InterfaceFill(SlotDescription slot, INamedTypeSymbol @inte
     }
 }
 
-/// <summary>A non-slot field set from the kind attribute's property <see cref="PropertyName"/>.</summary>
-internal sealed class SettingDescription(IFieldSymbol field, string propertyName)
+/// <summary>
+/// A non-slot field set from the kind attribute's property <see cref="PropertyName"/>; a
+/// <see cref="Required"/> one must be set (KOPS0030).
+/// </summary>
+internal sealed class SettingDescription(IFieldSymbol field, string propertyName, bool required)
 {
     public IFieldSymbol Field { get; } = field;
 
     public string PropertyName { get; } = propertyName;
+
+    public bool Required { get; } = required;
 }
 
 /// <summary>

@@ -13,7 +13,11 @@ internal static class TableKinds
         "KernelOps.ProcOpsAttribute",
         "KernelOps.FileOperationsAttribute",
         "KernelOps.DebugFsCallbackFileAttribute",
-        "KernelOps.PlatformDriverAttribute");
+        "KernelOps.PlatformDriverAttribute",
+        "KernelOps.InodeOperationsAttribute",
+        "KernelOps.SuperOperationsAttribute",
+        "KernelOps.FileSystemTypeAttribute",
+        "KernelOps.FsContextOperationsAttribute");
 }
 
 /// <summary>Metadata names of the Runtime types the generator reads or emits.</summary>

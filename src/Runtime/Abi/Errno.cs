@@ -31,10 +31,14 @@ public enum Errno
     EACCES = 13,
     /// <summary>Bad address.</summary>
     EFAULT = 14,
+    /// <summary>Block device required.</summary>
+    ENOTBLK = 15,
     /// <summary>Device or resource busy.</summary>
     EBUSY = 16,
     /// <summary>File exists.</summary>
     EEXIST = 17,
+    /// <summary>Cross-device link.</summary>
+    EXDEV = 18,
     /// <summary>No such device.</summary>
     ENODEV = 19,
     /// <summary>Not a directory.</summary>
@@ -49,6 +53,8 @@ public enum Errno
     EMFILE = 24,
     /// <summary>Not a typewriter (inappropriate ioctl).</summary>
     ENOTTY = 25,
+    /// <summary>Text file busy.</summary>
+    ETXTBSY = 26,
     /// <summary>File too large.</summary>
     EFBIG = 27,
     /// <summary>No space left on device.</summary>
@@ -57,6 +63,8 @@ public enum Errno
     ESPIPE = 29,
     /// <summary>Read-only file system.</summary>
     EROFS = 30,
+    /// <summary>Too many links.</summary>
+    EMLINK = 31,
     /// <summary>Broken pipe.</summary>
     EPIPE = 32,
     /// <summary>Math result not representable.</summary>
@@ -69,16 +77,22 @@ public enum Errno
     ENOSYS = 38,
     /// <summary>Directory not empty.</summary>
     ENOTEMPTY = 39,
+    /// <summary>Too many symbolic links encountered.</summary>
+    ELOOP = 40,
     /// <summary>Value too large for defined data type.</summary>
     EOVERFLOW = 75,
     /// <summary>Operation not supported on transport endpoint.</summary>
     EOPNOTSUPP = 95,
     /// <summary>Connection timed out.</summary>
     ETIMEDOUT = 110,
+    /// <summary>Stale file handle.</summary>
+    ESTALE = 116,
     /// <summary>Kernel-internal: restart the system call after a signal (include/linux/errno.h).</summary>
     ERESTARTSYS = 512,
     /// <summary>Kernel-internal: no ioctl command; the caller translates it (include/linux/errno.h).</summary>
     ENOIOCTLCMD = 515,
+    /// <summary>Kernel-internal: a file system's parse_param does not know the parameter; the VFS handles it (include/linux/errno.h).</summary>
+    ENOPARAM = 519,
 }
 
 /// <summary>Text for errno values.</summary>
@@ -99,8 +113,10 @@ public static class ErrnoExtensions
         Errno.ENOMEM => "Cannot allocate memory",
         Errno.EACCES => "Permission denied",
         Errno.EFAULT => "Bad address",
+        Errno.ENOTBLK => "Block device required",
         Errno.EBUSY => "Device or resource busy",
         Errno.EEXIST => "File exists",
+        Errno.EXDEV => "Invalid cross-device link",
         Errno.ENODEV => "No such device",
         Errno.ENOTDIR => "Not a directory",
         Errno.EISDIR => "Is a directory",
@@ -108,19 +124,23 @@ public static class ErrnoExtensions
         Errno.ENFILE => "Too many open files in system",
         Errno.EMFILE => "Too many open files",
         Errno.ENOTTY => "Inappropriate ioctl for device",
+        Errno.ETXTBSY => "Text file busy",
         Errno.EFBIG => "File too large",
         Errno.ENOSPC => "No space left on device",
         Errno.ESPIPE => "Illegal seek",
         Errno.EROFS => "Read-only file system",
+        Errno.EMLINK => "Too many links",
         Errno.EPIPE => "Broken pipe",
         Errno.ERANGE => "Numerical result out of range",
         Errno.EDEADLK => "Resource deadlock avoided",
         Errno.ENAMETOOLONG => "File name too long",
         Errno.ENOSYS => "Function not implemented",
         Errno.ENOTEMPTY => "Directory not empty",
+        Errno.ELOOP => "Too many levels of symbolic links",
         Errno.EOVERFLOW => "Value too large for defined data type",
         Errno.EOPNOTSUPP => "Operation not supported",
         Errno.ETIMEDOUT => "Connection timed out",
+        Errno.ESTALE => "Stale file handle",
         _ => $"Unknown error {(int)error}",
     };
 }

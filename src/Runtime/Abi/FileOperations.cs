@@ -41,8 +41,9 @@ public unsafe struct FileOperations
     /// <summary><c>int (*iopoll)(struct kiocb *, struct io_comp_batch *, unsigned int)</c> (offset 56). Not modelled.</summary>
     public delegate* unmanaged<void*, void*, uint, int> iopoll;
 
-    /// <summary><c>int (*iterate_shared)(struct file *, struct dir_context *)</c> (offset 64). Not modelled.</summary>
-    public delegate* unmanaged<NativeFile*, void*, int> iterate_shared;
+    /// <summary><c>int (*iterate_shared)(struct file *, struct dir_context *)</c> (offset 64): getdents. Null: getdents gives ENOTDIR.</summary>
+    [OpsSlot(typeof(IterateSharedAttribute), typeof(IIterateSharedOperation), Stateful = typeof(IIterateSharedOperation<>))]
+    public delegate* unmanaged<NativeFile*, NativeDirContext*, int> iterate_shared;
 
     /// <summary><c>__poll_t (*poll)(struct file *, struct poll_table_struct *)</c> (offset 72). Null: vfs_poll answers DEFAULT_POLLMASK.</summary>
     [OpsSlot(typeof(PollAttribute), typeof(IPollOperation), Stateful = typeof(IPollOperation<>))]

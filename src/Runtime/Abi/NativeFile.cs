@@ -36,7 +36,10 @@ public unsafe struct NativeFile
 
 /// <summary>
 /// The kernel model's <c>struct inode</c>, in native memory: mode, number, device and the
-/// <c>i_private</c> word that proc (PDE_DATA) and debugfs use to hand registration data to open.
+/// <c>i_private</c> word that proc (PDE_DATA) and debugfs use to hand registration data to open,
+/// then what the VFS core keeps for every file system (<c>i_op</c>, <c>i_fop</c>, <c>i_sb</c>,
+/// owner, link count, blocks, timestamps, the symlink target). The model's own layout, not Linux's:
+/// the first five fields keep their offsets (bench/native/dispatch_harness.c reads them from C).
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct NativeInode
@@ -51,4 +54,34 @@ public unsafe struct NativeInode
     public long i_size;
     /// <summary>Registration data: a GCHandle word given at proc_create_data/debugfs_create_file.</summary>
     public nint i_private;
+    /// <summary><c>i_op</c>: the inode operations (null: none implemented).</summary>
+    public InodeOperations* i_op;
+    /// <summary><c>i_fop</c>: the table files opened on the inode start with (file_operations or proc_ops), or null.</summary>
+    public void* i_fop;
+    /// <summary><c>i_sb</c>: the superblock.</summary>
+    public NativeSuperBlock* i_sb;
+    /// <summary><c>i_uid</c>.</summary>
+    public uint i_uid;
+    /// <summary><c>i_gid</c>.</summary>
+    public uint i_gid;
+    /// <summary><c>i_nlink</c> (<c>__i_nlink</c>): the number of names the inode has.</summary>
+    public uint i_nlink;
+    /// <summary><c>i_flags</c>: <c>S_*</c> inode flags (S_DEAD, S_IMMUTABLE, S_APPEND, ...).</summary>
+    public uint i_flags;
+    /// <summary><c>i_blocks</c>: 512-byte blocks allocated.</summary>
+    public long i_blocks;
+    /// <summary><c>i_atime</c>.</summary>
+    public KernelTimespec i_atime;
+    /// <summary><c>i_mtime</c>.</summary>
+    public KernelTimespec i_mtime;
+    /// <summary><c>i_ctime</c>.</summary>
+    public KernelTimespec i_ctime;
+    /// <summary><c>i_link</c>: a symlink's target, NUL-terminated, when the file system keeps it in the inode (simple_get_link); else null.</summary>
+    public byte* i_link;
+    /// <summary><c>i_blkbits</c>: log2 of the block size stat reports.</summary>
+    public uint i_blkbits;
+    /// <summary><c>i_generation</c>.</summary>
+    public uint i_generation;
+    /// <summary>Model-private: a GCHandle to the managed inode (0 for inodes the VFS core does not own).</summary>
+    public nint i_model;
 }

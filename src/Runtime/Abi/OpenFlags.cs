@@ -49,6 +49,28 @@ public enum OpenFlags : uint
     O_SYNC = 0x101000,
     /// <summary>Obtain a path-only descriptor.</summary>
     O_PATH = 0x200000,
+    /// <summary>An unnamed temporary file in the directory given (__O_TMPFILE | O_DIRECTORY); linkat may name it.</summary>
+    O_TMPFILE = 0x410000,
+}
+
+/// <summary>The <c>AT_*</c> flags of the *at syscalls (include/uapi/linux/fcntl.h).</summary>
+[Flags]
+public enum AtFlags
+{
+    /// <summary>None.</summary>
+    None = 0,
+    /// <summary>AT_SYMLINK_NOFOLLOW: do not follow a trailing symlink.</summary>
+    SymlinkNoFollow = 0x100,
+    /// <summary>AT_REMOVEDIR (unlinkat): remove a directory.</summary>
+    RemoveDir = 0x200,
+    /// <summary>AT_EACCESS (faccessat): check with the effective ids.</summary>
+    EffectiveAccess = 0x200,
+    /// <summary>AT_SYMLINK_FOLLOW (linkat): follow a trailing symlink.</summary>
+    SymlinkFollow = 0x400,
+    /// <summary>AT_NO_AUTOMOUNT.</summary>
+    NoAutomount = 0x800,
+    /// <summary>AT_EMPTY_PATH: an empty path names the dirfd itself.</summary>
+    EmptyPath = 0x1000,
 }
 
 /// <summary>

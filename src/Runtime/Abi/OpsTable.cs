@@ -1,5 +1,7 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace KernelOps;
 
@@ -61,4 +63,26 @@ public readonly unsafe struct OpsTable<TOps> : IEquatable<OpsTable<TOps>> where 
     public static bool operator ==(OpsTable<TOps> a, OpsTable<TOps> b) => a.Equals(b);
     /// <summary>Inequality.</summary>
     public static bool operator !=(OpsTable<TOps> a, OpsTable<TOps> b) => !a.Equals(b);
+}
+
+/// <summary>Memory generated tables point at besides the table itself (a <c>const char *name</c>).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static unsafe class OpsTableMemory
+{
+    /// <summary>
+    /// A NUL-terminated UTF-8 copy of <paramref name="value"/> in memory tied to <paramref name="owner"/>'s
+    /// lifetime (as the table is), for a string setting such as <c>file_system_type.name</c>.
+    /// Generated code calls it once, while building the table.
+    /// </summary>
+    public static byte* Utf8(Type owner, string value)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(value);
+        int length = Encoding.UTF8.GetByteCount(value);
+        // SAFETY: type-associated memory is zeroed (so the copy is NUL-terminated) and freed only with
+        // the owner type's loader allocator, like the table that points at it.
+        byte* text = (byte*)RuntimeHelpers.AllocateTypeAssociatedMemory(owner, length + 1);
+        Encoding.UTF8.GetBytes(value, new Span<byte>(text, length));
+        return text;
+    }
 }

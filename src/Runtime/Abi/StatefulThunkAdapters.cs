@@ -228,7 +228,7 @@ public static unsafe class StatefulThunkAdapters
     /// EBADFD's kernel cousin EINVAL with a log line rather than dereferencing nothing.
     /// The caller has checked <paramref name="file"/> with <see cref="RawPointer.IsFile"/>.
     /// </summary>
-    private static bool TryBorrow<T, TState>(NativeFile* file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TState? state, out nint error)
+    internal static bool TryBorrow<T, TState>(NativeFile* file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TState? state, out nint error)
         where T : IHandlerOperation where TState : class
     {
         nint word = Volatile.Read(ref file->private_data);

@@ -99,13 +99,21 @@ public sealed class PerOpenStateAttribute(PerOpenStateRole role) : Attribute
 
 /// <summary>
 /// Marks a non-slot field of an ops struct as set from a named property of the kind attribute
-/// (e.g. <c>proc_flags</c> from <see cref="ProcOpsAttribute.Flags"/>).
+/// (e.g. <c>proc_flags</c> from <see cref="ProcOpsAttribute.Flags"/>). A numeric or enum property
+/// sets a field of that type; a <c>string</c> property sets a <c>byte*</c> field to a NUL-terminated
+/// UTF-8 copy that lives as long as the handler type (<c>file_system_type.name</c>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]
 public sealed class OpsTableSettingAttribute(string propertyName) : Attribute
 {
     /// <summary>The kind attribute's property that gives the field's value.</summary>
     public string PropertyName { get; } = propertyName;
+
+    /// <summary>
+    /// The table is unusable without it (a file system type needs a name): the analyzer reports a kind
+    /// attribute that does not set the property, or sets a string one to null or "" (KOPS0030).
+    /// </summary>
+    public bool Required { get; set; }
 }
 
 /// <summary>

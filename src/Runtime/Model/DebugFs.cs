@@ -21,20 +21,25 @@ public sealed unsafe class DebugFs
     /// <summary>The mount point.</summary>
     public const string MountPoint = "/sys/kernel/debug";
 
-    /// <summary>st_dev of debugfs (an anonymous superblock number).</summary>
-    public static readonly ulong SuperblockDevice = DeviceNumber.MakeUser(0, 7);
+    /// <summary>DEBUGFS_MAGIC.</summary>
+    public const ulong Magic = 0x64626720;
 
     private readonly Kernel _kernel;
-    private long _nextInode = 2; // the root is inode 1
+    private VfsMount? _mount; // debugfs_mount: the kernel's own mount (simple_pin_fs), made at boot
+    private DebugFsEntry? _root;
 
-    internal DebugFs(Kernel kernel)
-    {
-        _kernel = kernel;
-        Root = new DebugFsEntry(this, "debug", ProcFs.S_IFDIR | 0x1C0 /* 0700 */, null, default, null, 1);
-    }
+    internal DebugFs(Kernel kernel) => _kernel = kernel;
 
     /// <summary>The debugfs root (<c>/sys/kernel/debug</c>): the parent of entries created with a null parent.</summary>
-    public DebugFsEntry Root { get; }
+    public DebugFsEntry Root => _root ?? throw new InvalidOperationException("debugfs is not mounted yet.");
+
+    /// <summary>debugfs_init: the kernel's own mount of debugfs (simple_pin_fs), which every entry lives in.</summary>
+    internal void Boot(VfsMount mount)
+    {
+        _mount = mount;
+        _root = new DebugFsEntry(this, "debug", mount.Root.Inode!.Mode, null, default, null, owner: null) { Dentry = mount.Root };
+        _root.IsLinked = true;
+    }
 
     /// <summary>Guards every entry's children and linked state (the parent inode locks of Linux).</summary>
     internal Lock TreeLock { get; } = new();
@@ -50,7 +55,7 @@ public sealed unsafe class DebugFs
 
     // owner: the module whose files these are (THIS_MODULE in their fops); entries below inherit it.
     internal DebugFsEntry CreateDirectory(string name, DebugFsEntry? parent, LoadedModule? owner) =>
-        Register(name, ProcFs.S_IFDIR | 0x1ED /* 0755 */, parent, default, null, owner);
+        Register(name, UMode.S_IFDIR | 0x1ED /* 0755 */, parent, default, null, owner);
 
     /// <summary>
     /// debugfs_create_file: a regular file served by <paramref name="fops"/> through the full proxy.
@@ -63,9 +68,9 @@ public sealed unsafe class DebugFs
     {
         if (fops.IsNull) throw new ArgumentException("A debugfs file needs a file_operations table.", nameof(fops));
         // mirrors fs/debugfs/inode.c:__debugfs_create_file: "if (!(mode & S_IFMT)) mode |= S_IFREG"
-        if ((mode & ProcFs.S_IFMT) == 0) mode |= ProcFs.S_IFREG;
-        if ((mode & ProcFs.S_IALLUGO) == 0) mode |= ProcFs.S_IRUGO;
-        if ((mode & ProcFs.S_IFMT) != ProcFs.S_IFREG) throw new KernelErrorException(Errno.EINVAL, $"debugfs_create_file(\"{name}\")");
+        if ((mode & UMode.S_IFMT) == 0) mode |= UMode.S_IFREG;
+        if ((mode & UMode.S_IALLUGO) == 0) mode |= UMode.S_IRUGO;
+        if ((mode & UMode.S_IFMT) != UMode.S_IFREG) throw new KernelErrorException(Errno.EINVAL, $"debugfs_create_file(\"{name}\")");
         return Register(name, mode, parent, fops, data, owner: null);
     }
 
@@ -127,14 +132,16 @@ public sealed unsafe class DebugFs
 
     internal static uint ModeOf(OpsTable<FileOperations> table)
     {
-        uint mode = ProcFs.S_IFREG;
+        uint mode = UMode.S_IFREG;
         // SAFETY: an OpsTable points at a table that outlives every registration using it.
-        if (table.Pointer->read != null) mode |= ProcFs.S_IRUGO;
+        if (table.Pointer->read != null) mode |= UMode.S_IRUGO;
         if (table.Pointer->write != null) mode |= 0x80; // S_IWUSR
         return mode;
     }
 
-    // mirrors fs/debugfs/inode.c:start_creating + __debugfs_create_file / debugfs_create_dir
+    // mirrors fs/debugfs/inode.c:start_creating + __debugfs_create_file / debugfs_create_dir: a
+    // dentry in the parent (simple_lookup's negative one), a new inode (debugfs_get_inode), d_instantiate;
+    // the lookup's reference is the pin the entry keeps until removal.
     private DebugFsEntry Register(string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data, LoadedModule? owner)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -145,8 +152,7 @@ public sealed unsafe class DebugFs
             throw new KernelErrorException(Errno.EINVAL, Operation(name));
         if (!parent.IsDirectory) throw new KernelErrorException(Errno.ENOTDIR, Operation(name));
 
-        ulong ino = (ulong)Interlocked.Increment(ref _nextInode);
-        var entry = new DebugFsEntry(this, name, mode, parent, fops, data, ino, owner ?? parent.Owner);
+        var entry = new DebugFsEntry(this, name, mode, parent, fops, data, owner ?? parent.Owner);
         bool inserted = false;
         try
         {
@@ -159,6 +165,26 @@ public sealed unsafe class DebugFs
                     _kernel.Log.Printk($"debugfs: '{name}' already exists in '{parent.Name}'");
                     throw new KernelErrorException(Errno.EEXIST, Operation(name));
                 }
+                VfsDentry parentDentry = parent.Dentry!;
+                VfsInode dir = parentDentry.Inode!;
+                lock (dir.Rwsem)
+                {
+                    int error = Nameidata.LookupLocked(parentDentry, Dcache.FromDisplay(name), 0, out VfsDentry? dentry);
+                    if (error != 0) throw new KernelErrorException((Errno)(-error), Operation(name));
+                    if (dentry!.Inode is not null)
+                    {
+                        Dcache.Put(dentry);
+                        throw new KernelErrorException(Errno.EEXIST, Operation(name));
+                    }
+                    VfsInode inode = entry.MakeInode(dir.Sb);
+                    Dcache.Instantiate(dentry, inode);
+                    if (entry.IsDirectory)
+                    {
+                        inode.IncLink();
+                        dir.IncLink();
+                    }
+                    entry.Dentry = dentry; // the pin
+                }
                 parent.Children.Add(name, entry);
                 entry.IsLinked = true;
                 inserted = true;
@@ -167,14 +193,16 @@ public sealed unsafe class DebugFs
         }
         finally
         {
-            if (!inserted) entry.PutNode();
+            if (!inserted) entry.FreeData();
         }
     }
 
     private static string Operation(string name) => $"debugfs_create(\"{name}\")";
 
     // mirrors fs/libfs.c:simple_recursive_removal with fs/debugfs/inode.c:remove_one: unlink the
-    // subtree (no new lookups), then drain each file (__debugfs_file_removed), children first.
+    // subtree from the registry (no new creations under it), then, children first, take each name
+    // out of its directory (simple_unlink/simple_rmdir drop the pin, d_invalidate unhashes), drain
+    // the file's calls in flight (__debugfs_file_removed) and free its data.
     private void RemoveSubtree(DebugFsEntry root)
     {
         var doomed = new List<DebugFsEntry>();
@@ -198,14 +226,16 @@ public sealed unsafe class DebugFs
         }
     }
 
-    /// <summary>Kernel shutdown: removes every remaining entry and frees the root.</summary>
+    /// <summary>Kernel shutdown: removes every remaining entry and drops the kernel's mount.</summary>
     internal void Shutdown()
     {
+        if (_root is null) return;
         var top = new List<DebugFsEntry>();
         lock (TreeLock) top.AddRange(Root.Children!.Values);
         foreach (DebugFsEntry entry in top) RemoveSubtree(entry);
         lock (TreeLock) Root.IsLinked = false;
-        Root.PutNode();
+        _mount?.Put();
+        _mount = null;
     }
 
     internal void Printk(string line) => _kernel.Log.Printk(line);
@@ -216,19 +246,17 @@ public sealed unsafe class DebugFs
 /// entry and everything below it, waiting for calls in flight; files still open keep their fd, and
 /// their later calls fail with EIO.
 /// </summary>
-public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
+public sealed unsafe class DebugFsEntry : IDisposable
 {
     private readonly OpsTable<FileOperations> _fops;
-    private readonly FileDispatch _dispatch;
-    private NativeInode* _inode;
-    private int _nodeRefs = 1; // the registration's; lookups and open files add theirs
+    private readonly FileDispatch? _dispatch;
     // debugfs_fsdata.active_users: 1 for the registration, +1 per call in flight; removal drops the
     // registration's and waits for zero (active_users_drained).
     private int _activeUsers = 1;
     private readonly Completion _drained = new();
     private nint _dataWord; // i_private, readable after the inode is freed
 
-    internal DebugFsEntry(DebugFs debugFs, string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data, ulong ino, LoadedModule? owner = null)
+    internal DebugFsEntry(DebugFs debugFs, string name, uint mode, DebugFsEntry? parent, OpsTable<FileOperations> fops, object? data, LoadedModule? owner = null)
     {
         DebugFs = debugFs;
         Owner = owner;
@@ -236,26 +264,13 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
         Mode = mode;
         Parent = parent;
         _fops = fops;
-        if ((mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR)
-        {
-            Children = new Dictionary<string, DebugFsEntry>(StringComparer.Ordinal);
-            _dispatch = DirectoryDispatch.Instance;
-        }
-        else
-        {
-            _dispatch = new FullProxyDispatch(this);
-        }
-        // SAFETY: a fresh zeroed allocation owned by this entry until its last PutNode.
-        _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
-        debugFs.Counters.Update(inodes: 1);
-        _inode->i_mode = mode;
-        _inode->i_ino = ino;
+        if ((mode & UMode.S_IFMT) == UMode.S_IFDIR) Children = new Dictionary<string, DebugFsEntry>(StringComparer.Ordinal);
+        else _dispatch = new FullProxyDispatch(this);
         if (data is not null)
         {
-            _inode->i_private = _dataWord = GCHandle.ToIntPtr(GCHandle.Alloc(data));
+            _dataWord = GCHandle.ToIntPtr(GCHandle.Alloc(data));
             debugFs.Counters.Update(handles: 1);
         }
-        IsLinked = parent is null;
     }
 
     /// <summary>The entry's name (the last path component).</summary>
@@ -310,56 +325,60 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
     /// <summary>Under TreeLock.</summary>
     internal bool IsLinked { get; set; }
 
-    NativeInode* IVfsNode.Inode => _inode;
+    /// <summary>The entry's dentry in the debugfs superblock, pinned (the reference debugfs_create_* returns) until removal.</summary>
+    internal VfsDentry? Dentry { get; set; }
 
-    FileDispatch IVfsNode.Dispatch => _dispatch;
-
-    internal void GetNode() => Interlocked.Increment(ref _nodeRefs);
-
-    void IVfsNode.GetNode() => GetNode();
-
-    void IVfsNode.PutNode() => PutNode();
-
-    ulong IVfsNode.Device => DebugFs.SuperblockDevice;
-
-    // mirrors fs/libfs.c:simple_lookup (the dcache holds debugfs' dentries): a removed entry is
-    // unlinked at once, and debugfs directories have no ->create (O_CREAT: EACCES)
-    IVfsNode? IVfsNode.Lookup(string name) => DirectoryTable.Lookup(DebugFs.TreeLock, Children, name);
-
-    // mirrors fs/libfs.c:dcache_readdir (simple_dir_operations), listed by name
-    void IVfsNode.ListChildren(List<DirectoryEntry> into) => DirectoryTable.List(DebugFs.TreeLock, Children, into, DirectoryTable.ByName);
-
-    internal void PutNode()
+    /// <summary>mirrors fs/debugfs/inode.c:debugfs_get_inode plus what __debugfs_create_file / debugfs_create_dir set.</summary>
+    internal VfsInode MakeInode(VfsSuperBlock sb)
     {
-        int left = Interlocked.Decrement(ref _nodeRefs);
-        if (left > 0) return;
-        if (left < 0) throw new InvalidOperationException("debugfs entry reference count underflow");
-        // SAFETY: the last reference is gone: unlinked and no open file points at the inode.
-        FreeData();
-        NativeMemory.Free(_inode);
-        _inode = null;
-        DebugFs.Counters.Update(inodes: -1);
+        VfsInode inode = VfsInode.New(sb);
+        NativeInode* i = inode.Native;
+        i->i_ino = sb.Kernel.Vfs.GetNextIno();
+        KernelTimespec now = sb.CurrentTime();
+        i->i_atime = i->i_mtime = i->i_ctime = now;
+        i->i_mode = Mode;
+        inode.FsNode = this;
+        if (IsDirectory)
+        {
+            i->i_op = DebugfsDirInodeOps.Table.Pointer;
+            inode.SetFileOperations(Libfs.SimpleDirOperations);
+        }
+        else
+        {
+            i->i_op = DebugfsFileInodeOps.Table.Pointer;
+            inode.SetBorrowedPrivateWord(Volatile.Read(ref _dataWord));
+            inode.SetFileDispatch(_dispatch!); // debugfs_full_proxy_file_operations
+        }
+        return inode;
     }
 
-    private void FreeData()
+    internal void FreeData()
     {
         nint word = Interlocked.Exchange(ref _dataWord, 0);
-        // SAFETY: the inode is still allocated: FreeData runs before the last PutNode frees it.
-        Volatile.Write(ref _inode->i_private, 0);
+        // The inode, if still alive (a file open on it), must not hand out the word any more.
+        if (Dentry?.Inode is { } inode && inode.Native != null) inode.Native->i_private = 0;
         if (word == 0) return;
         GCHandle.FromIntPtr(word).Free();
         DebugFs.Counters.Update(handles: -1);
     }
 
-    /// <summary>After unlinking: drain (files), free the data word, drop the registration's reference.</summary>
+    /// <summary>After unlinking from the registry: out of the directory, drain (files), free the data word.</summary>
     internal void Teardown()
     {
-        if (!IsDirectory)
+        VfsDentry dentry = Dentry!;
+        VfsInode dir = dentry.Parent.Inode!;
+        lock (dir.Rwsem)
         {
-            FileRemoved();
-            FreeData(); // no proxied call can reach the real fops any more
+            dentry.Get(); // the remover's own reference while it works (simple_recursive_removal's dget)
+            var dirView = new Inode(dir.Native);
+            var view = new Dentry(dentry.Native);
+            if (IsDirectory) Libfs.SimpleRmdir(dirView, view);
+            else Libfs.SimpleUnlink(dirView, view);
+            Dcache.Invalidate(dentry);
+            if (!IsDirectory) FileRemoved();
         }
-        PutNode();
+        if (!IsDirectory) FreeData(); // no proxied call can reach the real fops any more
+        Dcache.Put(dentry);
     }
 
     // ---- fs/debugfs/file.c ---------------------------------------------------------------------
@@ -494,4 +513,80 @@ public sealed unsafe class DebugFsEntry : IDisposable, IVfsNode
             }
         }
     }
+}
+
+/// <summary>fs/debugfs/inode.c's debug_fs_type: one superblock (debugfs_get_tree: get_tree_single).</summary>
+[FileSystemType(Name = "debugfs")]
+internal static unsafe partial class DebugfsType
+{
+    [InitFsContext]
+    private static KResult InitFsContext(FsContext context)
+    {
+        context.SetOperations(DebugfsContextOps.Table);
+        return KResult.Ok;
+    }
+
+    [KillSuperBlock]
+    private static void KillSb(SuperBlock superBlock) => Libfs.KillLitterSuper(superBlock);
+}
+
+/// <summary>fs/debugfs/inode.c's debugfs_context_ops.</summary>
+[FsContextOperations]
+internal static unsafe partial class DebugfsContextOps
+{
+    // mirrors fs/debugfs/inode.c:debugfs_parse_param: uid=, gid=, mode= (accepted, not modelled beyond the root's mode)
+    [ParseParam]
+    private static KResult ParseParam(FsContext context, FsParameter parameter) =>
+        parameter.Key is "uid" or "gid" or "mode" ? KResult.Ok : Errno.ENOPARAM;
+
+    [GetTree]
+    private static KResult GetTree(FsContext context) => Libfs.GetTreeSingle(context, FillSuper);
+
+    // mirrors fs/debugfs/inode.c:debugfs_fill_super (simple_fill_super, then the root's mode 0700)
+    private static KResult FillSuper(SuperBlock sb, FsContext context)
+    {
+        sb.Magic = DebugFs.Magic;
+        sb.BlockSize = Libfs.PageSize;
+        sb.SetOperations(DebugfsSuperOps.Table);
+        sb.TimeGranularity = 1;
+        using InodeReference root = sb.NewInode();
+        Inode inode = root.Borrow();
+        inode.SetNumber(1); // simple_fill_super: the root is inode 1
+        inode.SetMode(UMode.S_IFDIR | 0x1C0); // DEBUGFS_DEFAULT_MODE
+        inode.SetAllTimesCurrent();
+        inode.SetOperations(DebugfsDirInodeOps.Table);
+        inode.SetFileOperations(Libfs.SimpleDirOperations);
+        inode.SetLink(2);
+        return sb.MakeRoot(root);
+    }
+}
+
+/// <summary>fs/debugfs/inode.c's debugfs_super_operations.</summary>
+[SuperOperations]
+internal static unsafe partial class DebugfsSuperOps
+{
+    [Statfs]
+    private static KResult Statfs(Dentry dentry, Kstatfs buffer) => Libfs.SimpleStatfs(dentry, buffer);
+
+    [DropInode]
+    private static bool DropInode(Inode inode) => Libfs.GenericDeleteInode(inode);
+}
+
+/// <summary>fs/debugfs/inode.c's debugfs_dir_inode_operations.</summary>
+[InodeOperations]
+internal static unsafe partial class DebugfsDirInodeOps
+{
+    [Lookup]
+    private static KResult Lookup(Inode dir, Dentry dentry, LookupFlags flags) => Libfs.SimpleLookup(dir, dentry, flags);
+
+    [Getattr]
+    private static KResult Getattr(Dentry dentry, Kstat stat, StatxMask requestMask, uint queryFlags) => Libfs.SimpleGetattr(dentry, stat, requestMask, queryFlags);
+}
+
+/// <summary>fs/debugfs/inode.c's debugfs_file_inode_operations (debugfs_setattr is simple_setattr here: no lockdown).</summary>
+[InodeOperations]
+internal static unsafe partial class DebugfsFileInodeOps
+{
+    [Setattr]
+    private static KResult Setattr(Dentry dentry, Iattr attributes) => Libfs.SimpleSetattr(dentry, attributes);
 }

@@ -39,7 +39,7 @@ public static class DeviceNumber
     internal static ulong ToUser(uint dev) => MakeUser(Major(dev), Minor(dev));
 }
 
-/// <summary>What stat(2) reports (the fields of <c>struct stat</c> the model fills).</summary>
+/// <summary>What stat(2) and statx(2) report (<c>struct kstat</c> as the model fills it).</summary>
 /// <param name="Device">st_dev: the filesystem's device (user encoding).</param>
 /// <param name="Inode">st_ino.</param>
 /// <param name="Mode">st_mode: type and permission bits.</param>
@@ -49,15 +49,57 @@ public static class DeviceNumber
 public readonly record struct StatResult(ulong Device, ulong Inode, uint Mode, uint LinkCount, ulong RDevice, long Size)
 {
     /// <summary>S_IFCHR: character device.</summary>
-    public const uint S_IFCHR = 0x2000;
+    public const uint S_IFCHR = UMode.S_IFCHR;
     /// <summary>S_IFBLK: block device.</summary>
-    public const uint S_IFBLK = 0x6000;
+    public const uint S_IFBLK = UMode.S_IFBLK;
+
+    /// <summary>st_uid.</summary>
+    public uint Uid { get; init; }
+
+    /// <summary>st_gid.</summary>
+    public uint Gid { get; init; }
+
+    /// <summary>st_blksize.</summary>
+    public uint BlockSize { get; init; }
+
+    /// <summary>st_blocks: 512-byte units.</summary>
+    public long Blocks { get; init; }
+
+    /// <summary>st_atim.</summary>
+    public KernelOps.Abi.KernelTimespec AccessTime { get; init; }
+
+    /// <summary>st_mtim.</summary>
+    public KernelOps.Abi.KernelTimespec ModifyTime { get; init; }
+
+    /// <summary>st_ctim.</summary>
+    public KernelOps.Abi.KernelTimespec ChangeTime { get; init; }
+
+    /// <summary>statx's stx_mask: the fields filled.</summary>
+    public StatxMask Mask { get; init; }
+
+    /// <summary>statx's stx_attributes (STATX_ATTR_MOUNT_ROOT ...).</summary>
+    public ulong Attributes { get; init; }
+
+    /// <summary>statx's stx_attributes_mask.</summary>
+    public ulong AttributesMask { get; init; }
+
+    /// <summary>statx's stx_mnt_id.</summary>
+    public ulong MountId { get; init; }
 
     /// <summary>True for a character device node.</summary>
-    public bool IsCharacterDevice => (Mode & ProcFs.S_IFMT) == S_IFCHR;
+    public bool IsCharacterDevice => UMode.IsCharDevice(Mode);
 
     /// <summary>True for a directory (S_ISDIR).</summary>
-    public bool IsDirectory => (Mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR;
+    public bool IsDirectory => UMode.IsDirectory(Mode);
+
+    /// <summary>True for a regular file (S_ISREG).</summary>
+    public bool IsRegular => UMode.IsRegular(Mode);
+
+    /// <summary>S_ISLNK.</summary>
+    public bool IsSymbolicLink => UMode.IsSymlink(Mode);
+
+    /// <summary>True for a symbolic link (S_ISLNK).</summary>
+    public bool IsSymlink => UMode.IsSymlink(Mode);
 
     /// <summary>major(st_rdev).</summary>
     public uint RDeviceMajor => DeviceNumber.UserMajor(RDevice);
@@ -65,3 +107,18 @@ public readonly record struct StatResult(ulong Device, ulong Inode, uint Mode, u
     /// <summary>minor(st_rdev).</summary>
     public uint RDeviceMinor => DeviceNumber.UserMinor(RDevice);
 }
+
+/// <summary>What statfs(2) reports (<c>struct statfs</c>).</summary>
+/// <param name="Type">f_type: the file system's magic.</param>
+/// <param name="BlockSize">f_bsize.</param>
+/// <param name="Blocks">f_blocks.</param>
+/// <param name="FreeBlocks">f_bfree.</param>
+/// <param name="AvailableBlocks">f_bavail.</param>
+/// <param name="Files">f_files.</param>
+/// <param name="FreeFiles">f_ffree.</param>
+/// <param name="FsId">f_fsid (val[0] in the low 32 bits).</param>
+/// <param name="NameLength">f_namelen.</param>
+/// <param name="FragmentSize">f_frsize.</param>
+/// <param name="Flags">f_flags: ST_* (ST_VALID always).</param>
+public readonly record struct StatFsResult(long Type, long BlockSize, ulong Blocks, ulong FreeBlocks, ulong AvailableBlocks,
+    ulong Files, ulong FreeFiles, ulong FsId, long NameLength, long FragmentSize, long Flags);

@@ -28,8 +28,11 @@ internal abstract unsafe class FileDispatch
     /// <summary><c>f_op-&gt;unlocked_ioctl</c> is set; without it vfs_ioctl answers -ENOTTY.</summary>
     public abstract bool HasIoctl { get; }
 
-    /// <summary><c>f_op-&gt;iterate_shared</c> is set: fdget_pos always takes f_pos_lock (directories).</summary>
+    /// <summary><c>f_op-&gt;iterate_shared</c> is set: getdents works, and fdget_pos always takes f_pos_lock (directories).</summary>
     public virtual bool HasIterateShared => false;
+
+    /// <summary><c>f_op-&gt;iterate_shared</c>; -ENOTDIR when the slot is null.</summary>
+    public virtual int IterateShared(NativeFile* file, NativeDirContext* context) => -(int)Errno.ENOTDIR;
 
     /// <summary>
     /// The module that owns the ops (<c>fops-&gt;owner</c>), pinned by do_dentry_open's fops_get
@@ -85,7 +88,11 @@ internal sealed unsafe class FopsDispatch(OpsTable<FileOperations> table, Loaded
     public override bool HasWrite => T->write != null;
     public override bool HasLlseek => T->llseek != null;
     public override bool HasIoctl => T->unlocked_ioctl != null;
+    public override bool HasIterateShared => T->iterate_shared != null;
     public override LoadedModule? Owner => owner;
+
+    public override int IterateShared(NativeFile* file, NativeDirContext* context) =>
+        T->iterate_shared != null ? T->iterate_shared(file, context) : -(int)Errno.ENOTDIR;
 
     public override int Open(NativeInode* inode, NativeFile* file) => T->open != null ? T->open(inode, file) : 0;
 
@@ -142,28 +149,34 @@ internal static unsafe class GenericLlseek
 }
 
 /// <summary>
-/// The fops of a model directory ("/", /proc, /dev, /sys, debugfs and their subdirectories): fs/libfs.c's
-/// generic_read_dir (read is EISDIR), generic_file_llseek, and an iterate_shared (so fdget_pos
-/// always locks f_pos, as file_needs_f_pos_lock does for directories). Stateless: one instance serves all.
+/// A file_operations table with nothing in it but, perhaps, an open that refuses: every operation
+/// fails as a null slot would (read and write never get here: the file has no FMODE_CAN_READ or
+/// FMODE_CAN_WRITE).
 /// </summary>
-internal sealed unsafe class DirectoryDispatch : FileDispatch
+internal sealed unsafe class NoOpsDispatch : FileDispatch
 {
-    /// <summary>The shared instance.</summary>
-    public static readonly DirectoryDispatch Instance = new();
+    /// <summary>fs/open.c's <c>empty_fops</c>: what an O_PATH file gets, and anonymous inodes' i_fop.</summary>
+    public static readonly NoOpsDispatch Empty = new(0);
 
-    private DirectoryDispatch() { }
+    /// <summary>def_blk_fops as far as the model goes: no block device exists, so open is ENXIO (blkdev_open).</summary>
+    public static readonly NoOpsDispatch BlockDevice = new(-(int)Errno.ENXIO);
+
+    /// <summary>net/socket.c's <c>bad_sock_fops</c>: a socket node cannot be opened (ENXIO).</summary>
+    public static readonly NoOpsDispatch BadSocket = new(-(int)Errno.ENXIO);
+
+    private readonly int _openResult;
+
+    private NoOpsDispatch(int openResult) => _openResult = openResult;
 
     public override void* Ops => null;
-    public override bool HasRead => true;
+    public override bool HasRead => false;
     public override bool HasWrite => false;
-    public override bool HasLlseek => true;
+    public override bool HasLlseek => false;
     public override bool HasIoctl => false;
-    public override bool HasIterateShared => true;
-    public override int Open(NativeInode* inode, NativeFile* file) => 0;
-    // mirrors fs/libfs.c:generic_read_dir
-    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EISDIR;
+    public override int Open(NativeInode* inode, NativeFile* file) => _openResult;
+    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
     public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-    public override long Llseek(NativeFile* file, long offset, int whence) => GenericLlseek.Generic(file, offset, whence);
+    public override long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
     public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
     public override int Release(NativeInode* inode, NativeFile* file) => 0;
 }

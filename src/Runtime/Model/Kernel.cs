@@ -6,14 +6,16 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 /// <summary>
-/// One model kernel: its log, /proc, modules and processes. Instances share nothing, so tests may
-/// create many in one process. <see cref="Dispose"/> unloads modules (newest first), exits every
-/// process (closing its files) and frees all native memory; <see cref="Statistics"/> then reads zero.
+/// One model kernel: its log, file systems and mounts, /proc, /sys, /dev, debugfs, devices, modules
+/// and processes. Instances share nothing, so tests may create many in one process.
+/// <see cref="Dispose"/> unloads modules (newest first), exits every process (closing its files),
+/// unmounts everything and frees all native memory; <see cref="Statistics"/> then reads zero.
 /// </summary>
 public sealed class Kernel : IDisposable
 {
     private readonly Lock _processLock = new();
     private readonly List<UserProcess> _processes = new();
+    private readonly List<FileSystemRegistration> _builtinFileSystems = new();
     private int _nextPid = 1;
     private int _disposed;
 
@@ -21,9 +23,11 @@ public sealed class Kernel : IDisposable
     private readonly Random _random;
 
     /// <summary>
-    /// Boots a kernel with /proc (holding only <c>devices</c> and <c>misc</c>), an empty /dev, /sys
-    /// holding only <c>kernel</c> with an empty debugfs at <c>/sys/kernel/debug</c>, the misc
-    /// character-device major (10) and no modules.
+    /// Boots a kernel: the built-in file systems (rootfs, ramfs, devtmpfs, proc, sysfs, debugfs)
+    /// registered; "/" a rootfs holding <c>dev</c>, <c>proc</c> and <c>sys</c>; devtmpfs mounted on
+    /// /dev, proc on /proc (holding <c>devices</c> and <c>misc</c>), sysfs on /sys (holding
+    /// <c>kernel</c>, with debugfs mounted at /sys/kernel/debug); the misc character-device major
+    /// (10); no modules.
     /// </summary>
     /// <param name="logCapacity">Lines the kernel log keeps.</param>
     /// <param name="randomSeed">Seeds <see cref="GetRandomBytes"/> so runs repeat; null for an unpredictable seed.</param>
@@ -37,29 +41,101 @@ public sealed class Kernel : IDisposable
         Sanitizer = new KernelSanitizer(Log);
         FaultInjection = new FaultInjection(Log);
         _random = randomSeed is { } seed ? new Random(seed) : new Random();
-        Proc = new ProcFs(this);
+        Vfs = new VirtualFileSystem(this);
+        FileSystems = new FileSystemRegistry(this);
         Modules = new ModuleRegistry(this);
         CharDevices = new CharDeviceRegistry(this);
+        Proc = new ProcFs(this);
+        SysFs = new SysFs(this);
         Dev = new DevFs(this);
         DebugFs = new DebugFs(this);
         DeviceModel = new DeviceModel(this);
-        Root = new FixedDirectory(Counters, 0x1ED /* 0755 */, ulong.MaxValue - 1, FixedDirectory.RootDevice,
-            ("dev", Dev.Root), ("proc", Proc.Root), ("sys", FixedDirectory.BootSysFs(Counters, DebugFs.Root)));
+        Boot();
+    }
+
+    // init/main.c + init/do_mounts.c + what init does first: the file systems, "/", the pseudo file
+    // systems mounted where a distribution mounts them.
+    private void Boot()
+    {
+        foreach (OpsTable<FileSystemType> type in new[] { RootfsType.Table, RamfsType.Table, DevtmpfsType.Table, ProcFsType.Table, SysfsType.Table, DebugfsType.Table })
+            _builtinFileSystems.Add(FileSystems.Register(type));
+
+        // init_mount_tree: rootfs as the namespace root
+        VfsMount root = KernMount("rootfs", "rootfs");
+        Vfs.Namespace.SetRoot(root);
+        using (UserProcess init = CreateKernelThread("init", new VfsPath(root, root.Root)))
+        {
+            Require(init.Mkdir("/dev", 0x1ED), "mkdir /dev");
+            Require(init.Mkdir("/proc", 0x16D), "mkdir /proc");
+            Require(init.Mkdir("/sys", 0x16D), "mkdir /sys");
+            // devtmpfs_init + devtmpfs_mount: the kernel's own mount, shown at /dev
+            Dev.Boot(KernMount("devtmpfs", "devtmpfs"));
+            Require(init.Mount("devtmpfs", "/dev", "devtmpfs", MountOptions.NoSuid), "mount devtmpfs");
+            Require(init.Mount("proc", "/proc", "proc", MountOptions.NoSuid | MountOptions.NoDev | MountOptions.NoExec), "mount proc");
+            Require(init.Mount("sysfs", "/sys", "sysfs", MountOptions.NoSuid | MountOptions.NoDev | MountOptions.NoExec), "mount sysfs");
+            // debugfs_init: sysfs_create_mount_point(kernel_kobj, "debug"), then the kernel's own mount
+            SysFs.CreateMountPoint("debug", SysFs.KernelDirectory);
+            DebugFs.Boot(KernMount("debugfs", "debugfs"));
+            Vfs.AnonInodes.Boot(); // anon_inode_init (fs_initcall)
+            Require(init.Mount("debugfs", DebugFs.MountPoint, "debugfs", MountOptions.NoSuid | MountOptions.NoDev | MountOptions.NoExec), "mount debugfs");
+        }
         CharDevices.Boot();
         ProcDeviceFiles.Register(this);
     }
 
+    private static void Require(int result, string what)
+    {
+        if (result < 0) throw new KernelErrorException((Errno)(-result), $"boot: {what}");
+    }
+
+    /// <summary>
+    /// mirrors fs/namespace.c:kern_mount (vfs_kern_mount): a mount of <paramref name="type"/> for the
+    /// kernel's own use, attached nowhere.
+    /// </summary>
+    internal VfsMount KernMount(string type, string name) =>
+        KernMount(FileSystems.GetFsType(type) ?? throw new KernelErrorException(Errno.ENODEV, $"kern_mount({type})"), name);
+
+    /// <summary>kern_mount of a type given directly (registered or not).</summary>
+    internal VfsMount KernMount(RegisteredFileSystem fs, string name)
+    {
+        string type = fs.Name;
+        using (CurrentTask.Enter(null, Log, null, this))
+        {
+            int err = VfsFsContext.Create(this, fs, purpose: 0, sbFlags: 0, reconfigure: null, out VfsFsContext? context);
+            if (err != 0) throw new KernelErrorException((Errno)(-err), $"kern_mount({type})");
+            using VfsFsContext fc = context!;
+            {
+                err = fc.GetTree();
+                if (err != 0) throw new KernelErrorException((Errno)(-err), $"kern_mount({type})");
+                VfsDentry root = fc.Root!;
+                root.Get();
+                if (!root.Sb.TryGetActive()) throw new KernelErrorException(Errno.EBUSY, $"kern_mount({type})");
+                Counters.Update(mounts: 1);
+                return new VfsMount(root.Sb, root, MountFlags.None, name, Vfs.Namespace.NextId());
+            }
+        }
+    }
+
+    /// <summary>A process for the kernel's own path work (init at boot, kdevtmpfs), rooted at <paramref name="root"/> and not listed in <see cref="Processes"/>.</summary>
+    internal UserProcess CreateKernelThread(string name, VfsPath root) => new(this, 0, name, root) { UmaskValue = 0 };
+
+    /// <summary>The kernel's VFS state: mounts, anonymous devices, inode numbers, the clock.</summary>
+    internal VirtualFileSystem Vfs { get; }
+
+    /// <summary>The registered file system types (register_filesystem; /proc/filesystems).</summary>
+    public FileSystemRegistry FileSystems { get; }
+
     /// <summary>Character and misc devices (register_chrdev_region, cdev_add, misc_register).</summary>
     public CharDeviceRegistry CharDevices { get; }
 
-    /// <summary>/dev, where mknod creates device nodes.</summary>
+    /// <summary>devtmpfs, mounted at /dev: where mknod creates device nodes.</summary>
     public DevFs Dev { get; }
+
+    /// <summary>sysfs, mounted at /sys: directories and attribute files the kernel's subsystems create.</summary>
+    public SysFs SysFs { get; }
 
     /// <summary>debugfs, mounted at <c>/sys/kernel/debug</c>.</summary>
     public DebugFs DebugFs { get; }
-
-    /// <summary>"/": /dev, /proc and /sys (sysfs, with debugfs at /sys/kernel/debug) are mounted on it.</summary>
-    internal FixedDirectory Root { get; }
 
     /// <summary>
     /// get_random_bytes (drivers/char/random.c): fills <paramref name="buffer"/> from the kernel's
@@ -100,23 +176,35 @@ public sealed class Kernel : IDisposable
 
     internal KernelCounters Counters { get; } = new();
 
-    /// <summary>Starts a process with its own address space and an empty fd table.</summary>
+    /// <summary>
+    /// Starts a process as root (uid 0, every capability) with its own address space, an empty fd
+    /// table, "/" as root and working directory, and umask 022.
+    /// </summary>
     public UserProcess CreateProcess(string name = "init")
     {
         ArgumentNullException.ThrowIfNull(name);
         lock (_processLock)
         {
             ThrowIfDisposed();
-            var process = new UserProcess(this, _nextPid++, name);
+            VfsMount root = Vfs.Namespace.Root ?? throw new ObjectDisposedException(nameof(Kernel));
+            var process = new UserProcess(this, _nextPid++, name, new VfsPath(root, root.Root));
             _processes.Add(process);
             return process;
         }
     }
 
     /// <summary>
+    /// drop_caches (echo 3 &gt; /proc/sys/vm/drop_caches): frees every unused cached dentry and inode.
+    /// </summary>
+    public void DropCaches()
+    {
+        foreach (VfsMount mount in Vfs.Namespace.All()) mount.Sb.DropCaches();
+    }
+
+    /// <summary>
     /// Shuts the kernel down: unloads modules in reverse load order, exits every process (closing
-    /// its files), removes what is left in /proc and frees its native memory. Idempotent. Syscalls
-    /// still running on other threads must have returned first.
+    /// its files), removes what is left in /proc, /sys and debugfs, unmounts everything and frees
+    /// its native memory. Idempotent. Syscalls still running on other threads must have returned first.
     /// </summary>
     public void Dispose()
     {
@@ -126,96 +214,22 @@ public sealed class Kernel : IDisposable
         lock (_processLock) processes = _processes.ToArray();
         foreach (UserProcess process in processes) process.Dispose();
         DeviceModel.Shutdown();
-        Proc.Shutdown();
-        DebugFs.Shutdown();
-        Dev.Shutdown();
-        Root.Shutdown();
+        using (CurrentTask.Enter(null, Log, null, this))
+        {
+            Proc.Shutdown();
+            DebugFs.Shutdown();
+            SysFs.Shutdown();
+            Dev.Shutdown();
+            Vfs.AnonInodes.Shutdown();
+            FsNamespace.DetachAll(Vfs.Namespace);
+        }
         CharDevices.Shutdown();
+        foreach (FileSystemRegistration registration in _builtinFileSystems) registration.Dispose();
     }
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
-
-    /// <summary>
-    /// Path walk for open and stat (fs/namei.c:path_openat: link_path_walk, open_last_lookups,
-    /// do_open, may_open) across the model's filesystems: "/" holds /dev, /proc and sysfs' /sys,
-    /// and /sys/kernel holds debugfs at <c>/sys/kernel/debug</c>. Every directory answers lookups
-    /// of its own children (<see cref="IVfsNode.Lookup"/>); "." and ".." are resolved here. Returns 0
-    /// and a node with a reference taken, or -errno.
-    /// </summary>
-    internal int LookupForOpen(string path, OpenFlags flags, out IVfsNode? node) => LookupForOpen(path, flags, out node, out _);
-
-    /// <inheritdoc cref="LookupForOpen(string, OpenFlags, out IVfsNode?)"/>
-    /// <param name="parentInode">The inode number of the directory the node was found in (getdents' ".."); the root's own for "/".</param>
-    internal unsafe int LookupForOpen(string path, OpenFlags flags, out IVfsNode? node, out ulong parentInode)
-    {
-        node = null;
-        parentInode = 0;
-        if (IsDisposed) return -(int)Errno.ENOENT;
-        if (path.Length == 0) return -(int)Errno.ENOENT;
-        if (path.Length >= Vfs.PathMax) return -(int)Errno.ENAMETOOLONG;
-        bool create = (flags & OpenFlags.O_CREAT) != 0;
-        // fs/open.c:build_open_flags: O_CREAT | O_DIRECTORY is invalid since Linux 6.4.
-        if (create && (flags & OpenFlags.O_DIRECTORY) != 0) return -(int)Errno.EINVAL;
-        bool mustBeDirectory = path.EndsWith('/') || (flags & OpenFlags.O_DIRECTORY) != 0;
-        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        foreach (string part in parts)
-            if (part.Length > Vfs.NameMax) return -(int)Errno.ENAMETOOLONG;
-
-        // The directories walked so far, each with a reference (dget): with no symlinks and no
-        // bind mounts, ".." is the directory the walk came from, across mounts too (follow_dotdot).
-        // Relative paths resolve from the cwd, which is "/" for every model process.
-        var walked = new List<IVfsNode>(parts.Length + 1);
-        Root.GetNode();
-        walked.Add(Root);
-        try
-        {
-            for (int i = 0; i < parts.Length; i++)
-            {
-                string part = parts[i];
-                IVfsNode current = walked[^1];
-                if (!current.IsDirectory) return -(int)Errno.ENOTDIR;
-                if (part == ".") continue;
-                if (part == "..")
-                {
-                    if (walked.Count > 1)
-                    {
-                        current.PutNode();
-                        walked.RemoveAt(walked.Count - 1);
-                    }
-                    continue;
-                }
-                IVfsNode? next = current.Lookup(part);
-                if (next is null)
-                {
-                    // mirrors fs/namei.c:lookup_open: O_CREAT on a missing name needs dir->i_op->create,
-                    // which no directory of the model has (proc, debugfs, kernfs; /dev's regular files are not modelled).
-                    return i == parts.Length - 1 && create ? -(int)Errno.EACCES : -(int)Errno.ENOENT;
-                }
-                walked.Add(next);
-            }
-
-            IVfsNode found = walked[^1];
-            // mirrors fs/namei.c:do_open (O_EXCL without FMODE_CREATED, O_CREAT on a directory,
-            // LOOKUP_DIRECTORY on a non-directory), then may_open (a directory opened for writing)
-            int error = 0;
-            if (create && (flags & OpenFlags.O_EXCL) != 0) error = -(int)Errno.EEXIST;
-            else if (create && found.IsDirectory) error = -(int)Errno.EISDIR;
-            else if (mustBeDirectory && !found.IsDirectory) error = -(int)Errno.ENOTDIR;
-            else if (found.IsDirectory && (Vfs.AccMode(flags) & Vfs.MayWrite) != 0) error = -(int)Errno.EISDIR;
-            if (error != 0) return error;
-            // SAFETY: the walk holds a reference to every node in walked, so their inodes are live.
-            parentInode = walked.Count > 1 ? walked[^2].Inode->i_ino : found.Inode->i_ino;
-            walked.RemoveAt(walked.Count - 1); // the caller's reference now
-            node = found;
-            return 0;
-        }
-        finally
-        {
-            foreach (IVfsNode held in walked) held.PutNode();
-        }
-    }
 
     internal void ProcessExited(UserProcess process)
     {

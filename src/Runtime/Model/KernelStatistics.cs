@@ -38,9 +38,22 @@ public readonly record struct KernelStatistics(long LiveFiles, long LiveInodes, 
     /// <summary>Interrupt handlers registered and not yet freed (request_irq).</summary>
     public long IrqHandlers { get; init; }
 
+    /// <summary>Dentries allocated and not yet freed (in use or cached).</summary>
+    public long LiveDentries { get; init; }
+
+    /// <summary>Superblocks not yet torn down.</summary>
+    public long LiveSuperBlocks { get; init; }
+
+    /// <summary>Mounts not yet freed (attached or detached but still in use).</summary>
+    public long LiveMounts { get; init; }
+
+    /// <summary>Bytes of file data RAM file systems hold in their page caches.</summary>
+    public long PageCacheBytes { get; init; }
+
     /// <summary>True when nothing is live.</summary>
     public bool IsEmpty => LiveFiles == 0 && LiveInodes == 0 && LiveGCHandles == 0 && OpenDescriptors == 0 && LiveFileReferences == 0 &&
-        LiveDevices == 0 && DevresResources == 0 && IoMappings == 0 && IoRegions == 0 && IrqHandlers == 0;
+        LiveDevices == 0 && DevresResources == 0 && IoMappings == 0 && IoRegions == 0 && IrqHandlers == 0 &&
+        LiveDentries == 0 && LiveSuperBlocks == 0 && LiveMounts == 0 && PageCacheBytes == 0;
 }
 
 /// <summary>
@@ -64,6 +77,10 @@ internal sealed class KernelCounters
     private long _ioMappings;
     private long _ioRegions;
     private long _irqActions;
+    private long _dentries;
+    private long _superBlocks;
+    private long _mounts;
+    private long _pageCacheBytes;
 
     /// <summary>
     /// GCHandles. Public for the thunk adapters (StatefulThunkAdapters.CountHandle,
@@ -80,7 +97,8 @@ internal sealed class KernelCounters
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Update(long files = 0, long inodes = 0, long handles = 0, long descriptors = 0, long fileReferences = 0,
-        long devices = 0, long devresNodes = 0, long ioMappings = 0, long ioRegions = 0, long irqActions = 0)
+        long devices = 0, long devresNodes = 0, long ioMappings = 0, long ioRegions = 0, long irqActions = 0,
+        long dentries = 0, long superBlocks = 0, long mounts = 0, long pageCacheBytes = 0)
     {
         if (files != 0) Change(ref _files, files);
         if (inodes != 0) Change(ref _inodes, inodes);
@@ -92,6 +110,10 @@ internal sealed class KernelCounters
         if (ioMappings != 0) Change(ref _ioMappings, ioMappings);
         if (ioRegions != 0) Change(ref _ioRegions, ioRegions);
         if (irqActions != 0) Change(ref _irqActions, irqActions);
+        if (dentries != 0) Change(ref _dentries, dentries);
+        if (superBlocks != 0) Change(ref _superBlocks, superBlocks);
+        if (mounts != 0) Change(ref _mounts, mounts);
+        if (pageCacheBytes != 0) Change(ref _pageCacheBytes, pageCacheBytes);
     }
 
     // One more change and the new count in one add: a count never goes below 0, so a decrement
@@ -118,7 +140,7 @@ internal sealed class KernelCounters
             Collect(current);
             if (current.SequenceEqual(previous))
             {
-                return new KernelStatistics(Count(current[0]), Count(current[1]), Count(current[9]), Count(current[2]))
+                return new KernelStatistics(Count(current[0]), Count(current[1]), Count(current[13]), Count(current[2]))
                 {
                     LiveFileReferences = Count(current[3]),
                     LiveDevices = Count(current[4]),
@@ -126,6 +148,10 @@ internal sealed class KernelCounters
                     IoMappings = Count(current[6]),
                     IoRegions = Count(current[7]),
                     IrqHandlers = Count(current[8]),
+                    LiveDentries = Count(current[9]),
+                    LiveSuperBlocks = Count(current[10]),
+                    LiveMounts = Count(current[11]),
+                    PageCacheBytes = Count(current[12]),
                 };
             }
             current.CopyTo(previous); // the newer pass is the first of the next pair
@@ -133,7 +159,7 @@ internal sealed class KernelCounters
         }
     }
 
-    private const int Words = 10;
+    private const int Words = 14;
 
     // Volatile reads are acquires: the reads of one pass stay in order, and after the previous pass.
     private void Collect(Span<long> words)
@@ -147,6 +173,10 @@ internal sealed class KernelCounters
         words[6] = Volatile.Read(ref _ioMappings);
         words[7] = Volatile.Read(ref _ioRegions);
         words[8] = Volatile.Read(ref _irqActions);
-        words[9] = Volatile.Read(ref Handles); // last: see Snapshot
+        words[9] = Volatile.Read(ref _dentries);
+        words[10] = Volatile.Read(ref _superBlocks);
+        words[11] = Volatile.Read(ref _mounts);
+        words[12] = Volatile.Read(ref _pageCacheBytes);
+        words[13] = Volatile.Read(ref Handles); // last: see Snapshot
     }
 }

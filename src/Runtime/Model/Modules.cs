@@ -46,10 +46,18 @@ public sealed class ModuleContext
         Devices = new ModuleCharDevices(kernel.CharDevices, module);
         DebugFs = new ModuleDebugFs(kernel.DebugFs, module);
         Drivers = new ModuleDrivers(module);
+        FileSystems = new ModuleFileSystems(kernel.FileSystems, module);
     }
 
     /// <summary>Driver registration owned by this module: its unload unbinds its drivers from every device first.</summary>
     public ModuleDrivers Drivers { get; }
+
+    /// <summary>
+    /// File system types registered by this module (register_filesystem with THIS_MODULE as owner):
+    /// every superblock of one pins the module, so rmmod answers EAGAIN while it is mounted; a type
+    /// Exit leaves registered is unregistered, with a log line, at unload.
+    /// </summary>
+    public ModuleFileSystems FileSystems { get; }
 
     /// <summary>Character and misc device registration owned by this module: opens pin it; what Exit leaves behind is removed at unload.</summary>
     public ModuleCharDevices Devices { get; }
@@ -128,6 +136,23 @@ public sealed class ModuleProcFs
 
     /// <summary>remove_proc_subtree (see <see cref="ProcFs.Remove"/>).</summary>
     public KResult Remove(string path) => _proc.Remove(path);
+}
+
+/// <summary>register_filesystem / unregister_filesystem as a module sees it (THIS_MODULE as the type's owner).</summary>
+public sealed class ModuleFileSystems
+{
+    private readonly FileSystemRegistry _registry;
+    private readonly LoadedModule _module;
+
+    internal ModuleFileSystems(FileSystemRegistry registry, LoadedModule module)
+    {
+        _registry = registry;
+        _module = module;
+    }
+
+    /// <summary>register_filesystem (see <see cref="FileSystemRegistry.Register(OpsTable{KernelOps.Abi.FileSystemType})"/>).</summary>
+    public FileSystemRegistration Register(OpsTable<KernelOps.Abi.FileSystemType> type) =>
+        _module.Track(() => _registry.Register(type, _module), r => r.ToString(), r => r.IsUnregistered);
 }
 
 /// <summary>

@@ -8,25 +8,32 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 /// <summary>
-/// The model's /proc (fs/proc/generic.c registration, fs/proc/inode.c proxies). Entries are
-/// registered with a <c>struct proc_ops</c> table; opening one goes through the proc_reg_*
-/// proxies, which bracket every call with use_pde/unuse_pde so removal can drain calls in flight
-/// and release files still open. Thread-safe.
+/// The model's /proc: the registry of proc entries (fs/proc/generic.c, <c>struct proc_dir_entry</c>)
+/// and the "proc" file system that shows them (fs/proc/root.c, inode.c): a lookup in a proc
+/// directory finds the entry and makes an inode for it (proc_get_inode), opening a file goes
+/// through the proc_reg_* proxies, which bracket every call with use_pde/unuse_pde so removal can
+/// drain calls in flight and release files still open. Thread-safe.
 /// </summary>
 public sealed unsafe class ProcFs
 {
-    /// <summary>S_IFMT: the file-type bits of a mode.</summary>
-    public const uint S_IFMT = 0xF000;
-    /// <summary>S_IFREG: regular file.</summary>
-    public const uint S_IFREG = 0x8000;
-    /// <summary>S_IFDIR: directory.</summary>
-    public const uint S_IFDIR = 0x4000;
-    /// <summary>S_IALLUGO: every permission bit including setuid/setgid/sticky.</summary>
-    public const uint S_IALLUGO = 0xFFF;
-    /// <summary>S_IRUGO: read for user, group and others (0444).</summary>
-    public const uint S_IRUGO = 0x124;
-    /// <summary>S_IXUGO: execute/search for user, group and others (0111).</summary>
-    public const uint S_IXUGO = 0x49;
+    /// <summary>S_IFMT (see <see cref="UMode"/>, the one set of mode constants).</summary>
+    public const uint S_IFMT = UMode.S_IFMT;
+    /// <summary>S_IFREG.</summary>
+    public const uint S_IFREG = UMode.S_IFREG;
+    /// <summary>S_IFDIR.</summary>
+    public const uint S_IFDIR = UMode.S_IFDIR;
+    /// <summary>S_IALLUGO.</summary>
+    public const uint S_IALLUGO = UMode.S_IALLUGO;
+    /// <summary>S_IRUGO.</summary>
+    public const uint S_IRUGO = UMode.S_IRUGO;
+    /// <summary>S_IXUGO.</summary>
+    public const uint S_IXUGO = UMode.S_IXUGO;
+
+    /// <summary>PROC_SUPER_MAGIC.</summary>
+    public const ulong Magic = 0x9fa0;
+
+    /// <summary>PROC_ROOT_INO.</summary>
+    internal const ulong RootIno = 1;
 
     /// <summary>PROC_DYNAMIC_FIRST (fs/proc/generic.c): the first dynamically allocated proc inode number.</summary>
     private const ulong ProcDynamicFirst = 0xF0000000;
@@ -37,11 +44,9 @@ public sealed unsafe class ProcFs
     internal ProcFs(Kernel kernel)
     {
         _kernel = kernel;
-        Root = new ProcEntry(this, "/proc", S_IFDIR | S_IRUGO | S_IXUGO, null, default, null, null, 1);
+        Root = new ProcEntry(this, "/proc", S_IFDIR | S_IRUGO | S_IXUGO, null, default, null, null, RootIno);
+        Root.MarkLinked();
     }
-
-    /// <summary>st_dev of /proc (an anonymous superblock number).</summary>
-    public static readonly ulong SuperblockDevice = DeviceNumber.MakeUser(0, 22);
 
     /// <summary>The /proc directory (<c>proc_root</c>): the parent of entries created with a null parent.</summary>
     public ProcEntry Root { get; }
@@ -157,6 +162,7 @@ public sealed unsafe class ProcFs
                     throw new KernelErrorException(Errno.EEXIST, operation);
                 }
                 parent.Children.Add(name, entry);
+                if (entry.IsDirectory) parent.LinkCount++;
                 entry.MarkLinked();
                 inserted = true;
             }
@@ -179,7 +185,11 @@ public sealed unsafe class ProcFs
         lock (TreeLock)
         {
             if (!root.IsLinked) return false;
-            root.Parent?.Children?.Remove(root.Name);
+            if (root.Parent is { } parent)
+            {
+                parent.Children?.Remove(root.Name);
+                if (root.IsDirectory) parent.LinkCount--;
+            }
             Collect(root, doomed);
         }
         foreach (ProcEntry entry in doomed) entry.Teardown(force);
@@ -197,17 +207,44 @@ public sealed unsafe class ProcFs
         }
     }
 
-    /// <summary>Kernel shutdown: removes every remaining entry (permanent ones too) and frees the root.</summary>
+    /// <summary>Kernel shutdown: removes every remaining entry (permanent ones too).</summary>
     internal void Shutdown()
     {
         var top = new List<ProcEntry>();
         lock (TreeLock) top.AddRange(Root.Children!.Values);
         foreach (ProcEntry entry in top) RemoveSubtree(entry, force: true);
-        lock (TreeLock) Root.MarkUnlinked();
-        Root.PutNode();
     }
 
     internal void Printk(string line) => _kernel.Log.Printk(line);
+
+    /// <summary>
+    /// mirrors fs/proc/inode.c:proc_get_inode: a new inode for <paramref name="de"/> in the proc
+    /// superblock (the entry's reference, taken by the caller, goes with it: pde_get).
+    /// </summary>
+    internal static VfsInode GetInode(VfsSuperBlock sb, ProcEntry de)
+    {
+        VfsInode inode = VfsInode.New(sb);
+        NativeInode* i = inode.Native;
+        i->i_ino = de.Ino;
+        KernelTimespec now = sb.CurrentTime();
+        i->i_atime = i->i_mtime = i->i_ctime = now;
+        i->i_mode = de.Mode;
+        inode.FsNode = de;
+        if (de.IsDirectory)
+        {
+            i->i_op = ProcDirInodeOps.Table.Pointer;
+            inode.SetFileOperations(ProcDirFileOps.Table);
+            i->i_nlink = (uint)de.LinkCount;
+        }
+        else
+        {
+            inode.SetBorrowedPrivateWord(de.DataWord);
+            inode.SetFileDispatch(de.Dispatch); // proc_reg_file_ops
+            i->i_size = de.Size;
+        }
+        de.AddInode(inode);
+        return inode;
+    }
 }
 
 /// <summary>
@@ -215,7 +252,7 @@ public sealed unsafe class ProcFs
 /// it removes the entry and its subtree, waits for calls in flight, and releases files still
 /// open, whose later calls fail with EIO.
 /// </summary>
-public sealed unsafe class ProcEntry : IDisposable, IVfsNode
+public sealed unsafe class ProcEntry : IDisposable
 {
     /// <summary>BIAS (fs/proc/internal.h): added to in_use at removal so use_pde fails from then on.</summary>
     private const int Bias = int.MinValue;
@@ -223,14 +260,15 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
     private readonly OpsTable<ProcOps> _ops;
     private readonly bool _permanent;
     private readonly bool _hasLseek; // PROC_ENTRY_proc_lseek, computed by pde_set_flags at registration
-    private NativeInode* _inode;
-    private int _nodeRefs = 1; // the registration's reference; lookups and open files add theirs
+    private int _refs = 1; // pde->refcnt: the registration's; every inode of the entry adds one (pde_get)
     private int _inUse;
+    private nint _dataWord;
     private Completion? _unloadCompletion;
     private readonly Lock _unloadLock = new(); // pde_unload_lock
     private readonly List<PdeOpener> _openers = new();
+    private readonly List<VfsInode> _inodes = new(); // inodes alive for this entry (to clear i_private at rundown)
+    private readonly List<VfsDentry> _dentries = new(); // dentries bound to it (invalidated at removal)
     private bool _linked;
-    private readonly FileDispatch _dispatch;
 
     internal ProcEntry(ProcFs procFs, string name, uint mode, ProcEntry? parent, OpsTable<ProcOps> ops, object? data, LoadedModule? owner, ulong ino)
     {
@@ -239,29 +277,26 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         Mode = mode;
         Parent = parent;
         Owner = owner;
+        Ino = ino;
         _ops = ops;
-        if ((mode & ProcFs.S_IFMT) == ProcFs.S_IFDIR)
+        if ((mode & UMode.S_IFMT) == UMode.S_IFDIR)
         {
-            Children = new Dictionary<string, ProcEntry>(StringComparer.Ordinal);
-            _dispatch = DirectoryDispatch.Instance;
+            Children = new SortedDictionary<string, ProcEntry>(RbTreeOrder);
+            LinkCount = 2;
+            Dispatch = NoOpsDispatch.Empty;
         }
         else
         {
             _permanent = (ops.Value.proc_flags & (uint)ProcOpsFlags.Permanent) != 0;
             _hasLseek = ops.Value.proc_lseek != null;
-            _dispatch = new ProcRegDispatch(this);
+            LinkCount = 1;
+            Dispatch = new ProcRegDispatch(this);
         }
-        // SAFETY: a fresh zeroed allocation owned by this entry until its last PutNode.
-        _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
-        procFs.Counters.Update(inodes: 1);
-        _inode->i_mode = mode;
-        _inode->i_ino = ino;
         if (data is not null)
         {
-            _inode->i_private = GCHandle.ToIntPtr(GCHandle.Alloc(data));
+            _dataWord = GCHandle.ToIntPtr(GCHandle.Alloc(data));
             procFs.Counters.Update(handles: 1);
         }
-        _linked = parent is null; // the root is live from the start; others when inserted
     }
 
     /// <summary>The entry's name (the last path component; <c>/proc</c> for the root).</summary>
@@ -302,7 +337,23 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
 
     internal LoadedModule? Owner { get; }
 
-    internal Dictionary<string, ProcEntry>? Children { get; }
+    /// <summary>low_ino.</summary>
+    internal ulong Ino { get; }
+
+    /// <summary>nlink (2 plus subdirectories for a directory).</summary>
+    internal int LinkCount;
+
+    /// <summary>de->size (proc_set_size); 0.</summary>
+    internal long Size => 0;
+
+    /// <summary>de->data as the GCHandle word handed to inodes' i_private.</summary>
+    internal nint DataWord => Volatile.Read(ref _dataWord);
+
+    /// <summary>proc_reg_file_ops (through this entry) for a file; empty for a directory.</summary>
+    internal FileDispatch Dispatch { get; }
+
+    /// <summary>subdir, in the rb-tree's order (fs/proc/generic.c:proc_match: length first, then memcmp).</summary>
+    internal SortedDictionary<string, ProcEntry>? Children { get; }
 
     /// <summary>Under TreeLock.</summary>
     internal bool IsLinked => _linked;
@@ -311,55 +362,69 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
 
     internal void MarkUnlinked() => _linked = false;
 
-    NativeInode* IVfsNode.Inode => _inode;
-
-    FileDispatch IVfsNode.Dispatch => _dispatch;
-
-    /// <summary>A lookup's reference (pde_get + iget); taken under TreeLock while linked.</summary>
-    internal void GetNode() => Interlocked.Increment(ref _nodeRefs);
-
-    void IVfsNode.GetNode() => GetNode();
-
-    void IVfsNode.PutNode() => PutNode();
-
-    ulong IVfsNode.Device => ProcFs.SuperblockDevice;
-
-    // mirrors fs/proc/generic.c:proc_lookup_de (pde_subdir_find under proc_subdir_lock)
-    IVfsNode? IVfsNode.Lookup(string name) => DirectoryTable.Lookup(ProcFs.TreeLock, Children, name);
-
-    // mirrors fs/proc/generic.c:proc_readdir_de (pde_subdir_first/next: the rb-tree's order)
-    void IVfsNode.ListChildren(List<DirectoryEntry> into) => DirectoryTable.List(ProcFs.TreeLock, Children, into, RbTreeOrder);
-
     /// <summary>mirrors fs/proc/generic.c:proc_match: the rb-tree order, length first, then memcmp.</summary>
-    private static readonly IComparer<DirectoryEntry> RbTreeOrder = Comparer<DirectoryEntry>.Create(static (a, b) =>
-        a.Name.Length != b.Name.Length ? a.Name.Length.CompareTo(b.Name.Length) : string.CompareOrdinal(a.Name, b.Name));
+    internal static readonly IComparer<string> RbTreeOrder = Comparer<string>.Create(static (a, b) =>
+        a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b));
 
-    /// <summary>Drops a reference; the last one frees the inode and any data handle left.</summary>
-    internal void PutNode()
+    /// <summary>pde_get.</summary>
+    internal void Get() => Interlocked.Increment(ref _refs);
+
+    /// <summary>pde_put: the last reference (registration gone, no inode left) frees the entry's data.</summary>
+    internal void Put()
     {
-        int left = Interlocked.Decrement(ref _nodeRefs);
+        int left = Interlocked.Decrement(ref _refs);
         if (left > 0) return;
         if (left < 0) throw new InvalidOperationException("proc entry reference count underflow");
-        // SAFETY: the last reference is gone: the entry is unlinked (no lookup can find it) and no
-        // open file points at the inode any more, so nothing can read it after this.
         FreeData();
-        NativeMemory.Free(_inode);
-        _inode = null;
-        ProcFs.Counters.Update(inodes: -1);
     }
 
     /// <summary>Frees an entry that was never linked (registration failed).</summary>
-    internal void Discard() => PutNode();
+    internal void Discard() => Put();
+
+    internal void AddInode(VfsInode inode)
+    {
+        lock (_unloadLock) _inodes.Add(inode);
+    }
+
+    /// <summary>mirrors fs/proc/inode.c:proc_evict_inode: the inode lets go of its entry.</summary>
+    internal void RemoveInode(VfsInode inode)
+    {
+        lock (_unloadLock) _inodes.Remove(inode);
+        Put();
+    }
+
+    internal void AddDentry(VfsDentry dentry)
+    {
+        lock (_unloadLock) _dentries.Add(dentry);
+    }
+
+    internal void RemoveDentry(VfsDentry dentry)
+    {
+        lock (_unloadLock) _dentries.Remove(dentry);
+    }
 
     private void FreeData()
     {
-        nint word = Interlocked.Exchange(ref _inode->i_private, 0);
+        nint word = Interlocked.Exchange(ref _dataWord, 0);
         if (word == 0) return;
+        // SAFETY: no handler can see this word any more: removal drained every call, and the inodes
+        // that carried it in i_private had it cleared (ClearInodeData) or are gone.
         GCHandle.FromIntPtr(word).Free();
         ProcFs.Counters.Update(handles: -1);
     }
 
-    /// <summary>After unlinking: drain and release (proc_entry_rundown), then drop the registration's reference.</summary>
+    // After rundown no call can reach a handler: i_private of the inodes still open is cleared, as the
+    // data may go now (the model frees the handle; Linux leaves a pointer nobody will use).
+    private void ClearInodeData()
+    {
+        lock (_unloadLock)
+        {
+            foreach (VfsInode inode in _inodes)
+                if (inode.Native != null) inode.Native->i_private = 0;
+        }
+    }
+
+    /// <summary>After unlinking: drain and release (proc_entry_rundown), invalidate the dentries, then drop the registration's reference.</summary>
     internal void Teardown(bool force)
     {
         if (!IsDirectory)
@@ -368,17 +433,23 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
             {
                 // Linux refuses to remove permanent entries (WARN in remove_proc_entry). The model removes
                 // it from the namespace but cannot drain calls that skip use_pde: it reports instead.
-                int openFiles = Volatile.Read(ref _nodeRefs) - 1;
+                int openFiles;
+                lock (_unloadLock) openFiles = _inodes.Count;
                 ProcFs.Printk($"proc: removing permanent /proc entry '{Parent?.Name}/{Name}'" +
-                    (openFiles > 0 ? $" while {openFiles} file(s) are open; they keep calling its proc_ops" : ""));
+                    (openFiles > 0 ? $" while {openFiles} inode(s) are in use; their files keep calling its proc_ops" : ""));
             }
             else if (!_permanent)
             {
                 Rundown();
+                ClearInodeData();
                 FreeData(); // no handler can see this inode any more
             }
         }
-        PutNode();
+        // the dentries of a removed entry fail d_revalidate; the unused ones go now
+        VfsDentry[] dentries;
+        lock (_unloadLock) dentries = _dentries.ToArray();
+        foreach (VfsDentry dentry in dentries) Dcache.Invalidate(dentry);
+        Put();
     }
 
     // ---- fs/proc/inode.c ------------------------------------------------------------------
@@ -392,6 +463,9 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
         if (Interlocked.Decrement(ref _inUse) == Bias)
             Volatile.Read(ref _unloadCompletion)!.Complete();
     }
+
+    /// <summary>pde_is_removed.</summary>
+    internal bool IsRemovedUnlocked => Volatile.Read(ref _inUse) < 0 || !_linked;
 
     /// <summary>mirrors fs/proc/inode.c:proc_entry_rundown.</summary>
     private void Rundown()
@@ -587,5 +661,153 @@ public sealed unsafe class ProcEntry : IDisposable, IVfsNode
             pde._unloadLock.Exit();
             return 0;
         }
+    }
+}
+
+/// <summary>fs/proc/root.c's proc_fs_type: "proc", one superblock the kernel makes at boot and every mount shows.</summary>
+[FileSystemType(Name = "proc", Flags = FsFlags.UserNsMount)]
+internal static unsafe partial class ProcFsType
+{
+    [InitFsContext]
+    private static KResult InitFsContext(FsContext context)
+    {
+        context.SetOperations(ProcContextOps.Table);
+        return KResult.Ok;
+    }
+
+    // mirrors fs/proc/root.c:proc_kill_sb
+    [KillSuperBlock]
+    private static void KillSb(SuperBlock superBlock) => Libfs.KillAnonSuper(superBlock);
+}
+
+/// <summary>fs/proc/root.c's proc_fs_context_ops.</summary>
+[FsContextOperations]
+internal static unsafe partial class ProcContextOps
+{
+    // mirrors fs/proc/root.c:proc_parse_param: gid=, hidepid=, subset= are accepted (not modelled)
+    [ParseParam]
+    private static KResult ParseParam(FsContext context, FsParameter parameter) =>
+        parameter.Key is "gid" or "hidepid" or "subset" ? KResult.Ok : Errno.ENOPARAM;
+
+    [GetTree]
+    private static KResult GetTree(FsContext context) => Libfs.GetTreeSingle(context, FillSuper);
+
+    // mirrors fs/proc/root.c:proc_fill_super
+    private static KResult FillSuper(SuperBlock sb, FsContext context)
+    {
+        VfsSuperBlock managed = VfsSuperBlock.FromNative(sb.Pointer);
+        ProcFs proc = managed.Kernel.Proc;
+        managed.KernelFsData = proc;
+        sb.BlockSize = 1024;
+        sb.Magic = ProcFs.Magic;
+        sb.SetOperations(ProcSuperOps.Table);
+        sb.TimeGranularity = 1;
+        proc.Root.Get();
+        VfsInode root = ProcFs.GetInode(managed, proc.Root);
+        return managed.MakeRoot(root);
+    }
+}
+
+/// <summary>fs/proc/inode.c's proc_sops.</summary>
+[SuperOperations]
+internal static unsafe partial class ProcSuperOps
+{
+    [Statfs]
+    private static KResult Statfs(Dentry dentry, Kstatfs buffer) => Libfs.SimpleStatfs(dentry, buffer);
+
+    [DropInode]
+    private static bool DropInode(Inode inode) => Libfs.GenericDeleteInode(inode);
+
+    // mirrors fs/proc/inode.c:proc_evict_inode: pde_put
+    [EvictInode]
+    private static void EvictInode(Inode inode)
+    {
+        VfsInode managed = VfsInode.FromNative(inode.Pointer);
+        if (managed.FsNode is ProcEntry de) de.RemoveInode(managed);
+    }
+}
+
+/// <summary>fs/proc/generic.c's proc_dir_inode_operations.</summary>
+[InodeOperations]
+internal static unsafe partial class ProcDirInodeOps
+{
+    // mirrors fs/proc/generic.c:proc_lookup_de: the entry's inode, or ENOENT (no negative dentries in /proc)
+    [Lookup]
+    private static KResult Lookup(Inode dir, Dentry dentry, LookupFlags flags)
+    {
+        VfsInode managedDir = VfsInode.FromNative(dir.Pointer);
+        var parent = (ProcEntry)managedDir.FsNode!;
+        ProcFs proc = parent.ProcFs;
+        string name = dentry.Managed.Name;
+        ProcEntry? de;
+        lock (proc.TreeLock)
+        {
+            if (!parent.IsLinked || parent.Children is null || !parent.Children.TryGetValue(Dcache.ToDisplay(name), out de) || !de.IsLinked) return Errno.ENOENT;
+            de.Get(); // pde_get
+        }
+        VfsInode inode = ProcFs.GetInode(managedDir.Sb, de);
+        VfsDentry d = dentry.Managed;
+        d.Ops = ProcDentryOps;
+        de.AddDentry(d);
+        Dcache.Add(d, inode);
+        return KResult.Ok;
+    }
+
+    // mirrors fs/proc/generic.c:proc_getattr: nlink from the entry
+    [Getattr]
+    private static KResult Getattr(Dentry dentry, Kstat stat, StatxMask requestMask, uint queryFlags)
+    {
+        VfsInode inode = VfsInode.FromNative(dentry.Inode.Pointer);
+        if (inode.FsNode is ProcEntry de) inode.SetLinkCount((uint)Volatile.Read(ref de.LinkCount));
+        FsStat.GenericFillattr(inode, stat.Pointer);
+        return KResult.Ok;
+    }
+
+    /// <summary>
+    /// proc_misc_dentry_ops: a removed entry's dentry fails d_revalidate and is dropped when unused;
+    /// the others stay cached as Linux keeps them.
+    /// </summary>
+    internal static readonly DentryOperations ProcDentryOps = new()
+    {
+        Revalidate = static d => d.Inode?.FsNode is not ProcEntry de || !de.IsRemovedUnlocked,
+        Delete = static d => d.Inode?.FsNode is ProcEntry de && de.IsRemovedUnlocked,
+        Release = static d =>
+        {
+            if (d.Inode?.FsNode is ProcEntry de) de.RemoveDentry(d);
+        },
+    };
+}
+
+/// <summary>fs/proc/generic.c's proc_dir_operations.</summary>
+[FileOperations]
+internal static unsafe partial class ProcDirFileOps
+{
+    [Lseek]
+    private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Libfs.GenericFileLlseek(file, offset, whence);
+
+    // generic_read_dir
+    [Read]
+    private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => Errno.EISDIR;
+
+    // mirrors fs/proc/generic.c:proc_readdir_de: ".", "..", then the entries in rb-tree order from ctx->pos - 2
+    [IterateShared]
+    private static KResult Iterate(FileRef file, DirContext context)
+    {
+        if (!context.EmitDots(file)) return KResult.Ok;
+        var dir = (ProcEntry)VfsInode.FromNative(file.Inode.Pointer).FsNode!;
+        List<(string Name, ulong Ino, uint Mode)> entries;
+        lock (dir.ProcFs.TreeLock)
+        {
+            if (dir.Children is null) return KResult.Ok;
+            entries = new List<(string, ulong, uint)>(dir.Children.Count);
+            foreach (ProcEntry de in dir.Children.Values) entries.Add((de.Name, de.Ino, de.Mode));
+        }
+        for (long i = context.Position - 2; i < entries.Count; i++)
+        {
+            var (name, ino, mode) = entries[(int)i];
+            if (!context.Emit(name, ino, mode)) return KResult.Ok;
+            context.Position++;
+        }
+        return KResult.Ok;
     }
 }

@@ -204,6 +204,30 @@ public sealed unsafe class UserMemory : IDisposable
         return end >= address && TryFind(mappings, address, out UserMapping m) && end <= m.End;
     }
 
+    /// <summary>
+    /// mirrors lib/strncpy_from_user.c:strncpy_from_user: copies the NUL-terminated string at
+    /// <paramref name="source"/> into <paramref name="destination"/> (without the NUL). Returns its
+    /// length; <paramref name="destination"/>'s length when no NUL came within it; -EFAULT when a byte
+    /// before the NUL is unmapped.
+    /// </summary>
+    internal int StrncpyFromUser(Span<byte> destination, nuint source)
+    {
+        const int Chunk = 256;
+        int done = 0;
+        while (done < destination.Length)
+        {
+            int want = Math.Min(Chunk, destination.Length - done);
+            Span<byte> piece = destination.Slice(done, want);
+            nuint missing = CopyFromUser(piece, source + (nuint)done);
+            int got = want - (int)missing;
+            int nul = piece[..got].IndexOf((byte)0);
+            if (nul >= 0) return done + nul;
+            if (missing != 0) return -(int)Errno.EFAULT;
+            done += want;
+        }
+        return destination.Length;
+    }
+
     /// <summary>True when every byte of [address, address + length) is mapped (access_ok plus residency).</summary>
     public bool IsMapped(nuint address, nuint length)
     {

@@ -14,7 +14,7 @@ namespace KernelOps.Runtime.Tests.Abi;
 public class AbiConstantsTests
 {
     // Kernel-internal codes (include/linux/errno.h) are not in the UAPI headers.
-    private static readonly HashSet<string> KernelInternal = new() { nameof(Errno.ERESTARTSYS), nameof(Errno.ENOIOCTLCMD) };
+    private static readonly HashSet<string> KernelInternal = new() { nameof(Errno.ERESTARTSYS), nameof(Errno.ENOIOCTLCMD), nameof(Errno.ENOPARAM) };
 
     [Test]
     public void Errno_values_match_the_C_headers()

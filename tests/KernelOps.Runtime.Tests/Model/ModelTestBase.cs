@@ -12,11 +12,18 @@ internal abstract class ModelTestBase
     protected Kernel Kernel = null!;
     protected UserProcess Proc = null!;
 
+    /// <summary>
+    /// What a freshly booted kernel holds (the root file systems' superblocks, root inodes and
+    /// dentries): leak checks compare against it rather than against a hard-coded count.
+    /// </summary>
+    protected KernelStatistics Baseline;
+
     [SetUp]
     public void CreateKernel()
     {
         Kernel = new Kernel();
         Proc = Kernel.CreateProcess("test");
+        Baseline = Kernel.Statistics;
     }
 
     [TearDown]

@@ -8,8 +8,6 @@ namespace KernelOps.Runtime.Tests.Model;
 [TestFixture]
 internal sealed class ProcFsTests : ModelTestBase
 {
-    private const long RootInodes = 9; // "/", "/proc", /proc/devices, /proc/misc, "/dev", "/sys", "/sys/kernel", /sys/kernel/debug and anon_inode_inode, all there from boot
-
     [Test]
     public void Create_DefaultsModeAsProcCreateData()
     {
@@ -31,7 +29,7 @@ internal sealed class ProcFsTests : ModelTestBase
         Assert.That(Proc.ReadAllText("/proc/ram"), Is.EqualTo("from data"));
         entry.Dispose();
         Assert.That(Kernel.Statistics.LiveGCHandles, Is.EqualTo(handlesBefore));
-        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(RootInodes));
+        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(Baseline.LiveInodes));
     }
 
     [TestCase("")]
@@ -44,7 +42,7 @@ internal sealed class ProcFsTests : ModelTestBase
     {
         var e = Assert.Throws<KernelErrorException>(() => Kernel.Proc.Create(name, 0, null, TestTables.Ram))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
-        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(RootInodes), "nothing left allocated");
+        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(Baseline.LiveInodes), "nothing left allocated");
     }
 
     [Test]
@@ -68,7 +66,7 @@ internal sealed class ProcFsTests : ModelTestBase
         Kernel.Proc.Mkdir("x", dir);
         Assert.Throws<KernelErrorException>(() => Kernel.Proc.Create("x", 0, dir, TestTables.Ram));
         Assert.That(Kernel.Log.Lines, Has.Some.EqualTo("proc_dir_entry 'drv/x' already registered"));
-        Assert.That(Kernel.Statistics.LiveGCHandles, Is.EqualTo(1), "the rejected registrations freed their data handles");
+        Assert.That(Kernel.Statistics.LiveGCHandles, Is.EqualTo(Baseline.LiveGCHandles + 1), "the rejected registrations freed their data handles");
     }
 
     [Test]
@@ -88,8 +86,8 @@ internal sealed class ProcFsTests : ModelTestBase
         Assert.That(drv.IsRemoved && sub.IsRemoved && file.IsRemoved, Is.True);
         Assert.That(Proc.Open("/proc/drv/sub/f", OpenFlags.O_RDONLY), Is.EqualTo(Err(Errno.ENOENT)));
         Assert.That(Proc.Open("/proc/drv", OpenFlags.O_RDONLY), Is.EqualTo(Err(Errno.ENOENT)));
-        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(RootInodes));
-        Assert.That(Kernel.Statistics.LiveGCHandles, Is.Zero);
+        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(Baseline.LiveInodes));
+        Assert.That(Kernel.Statistics.LiveGCHandles, Is.EqualTo(Baseline.LiveGCHandles));
         Assert.Throws<KernelErrorException>(() => Kernel.Proc.Mkdir("again", sub), "a removed parent takes no children");
         drv.Dispose(); // idempotent
     }
@@ -167,7 +165,7 @@ internal sealed class ProcFsTests : ModelTestBase
         Assert.That(Proc.Close(idle), Is.Zero);
         Assert.That(state.Releases, Is.EqualTo(2), "the final close does not release again");
         Assert.That(state.ReadCalls, Is.EqualTo(readCalls));
-        Assert.That(Kernel.Statistics, Is.EqualTo(new KernelStatistics(0, RootInodes, 0, 0)));
+        Assert.That(Kernel.Statistics, Is.EqualTo(Baseline));
     }
 
     [Test]
@@ -178,10 +176,10 @@ internal sealed class ProcFsTests : ModelTestBase
         int fd = Proc.Open("/proc/ram", OpenFlags.O_RDONLY);
         entry.Dispose();
         Assert.That(Proc.Read(fd, Buffer(), 1), Is.EqualTo((nint)Err(Errno.EIO)));
-        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(RootInodes + 1), "the open file keeps the inode");
-        Assert.That(Kernel.Statistics.LiveGCHandles, Is.EqualTo(1), "only f_model: the data handle went at rundown");
+        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(Baseline.LiveInodes + 1), "the open file keeps the inode");
+        Assert.That(Kernel.Statistics.LiveGCHandles, Is.EqualTo(Baseline.LiveGCHandles + 1), "only f_model: the data handle went at rundown");
         Proc.Close(fd);
-        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(RootInodes));
+        Assert.That(Kernel.Statistics.LiveInodes, Is.EqualTo(Baseline.LiveInodes));
     }
 
     [Test]
@@ -200,7 +198,7 @@ internal sealed class ProcFsTests : ModelTestBase
         Assert.That(state.Releases, Is.Zero);
         Proc.Close(fd);
         Assert.That(state.Releases, Is.EqualTo(1));
-        Assert.That(Kernel.Statistics, Is.EqualTo(new KernelStatistics(0, RootInodes, 0, 0)));
+        Assert.That(Kernel.Statistics, Is.EqualTo(Baseline));
     }
 
     [Test]
@@ -217,6 +215,6 @@ internal sealed class ProcFsTests : ModelTestBase
             Assert.That(closer.Join(TimeSpan.FromSeconds(5)), Is.True);
             Assert.That(state.Releases, Is.EqualTo(1), $"round {round}");
         }
-        Assert.That(Kernel.Statistics, Is.EqualTo(new KernelStatistics(0, RootInodes, 0, 0)));
+        Assert.That(Kernel.Statistics, Is.EqualTo(Baseline));
     }
 }

@@ -5,7 +5,13 @@ using KernelOps.Model;
 
 namespace KernelOps.Runtime.Tests.Model;
 
-/// <summary>getdents64 (UserProcess.ReadDirectory) on /dev, on "/" and on /proc, and what it refuses (/sys and debugfs: SysFsTests).</summary>
+/// <summary>
+/// getdents64 (UserProcess.ReadDirectory) on /dev, on "/" and on /proc, and what it refuses (/sys and
+/// debugfs: SysFsTests). As on Linux 6.18 (checked with getdents64 on a real machine): libfs
+/// directories (rootfs, devtmpfs, ramfs) list newest first, as dcache_readdir walks d_children,
+/// which d_alloc fills at the head; ".." of a mount's root is the root itself (parent_ino stays
+/// inside the file system).
+/// </summary>
 internal sealed class ReadDirectoryTests : ModelTestBase
 {
     private const uint Chr0666 = StatResult.S_IFCHR | 0x1B6;
@@ -17,12 +23,12 @@ internal sealed class ReadDirectoryTests : ModelTestBase
         Assert.That(entries, Is.EqualTo(new[]
         {
             new DirectoryEntry(".", StatOf("/dev").Inode, ProcFs.S_IFDIR),
-            new DirectoryEntry("..", StatOf("/").Inode, ProcFs.S_IFDIR),
+            new DirectoryEntry("..", StatOf("/dev").Inode, ProcFs.S_IFDIR),
         }));
     }
 
     [Test]
-    public void Dev_lists_mknod_nodes_sorted_with_their_inode_and_type_and_forgets_unlinked_ones()
+    public void Dev_lists_mknod_nodes_newest_first_with_their_inode_and_type_and_forgets_unlinked_ones()
     {
         Assert.That(Proc.Mknod("/dev/zz", Chr0666, DeviceNumber.MakeUser(250, 1)), Is.Zero);
         Assert.That(Proc.Mknod("/dev/a", Chr0666, DeviceNumber.MakeUser(250, 2)), Is.Zero);
@@ -30,36 +36,39 @@ internal sealed class ReadDirectoryTests : ModelTestBase
         var entries = ListDirectory("/dev/");
         Assert.That(entries.Skip(2), Is.EqualTo(new[]
         {
-            new DirectoryEntry("a", StatOf("/dev/a").Inode, StatResult.S_IFCHR),
             new DirectoryEntry("blk", StatOf("/dev/blk").Inode, StatResult.S_IFBLK),
+            new DirectoryEntry("a", StatOf("/dev/a").Inode, StatResult.S_IFCHR),
             new DirectoryEntry("zz", StatOf("/dev/zz").Inode, StatResult.S_IFCHR),
         }));
         Assert.That(Proc.Unlink("/dev/a"), Is.Zero);
         Assert.That(ListDirectory("/dev").Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "blk", "zz" }));
+        Assert.That(Proc.Mknod("/dev/a", Chr0666, DeviceNumber.MakeUser(250, 2)), Is.Zero);
+        Assert.That(ListDirectory("/dev").Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "a", "blk", "zz" }), "a new node goes first");
     }
 
     [Test]
     public void Root_lists_dev_proc_and_sys_and_counts_them_in_its_links()
     {
         var entries = ListDirectory("/");
-        Assert.That(entries, Is.EqualTo(new[]
+        Assert.That(entries.Take(2), Is.EqualTo(new[]
         {
             new DirectoryEntry(".", StatOf("/").Inode, ProcFs.S_IFDIR),
             new DirectoryEntry("..", StatOf("/").Inode, ProcFs.S_IFDIR),
-            new DirectoryEntry("dev", StatOf("/dev").Inode, ProcFs.S_IFDIR),
-            new DirectoryEntry("proc", StatOf("/proc").Inode, ProcFs.S_IFDIR),
-            new DirectoryEntry("sys", StatOf("/sys").Inode, ProcFs.S_IFDIR),
         }));
+        // newest first; each is a mount point, listed with the rootfs directory it covers
+        Assert.That(entries.Skip(2).Select(e => (e.Name, e.Mode)), Is.EqualTo(new[] { ("sys", ProcFs.S_IFDIR), ("proc", ProcFs.S_IFDIR), ("dev", ProcFs.S_IFDIR) }));
+        Assert.That(entries.Select(e => e.Inode).Skip(1), Is.Unique);
         Assert.That(Proc.Stat("/", out StatResult root), Is.Zero);
         Assert.That(root.LinkCount, Is.EqualTo(5u), ". and .. plus /dev, /proc and /sys");
     }
 
     [Test]
-    public void Proc_still_lists_in_rb_tree_order_with_its_parent()
+    public void Proc_still_lists_in_rb_tree_order_with_its_root_as_parent()
     {
         var entries = ListDirectory("/proc");
         Assert.That(entries.Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "misc", "devices" }));
-        Assert.That(entries[1].Inode, Is.EqualTo(StatOf("/").Inode));
+        Assert.That(entries[1].Inode, Is.EqualTo(StatOf("/proc").Inode));
+        Assert.That(StatOf("/proc").Inode, Is.EqualTo(1UL), "PROC_ROOT_INO");
     }
 
     [Test]

@@ -75,10 +75,8 @@ public static class AnonInode
             return new AnonFd(Errno.ENODEV);
         }
 
-        AnonInodeNode node = kernel.DeviceModel.AnonInode;
-        node.GetNode();
         FileDispatch dispatch = gate is not null ? gate.Wrap(fops, owner) : new FopsDispatch(fops, owner);
-        OpenFile file = OpenFile.Allocate(kernel.Counters, node, dispatch, flags);
+        OpenFile file = kernel.Vfs.AnonInodes.GetFile(name, dispatch, flags, process.Credentials);
         file.PinnedOwner = owner;
         file.Cdev = device;
         // SAFETY: the file was just allocated and is referenced only by this call until installed.

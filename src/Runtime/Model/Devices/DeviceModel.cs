@@ -21,7 +21,6 @@ public sealed class DeviceModel
         Interrupts = new InterruptController(this);
         Platform = new PlatformBus(this);
         Hotplug = new HotplugBus(this);
-        AnonInode = new AnonInodeNode(kernel.Counters); // anon_inode_init, at boot
     }
 
     /// <summary>The platform bus.</summary>
@@ -56,9 +55,6 @@ public sealed class DeviceModel
 
     internal KernelCounters Counters => Kernel.Counters;
 
-    /// <summary>anon_inode_inode: the one inode every anonymous file shares.</summary>
-    internal AnonInodeNode AnonInode { get; }
-
     /// <summary>Kernel shutdown, after modules (their drivers) and processes (their files) are gone.</summary>
     internal void Shutdown()
     {
@@ -66,57 +62,7 @@ public sealed class DeviceModel
         Platform.Shutdown();
         Interrupts.Shutdown();
         IoMemory.Shutdown();
-        AnonInode.PutNode();
     }
-}
-
-/// <summary>
-/// fs/anon_inodes.c's shared inode: files made by <c>anon_inode_getfd</c> (a GPIO line request, an
-/// eventfd) have no name and no directory; they all point at this inode (mode 0600, no file type).
-/// </summary>
-internal sealed unsafe class AnonInodeNode : IVfsNode
-{
-    /// <summary>st_dev of anon_inodefs.</summary>
-    public static readonly ulong SuperblockDevice = DeviceNumber.MakeUser(0, 15);
-
-    private readonly KernelCounters _counters;
-    private NativeInode* _inode;
-    private int _refs = 1;
-
-    public AnonInodeNode(KernelCounters counters)
-    {
-        _counters = counters;
-        // SAFETY: a fresh zeroed allocation owned by this node until its last PutNode.
-        _inode = (NativeInode*)NativeMemory.AllocZeroed((nuint)sizeof(NativeInode));
-        _inode->i_mode = 0x180; // S_IRUSR | S_IWUSR, no S_IFMT: alloc_anon_inode
-        _inode->i_ino = 1;
-        counters.Update(inodes: 1);
-    }
-
-    public NativeInode* Inode => _inode;
-
-    // Never opened by path: every anonymous file carries its own dispatch.
-    public FileDispatch Dispatch => throw new InvalidOperationException("anonymous inodes are not opened by path");
-
-    public bool IsDirectory => false;
-
-    public ulong Device => SuperblockDevice;
-
-    public void GetNode() => Interlocked.Increment(ref _refs);
-
-    public void PutNode()
-    {
-        int left = Interlocked.Decrement(ref _refs);
-        if (left > 0) return;
-        if (left < 0) throw new InvalidOperationException("anon inode reference count underflow");
-        NativeMemory.Free(_inode);
-        _inode = null;
-        _counters.Update(inodes: -1);
-    }
-
-    public IVfsNode? Lookup(string name) => null;
-
-    public void ListChildren(List<DirectoryEntry> into) { }
 }
 
 /// <summary>

@@ -218,10 +218,17 @@ internal sealed class DebugFsTests : ModelTestBase
         });
         remover.Start();
         Assert.That(removed.Wait(TimeSpan.FromMilliseconds(300)), Is.False, "removal waits for the read in flight");
-        Assert.That(Proc.Open(Root + "/busy/gated", OpenFlags.O_RDONLY), Is.EqualTo(Err(Errno.ENOENT)), "unlinked at once");
+        // The name is unhashed at once, but a new lookup of it goes to lookup_slow, which needs the
+        // directory's i_rwsem: simple_recursive_removal holds it across __debugfs_file_removed's
+        // wait, so on Linux the open waits for the removal and then fails with ENOENT.
+        int lateOpen = int.MinValue;
+        var opener = new Thread(() => lateOpen = Proc.Open(Root + "/busy/gated", OpenFlags.O_RDONLY));
+        opener.Start();
+        Assert.That(opener.Join(TimeSpan.FromMilliseconds(200)), Is.False, "the lookup waits on the directory lock");
 
         gated.Gate.Set();
-        Assert.That(reader.Join(TimeSpan.FromSeconds(10)) && remover.Join(TimeSpan.FromSeconds(10)), "both finish");
+        Assert.That(reader.Join(TimeSpan.FromSeconds(10)) && remover.Join(TimeSpan.FromSeconds(10)) && opener.Join(TimeSpan.FromSeconds(10)), "all finish");
+        Assert.That(lateOpen, Is.EqualTo(Err(Errno.ENOENT)), "gone once the removal finished");
         Assert.That(failures, Is.Empty);
         Assert.That(readResult, Is.EqualTo((nint)5), "the read in flight finished");
         Assert.That(ReadString(buffer, 5), Is.EqualTo("done\n"));

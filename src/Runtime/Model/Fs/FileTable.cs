@@ -1,48 +1,9 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 using KernelOps.Abi;
 
 namespace KernelOps.Model;
-
-/// <summary>
-/// What the VFS opens: a dentry and its inode. A lookup returns a node with a reference taken
-/// (dget/iget); the file opened on it owns that reference and drops it in __fput.
-/// </summary>
-internal unsafe interface IVfsNode
-{
-    /// <summary>The node's native inode; live while the caller holds a reference.</summary>
-    NativeInode* Inode { get; }
-
-    /// <summary>How the VFS calls files opened on this node (the inode's i_fop).</summary>
-    FileDispatch Dispatch { get; }
-
-    /// <summary>Takes one more reference (dget); the caller already holds one, or holds the lock that keeps the node linked.</summary>
-    void GetNode();
-
-    /// <summary>Drops one reference taken by lookup (dput/iput); the last one frees the inode.</summary>
-    void PutNode();
-
-    /// <summary>S_ISDIR: the path walk may step into the node and getdents may list it.</summary>
-    bool IsDirectory { get; }
-
-    /// <summary>st_dev: the superblock's (anonymous) device number, in the user encoding.</summary>
-    ulong Device { get; }
-
-    /// <summary>
-    /// The directory's <c>i_op-&gt;lookup</c> (plus dget): the child <paramref name="name"/> with a
-    /// reference taken, or null when there is none (or the node is not a directory). Never asked
-    /// for "." or "..": the path walk resolves those itself. The caller holds a reference to this node.
-    /// </summary>
-    IVfsNode? Lookup(string name);
-
-    /// <summary>
-    /// The directory's <c>iterate_shared</c> past the dots: appends one entry per child, in the
-    /// order its filesystem emits them. The caller holds a reference to this node.
-    /// </summary>
-    void ListChildren(List<DirectoryEntry> into);
-}
 
 /// <summary>Small wait primitive used as Linux uses <c>struct completion</c>.</summary>
 internal sealed class Completion
@@ -63,14 +24,14 @@ internal sealed class Completion
     /// <summary>wait_for_completion with a timeout; true when completed.</summary>
     public bool Wait(TimeSpan timeout)
     {
-        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_gate)
         {
             while (!_done)
             {
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0) return false;
-                Monitor.Wait(_gate, (int)Math.Min(left, int.MaxValue));
+                long left = deadline == long.MaxValue ? Timeout.Infinite : deadline - Environment.TickCount64;
+                if (left != Timeout.Infinite && left <= 0) return false;
+                Monitor.Wait(_gate, left == Timeout.Infinite ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue));
             }
             return true;
         }
@@ -78,9 +39,11 @@ internal sealed class Completion
 }
 
 /// <summary>
-/// The managed half of a model <c>struct file</c>: the native struct, its refcounts, the f_pos
-/// lock, the dispatcher and the node it was opened on. <c>file-&gt;f_model</c> holds a GCHandle to
-/// it. Freed, with the native struct, by the last <see cref="Put"/> (fs/file_table.c:__fput).
+/// The managed half of a model <c>struct file</c> (fs/file_table.c): the native struct, its
+/// reference counts, the f_pos lock, the dispatcher (<c>f_op</c>), the path it was opened on
+/// (<c>f_path</c>: a mount and dentry reference, which keep the inode alive after unlink) and its
+/// credentials (<c>f_cred</c>). <c>file-&gt;f_model</c> holds a GCHandle to it. Freed, with the native
+/// struct, by the last <see cref="Put"/> (__fput).
 /// </summary>
 internal sealed unsafe class OpenFile
 {
@@ -91,14 +54,15 @@ internal sealed unsafe class OpenFile
     // reference is "borrowed" as __fget_light borrows it for an unshared files_struct.
     private int _fileCount;
     private GCHandle _self;
+    private bool _hasPath;
 
-    private OpenFile(KernelCounters counters, IVfsNode node, FileDispatch dispatch)
+    private OpenFile(KernelCounters counters, Credentials cred)
     {
         _counters = counters;
-        Node = node;
-        Dispatch = dispatch;
+        Cred = cred;
         _refs = 1;
         _fileCount = 1;
+        Dispatch = NoOpsDispatch.Empty;
     }
 
     /// <summary>The kernel's leak counters (per-open state handles are counted here too).</summary>
@@ -107,8 +71,17 @@ internal sealed unsafe class OpenFile
     /// <summary>The native <c>struct file</c>.</summary>
     public NativeFile* File { get; private set; }
 
-    /// <summary>The node (dentry + inode) the file was opened on; its reference is owned by this file.</summary>
-    public IVfsNode Node { get; }
+    /// <summary><c>f_path</c> (valid once <see cref="HasPath"/>): the file holds a reference to both.</summary>
+    public VfsPath Path { get; private set; }
+
+    /// <summary>True once the file has a path (vfs_open ran).</summary>
+    public bool HasPath => _hasPath;
+
+    /// <summary><c>f_inode</c>.</summary>
+    public VfsInode? Inode { get; private set; }
+
+    /// <summary><c>f_cred</c>: the opener's credentials.</summary>
+    public Credentials Cred { get; }
 
     /// <summary>How the VFS calls this file's ops.</summary>
     public FileDispatch Dispatch { get; set; }
@@ -122,6 +95,9 @@ internal sealed unsafe class OpenFile
     /// <summary>The module pinned by fops_get at open, released by fops_put in __fput.</summary>
     public LoadedModule? PinnedOwner { get; set; }
 
+    /// <summary>The FIFO end this file holds (pipe readers/writers), released at __fput.</summary>
+    public PipeEnd PipeEnd;
+
     /// <summary>
     /// The text a debugfs text file formatted for this open file (its seq_file buffer), made at
     /// the first such read; null for every other file.
@@ -131,24 +107,38 @@ internal sealed unsafe class OpenFile
     /// <summary>f_count as the kernel would report it (fd-table references).</summary>
     public int FileCount => Volatile.Read(ref _fileCount);
 
+    /// <summary><c>f_flags</c>.</summary>
+    public OpenFlags Flags => (OpenFlags)Volatile.Read(ref File->f_flags);
+
+    /// <summary><c>f_mode</c>.</summary>
+    public FMode Mode => (FMode)Volatile.Read(ref File->f_mode);
+
     /// <summary>
     /// mirrors fs/file_table.c:alloc_empty_file: a zeroed struct file with one reference (the
-    /// opener's, handed to the fd table by fd_install). Takes over the caller's node reference.
+    /// opener's, handed to the fd table by fd_install) and the opener's credentials.
     /// </summary>
-    public static OpenFile Allocate(KernelCounters counters, IVfsNode node, FileDispatch dispatch, OpenFlags flags)
+    public static OpenFile Allocate(KernelCounters counters, OpenFlags flags, Credentials cred)
     {
-        var file = new OpenFile(counters, node, dispatch);
+        var file = new OpenFile(counters, cred);
         file.File = (NativeFile*)NativeMemory.AllocZeroed((nuint)sizeof(NativeFile));
         file._self = GCHandle.Alloc(file);
+        // The handle first: a snapshot never counts a file without its handle.
         // The handle first: a snapshot never counts a file without its handle.
         counters.Update(handles: 1);
         counters.Update(files: 1);
         // SAFETY: File was just allocated, zeroed and is owned by this record until __fput.
         file.File->f_model = GCHandle.ToIntPtr(file._self);
-        file.File->f_inode = node.Inode;
-        file.File->f_op = dispatch.Ops;
         file.File->f_flags = (uint)flags;
         return file;
+    }
+
+    /// <summary>Sets f_path and f_inode, taking over the caller's path reference (do_dentry_open's path_get).</summary>
+    public void SetPath(VfsPath path)
+    {
+        Path = path;
+        _hasPath = true;
+        Inode = path.Dentry.Inode;
+        File->f_inode = Inode is null ? null : Inode.Native;
     }
 
     /// <summary>The record behind a native file (reads <c>f_model</c>); null if it is not a model file.</summary>
@@ -200,13 +190,13 @@ internal sealed unsafe class OpenFile
     }
 
     // mirrors fs/file_table.c:__fput: release only for a file whose open succeeded
-    // (FMODE_OPENED), then fops_put, then free the file and drop the dentry/inode.
+    // (FMODE_OPENED), then fops_put, then free the file and put its path (dput, mntput).
     private void Fput()
     {
         NativeFile* file = File;
         try
         {
-            if (((FMode)file->f_mode & FMode.FMODE_OPENED) != 0)
+            if (((FMode)file->f_mode & (FMode.FMODE_OPENED | FMode.FMODE_PATH)) == FMode.FMODE_OPENED)
                 Dispatch.Release(file->f_inode, file);
         }
         finally
@@ -215,13 +205,19 @@ internal sealed unsafe class OpenFile
             PinnedOwner = null;
             Cdev?.Put(); // cdev_put(inode->i_cdev)
             Cdev = null;
+            PipeEnd.Release();
+            if (((FMode)file->f_mode & FMode.FMODE_WRITER) != 0 && Inode is { } inode) Interlocked.Decrement(ref inode.WriteCount);
             file->f_model = 0;
             _self.Free();
             NativeMemory.Free(file);
             File = null;
-            _counters.Update(files: -1);
+            _counters.Update(files: -1); // then the handle: see Allocate
             _counters.Update(handles: -1);
-            Node.PutNode();
+            if (_hasPath)
+            {
+                _hasPath = false;
+                Path.Put();
+            }
         }
     }
 }

@@ -3,8 +3,11 @@ using KernelOps.Abi;
 
 namespace KernelOps.Model;
 
-/// <summary>The VFS steps between a syscall's fd lookup and the file's ops, each mirroring one Linux function.</summary>
-internal static unsafe class Vfs
+/// <summary>
+/// The VFS constants and the read/write steps between a syscall's fd lookup and the file's ops
+/// (fs/read_write.c, fs/ioctl.c), each mirroring one Linux function.
+/// </summary>
+internal static unsafe partial class Vfs
 {
     /// <summary>MAY_WRITE / MAY_READ (include/linux/fs.h).</summary>
     public const int MayWrite = 2, MayRead = 4;
@@ -30,60 +33,6 @@ internal static unsafe class Vfs
         int acc = ((uint)flags & 3) switch { 0 => MayRead, 1 => MayWrite, _ => MayRead | MayWrite };
         if ((flags & OpenFlags.O_TRUNC) != 0) acc |= MayWrite;
         return acc;
-    }
-
-    /// <summary>
-    /// mirrors fs/open.c:do_dentry_open (with alloc_empty_file before it): builds the struct file on
-    /// <paramref name="node"/> (taking over the caller's node reference), pins the ops' owner,
-    /// calls ->open, and on failure frees the file without calling release.
-    /// </summary>
-    public static int DentryOpen(KernelCounters counters, IVfsNode node, OpenFlags flags, out OpenFile? opened)
-    {
-        opened = null;
-        FileDispatch dispatch = node.Dispatch;
-        OpenFile file = OpenFile.Allocate(counters, node, dispatch, flags);
-        // SAFETY: the file was just allocated and is referenced only by this call until installed;
-        // the caller's node reference (now the file's) keeps the inode alive.
-        NativeFile* f = file.File;
-        NativeInode* inode = node.Inode;
-
-        FMode mode = OpenFmode(flags);
-        // POSIX.1-2008/SUSv4 Section XSI 2.9.7: regular files and directories get atomic f_pos.
-        uint type = inode->i_mode & ProcFs.S_IFMT;
-        if (type == ProcFs.S_IFREG || type == ProcFs.S_IFDIR) mode |= FMode.FMODE_ATOMIC_POS;
-        // "normally all 3 are set; ->open() can clear them if needed"
-        mode |= FMode.FMODE_LSEEK | FMode.FMODE_PREAD | FMode.FMODE_PWRITE;
-        f->f_mode = (uint)mode;
-
-        // fops_get: try_module_get(fops->owner); a module on its way out cannot be opened.
-        if (dispatch.Owner is { } owner)
-        {
-            if (!owner.TryGet())
-            {
-                file.Put();
-                return -(int)Errno.ENODEV;
-            }
-            file.PinnedOwner = owner;
-        }
-
-        int error = dispatch.Open(inode, f);
-        // chrdev_open / misc_open may have replaced f_op (replace_fops): the checks below are the new fops'.
-        dispatch = file.Dispatch;
-        if (error != 0)
-        {
-            // cleanup_all: fput of a file without FMODE_OPENED frees it without ->release.
-            file.Put();
-            return error < 0 ? error : -(int)Errno.EIO;
-        }
-
-        mode = (FMode)f->f_mode | FMode.FMODE_OPENED;
-        if ((mode & FMode.FMODE_READ) != 0 && dispatch.HasRead) mode |= FMode.FMODE_CAN_READ;
-        if ((mode & FMode.FMODE_WRITE) != 0 && dispatch.HasWrite) mode |= FMode.FMODE_CAN_WRITE;
-        if ((mode & FMode.FMODE_LSEEK) != 0 && !dispatch.HasLlseek) mode &= ~FMode.FMODE_LSEEK;
-        f->f_mode = (uint)mode;
-        f->f_flags &= ~(uint)(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY | OpenFlags.O_TRUNC);
-        opened = file;
-        return 0;
     }
 
     /// <summary>mirrors arch/x86/include/asm/uaccess_64.h:__access_ok: the range must not wrap and must end inside user space.</summary>
