@@ -81,8 +81,13 @@ public class PublicDocsTests
 
     private static IEnumerable<ISymbol> Reachables(INamedTypeSymbol type)
     {
-        if (!Reachable(type)) yield break;
+        // C# 14 extension blocks compile to unspeakable grouping types (<G>$..., <M>$...): their
+        // members are documented on the static class that declares the block, as user code sees them
+        if (!Reachable(type) || !type.CanBeReferencedByName) yield break;
         yield return type;
+        // a delegate is documented on its type; Invoke, BeginInvoke, EndInvoke and its constructor
+        // are synthesized by the compiler with no source to document
+        if (type.TypeKind == TypeKind.Delegate) yield break;
         foreach (ISymbol member in type.GetMembers())
         {
             if (member is INamedTypeSymbol nested)

@@ -63,7 +63,7 @@ public sealed class TestProcess : IDisposable
     }
 
     /// <summary>mknod PATH c MAJOR MINOR: a character device node with <paramref name="permissions"/>.</summary>
-    /// <exception cref="KernelErrorException">mknod failed (EEXIST, ENOENT, EPERM outside /dev).</exception>
+    /// <exception cref="KernelErrorException">mknod failed (EEXIST, ENOENT, EPERM without CAP_MKNOD).</exception>
     public void MknodCharacter(string path, uint major, uint minor, uint permissions = 0x1B6 /* 0666 */)
     {
         ArgumentNullException.ThrowIfNull(path);
