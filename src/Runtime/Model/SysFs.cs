@@ -286,6 +286,15 @@ public sealed class KernfsNode : IDisposable
     // mirrors fs/kernfs/dir.c:kernfs_deactivate + kernfs_drain: no new calls; wait for the ones in flight
     internal void Deactivate()
     {
+        if (ActiveCall.HeldByThisThread(this) is { Broken: false } own)
+        {
+            // Linux hangs here (lockdep names it); the model reports it and lets the call go on unprotected
+            SysFs.Owner.Sanitizer.Report(SanitizerReportKind.Deadlock, $"sysfs {Path}",
+                $"kernfs_remove of '{Path}' from inside its own show or store waits for that call forever (kernfs_drain); " +
+                "the attribute must call sysfs_break_active_protection (KernfsNode.BreakActiveProtection) before removing itself", "", "", 0);
+            own.Broken = true;
+            PutActive();
+        }
         if (Interlocked.Add(ref _active, Deactivated) != Deactivated)
         {
             while (!_drained.Wait(TimeSpan.FromSeconds(10)))
@@ -295,6 +304,75 @@ public sealed class KernfsNode : IDisposable
         lock (Dentries) dentries = Dentries.ToArray();
         foreach (VfsDentry d in dentries) Dcache.Invalidate(d);
         Release();
+    }
+
+    /// <summary>
+    /// sysfs_break_active_protection (fs/kernfs/dir.c:kernfs_break_active_protection): from inside
+    /// this node's own show or store, gives up the active reference the call holds, so that removing
+    /// the node or a directory above it (a <c>remove</c> attribute deleting its own device) does not
+    /// wait for the call that does it. The node's data must not be trusted after that removal.
+    /// Restore with <see cref="UnbreakActiveProtection"/> before returning (the model restores it at
+    /// the end of the call if the attribute forgets).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not called from this node's show or store on this thread, or already broken.</exception>
+    public void BreakActiveProtection()
+    {
+        ActiveCall call = ActiveCall.HeldByThisThread(this) ?? throw new InvalidOperationException($"{Path}: sysfs_break_active_protection outside its show or store");
+        if (call.Broken) throw new InvalidOperationException($"{Path}: active protection broken twice");
+        call.Broken = true;
+        PutActive();
+    }
+
+    /// <summary>
+    /// sysfs_unbreak_active_protection (kernfs_unbreak_active_protection): takes the active reference
+    /// back, unconditionally (even when the node was removed meanwhile), so the call's own put balances.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not called from this node's show or store on this thread, or not broken.</exception>
+    public void UnbreakActiveProtection()
+    {
+        ActiveCall call = ActiveCall.HeldByThisThread(this) ?? throw new InvalidOperationException($"{Path}: sysfs_unbreak_active_protection outside its show or store");
+        if (!call.Broken) throw new InvalidOperationException($"{Path}: active protection was not broken");
+        call.Broken = false;
+        Interlocked.Increment(ref _active);
+    }
+
+    /// <summary>
+    /// A show or store in progress on this thread (the active reference kernfs_fop_read_iter and
+    /// kernfs_fop_write_iter hold around it). Calls nest (a store that reads another attribute).
+    /// </summary>
+    internal sealed class ActiveCall : IDisposable
+    {
+        [ThreadStatic] private static ActiveCall? t_innermost;
+        private readonly ActiveCall? _outer;
+
+        private ActiveCall(KernfsNode node)
+        {
+            Node = node;
+            _outer = t_innermost;
+            t_innermost = this;
+        }
+
+        public KernfsNode Node { get; }
+
+        public bool Broken;
+
+        /// <summary>kernfs_get_active around a show or store; null when the node was removed.</summary>
+        public static ActiveCall? Enter(KernfsNode node) => node.GetActive() ? new ActiveCall(node) : null;
+
+        public static ActiveCall? HeldByThisThread(KernfsNode node)
+        {
+            for (ActiveCall? c = t_innermost; c is not null; c = c._outer)
+                if (c.Node == node) return c;
+            return null;
+        }
+
+        /// <summary>kernfs_put_active (after taking back a reference the call gave up and did not restore).</summary>
+        public void Dispose()
+        {
+            t_innermost = _outer;
+            if (Broken) Interlocked.Increment(ref Node._active);
+            Node.PutActive();
+        }
     }
 
     internal void Get() => Interlocked.Increment(ref _refs);
@@ -509,18 +587,14 @@ internal static unsafe partial class SysfsFileOps
         {
             if (position == 0 || of.Text is null)
             {
-                if (!kn.GetActive()) return Errno.ENODEV;
-                try
+                using (KernfsNode.ActiveCall? call = KernfsNode.ActiveCall.Enter(kn))
                 {
+                    if (call is null) return Errno.ENODEV;
                     byte[] page = new byte[Libfs.PageSize];
                     KResult<int> shown = kn.Show!(kn, page);
                     if (!shown.TryGetValue(out int n)) return shown.Error;
                     if (n < 0 || n > page.Length) return Errno.EIO;
                     of.Text = page.AsSpan(0, n).ToArray();
-                }
-                finally
-                {
-                    kn.PutActive();
                 }
             }
             if (position >= of.Text.Length || destination.IsEmpty) return (nuint)0;
@@ -540,19 +614,13 @@ internal static unsafe partial class SysfsFileOps
         KResult read = source.Read(buffer);
         if (!read.IsOk) return read.Error;
         if (len == 0) return (nuint)0;
-        if (!kn.GetActive()) return Errno.ENODEV;
-        try
-        {
-            KResult<int> stored = kn.Store!(kn, buffer);
-            if (!stored.TryGetValue(out int n)) return stored.Error;
-            if (n < 0 || n > len) return Errno.EIO;
-            position += n;
-            return (nuint)n;
-        }
-        finally
-        {
-            kn.PutActive();
-        }
+        using KernfsNode.ActiveCall? call = KernfsNode.ActiveCall.Enter(kn);
+        if (call is null) return Errno.ENODEV;
+        KResult<int> stored = kn.Store!(kn, buffer);
+        if (!stored.TryGetValue(out int n)) return stored.Error;
+        if (n < 0 || n > len) return Errno.EIO;
+        position += n;
+        return (nuint)n;
     }
 
     [Lseek]

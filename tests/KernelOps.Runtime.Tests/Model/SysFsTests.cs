@@ -22,7 +22,7 @@ internal sealed class SysFsTests : ModelTestBase
         {
             Assert.That(sys.Mode, Is.EqualTo(Dir | 0x16D), "kernfs_create_root: S_IFDIR | 0555");
             Assert.That(kernel.Mode, Is.EqualTo(Dir | 0x1ED), "sysfs_create_dir_ns for kernel_kobj: 0755");
-            Assert.That(sys.LinkCount, Is.EqualTo(3u), ". and .. plus kernel's ..");
+            Assert.That(sys.LinkCount, Is.EqualTo(5u), ". and .. plus the .. of bus, devices and kernel");
             Assert.That(kernel.LinkCount, Is.EqualTo(3u), ". and .. plus debug's ..");
             Assert.That(kernel.Device, Is.EqualTo(sys.Device), "one sysfs superblock");
             Assert.That(new[] { StatOf("/").Device, StatOf("/proc").Device, debug.Device, StatOf("/dev").Device }, Has.None.EqualTo(sys.Device),
@@ -43,7 +43,9 @@ internal sealed class SysFsTests : ModelTestBase
         {
             Assert.That(ListDirectory("/sys"), Is.EqualTo(new[]
             {
-                new DirectoryEntry(".", sys, Dir), new DirectoryEntry("..", sys, Dir), new DirectoryEntry("kernel", kernel, Dir),
+                new DirectoryEntry(".", sys, Dir), new DirectoryEntry("..", sys, Dir),
+                new DirectoryEntry("bus", StatOf("/sys/bus").Inode, Dir), new DirectoryEntry("devices", StatOf("/sys/devices").Inode, Dir),
+                new DirectoryEntry("kernel", kernel, Dir),
             }));
             List<DirectoryEntry> sysKernel = ListDirectory("/sys/kernel/");
             Assert.That(sysKernel.Take(2), Is.EqualTo(new[] { new DirectoryEntry(".", kernel, Dir), new DirectoryEntry("..", sys, Dir) }));
@@ -102,7 +104,7 @@ internal sealed class SysFsTests : ModelTestBase
             Assert.That(Proc.Mknod("/sys/kernel", StatResult.S_IFCHR | 0x1B6, DeviceNumber.MakeUser(1, 3)), Is.EqualTo(Err(Errno.EEXIST)));
             Assert.That(Proc.Mknod("/sys/missing/node", StatResult.S_IFCHR | 0x1B6, DeviceNumber.MakeUser(1, 3)), Is.EqualTo(Err(Errno.ENOENT)));
         }
-        Assert.That(ListDirectory("/sys").Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "kernel" }), "nothing was created");
+        Assert.That(ListDirectory("/sys").Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "bus", "devices", "kernel" }), "nothing was created");
         Assert.That(Proc.Stat("/sys/new", out _), Is.EqualTo(Err(Errno.ENOENT)));
     }
 

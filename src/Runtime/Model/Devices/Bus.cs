@@ -18,11 +18,13 @@ public abstract class Bus
     private readonly List<Device> _devices = new(); // klist_devices, in registration order
     private readonly List<DeviceDriver> _drivers = new(); // klist_drivers
     private int _nextAutoId;
+    private int _autoprobe = 1;
 
     private protected Bus(DeviceModel model, string name)
     {
         Model = model;
         Name = name;
+        SysfsNodes = DeviceSysfs.RegisterBus(this);
     }
 
     /// <summary><c>PLATFORM_DEVID_NONE</c>: a single instance, named without a suffix.</summary>
@@ -33,6 +35,20 @@ public abstract class Bus
 
     /// <summary>The bus name (<c>platform</c>; <c>/sys/bus/&lt;name&gt;</c>).</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// <c>/sys/bus/&lt;bus&gt;/drivers_autoprobe</c> (default true): whether a new device is probed against
+    /// the drivers, and a new driver against the devices, at once. When false, devices stay unbound
+    /// until written to <c>drivers_probe</c> or a driver's <c>bind</c>.
+    /// </summary>
+    public bool DriversAutoprobe
+    {
+        get => Volatile.Read(ref _autoprobe) != 0;
+        set => Volatile.Write(ref _autoprobe, value ? 1 : 0);
+    }
+
+    /// <summary>The bus's sysfs directory, <c>/sys/bus/&lt;name&gt;</c>.</summary>
+    public string SysfsPath => SysfsNodes.Directory.Path;
 
     /// <summary>The registered devices, in registration order.</summary>
     public IReadOnlyList<Device> Devices
@@ -77,6 +93,11 @@ public abstract class Bus
 
     internal DeviceModel Model { get; }
 
+    internal DeviceSysfs.BusNodes SysfsNodes { get; }
+
+    /// <summary>MODALIAS's prefix (platform.c's PLATFORM_MODULE_PREFIX, "platform:").</summary>
+    internal string ModaliasPrefix => Name + ":";
+
     // mirrors drivers/base/driver.c:driver_register + bus.c:bus_add_driver + dd.c:driver_attach
     internal DeviceDriver RegisterDriver(string name, OpsTable<PlatformDriver> table, string[] matchIds, LoadedModule? owner)
     {
@@ -95,7 +116,16 @@ public abstract class Bus
             }
             _drivers.Add(driver);
         }
-        foreach (Device device in Devices) // driver_attach: __driver_attach for each device
+        try
+        {
+            DeviceSysfs.AddDriverDirectory(driver); // kobject_init_and_add in bus_add_driver
+        }
+        catch
+        {
+            lock (_lock) _drivers.Remove(driver);
+            throw;
+        }
+        foreach (Device device in DriversAutoprobe ? Devices : Array.Empty<Device>()) // driver_attach: __driver_attach for each device
         {
             if (!Match(device, driver)) continue;
             if (!device.TryLock("driver_attach")) continue;
@@ -108,6 +138,7 @@ public abstract class Bus
                 device.Unlock();
             }
         }
+        DeviceSysfs.AddDriverFiles(driver);
         return driver;
     }
 
@@ -118,8 +149,10 @@ public abstract class Bus
         {
             if (!_drivers.Remove(driver)) return;
         }
+        DeviceSysfs.RemoveDriverFiles(driver); // remove_bind_files: bind and unbind writers in flight finish first
         driver.Unregistered(); // a probe that has not begun sees it under the device lock
         foreach (Device device in Devices) ReleaseDriver(device, driver);
+        DeviceSysfs.RemoveDriverDirectory(driver);
     }
 
     /// <summary>
@@ -151,7 +184,19 @@ public abstract class Bus
             device = new Device(this, matchName, id, name, (IoResource[])resources.Clone());
             _devices.Add(device);
         }
-        Attach(device);
+        try
+        {
+            DeviceSysfs.AddDevice(device); // device_add: the kobject, its attributes, bus_add_device's links
+        }
+        catch
+        {
+            lock (_lock) _devices.Remove(device);
+            DeviceSysfs.RemoveDeviceLinks(device);
+            DeviceSysfs.RemoveDevice(device);
+            device.Put();
+            throw;
+        }
+        if (DriversAutoprobe) Attach(device); // bus_probe_device
         return device;
     }
 
@@ -169,13 +214,16 @@ public abstract class Bus
             device.Dead = true; // kill_device: no new probes from here on
             _devices.Remove(device);
         }
+        DeviceSysfs.RemoveDeviceLinks(device); // bus_remove_device: subsystem and /sys/bus/<bus>/devices links
         ReleaseDriver(device, driver: null); // under the device lock: after a probe in progress
+        DeviceSysfs.RemoveDevice(device); // KOBJ_REMOVE and kobject_del, the device lock released
         device.Put();
     }
 
-    /// <summary>mirrors drivers/base/platform.c:platform_match: the id table, else the driver's name.</summary>
+    /// <summary>mirrors drivers/base/platform.c:platform_match: driver_override, else the id table, else the driver's name.</summary>
     private protected virtual bool Match(Device device, DeviceDriver driver)
     {
+        if (device.DriverOverride is { } only) return only == driver.Name; // only the named driver binds
         if (driver.MatchIds.Count > 0)
         {
             foreach (string id in driver.MatchIds)
@@ -186,7 +234,7 @@ public abstract class Bus
     }
 
     // mirrors drivers/base/dd.c:__device_attach: the first matching driver that probes successfully.
-    private void Attach(Device device)
+    internal void Attach(Device device)
     {
         if (!device.TryLock("device_attach")) return;
         try
@@ -220,6 +268,7 @@ public abstract class Bus
             if (device.Dead) return Errno.ENODEV;
             if (device.IsBound) return Errno.EBUSY;
             int r = ProbeLocked(driver, device);
+            if (r == -EProbeDefer) return Errno.EAGAIN; // device_driver_attach
             return r == 0 ? KResult.Ok : (Errno)(-r);
         }
         finally
@@ -249,6 +298,7 @@ public abstract class Bus
             DeviceDriver? bound = device.Driver;
             if (bound is null || (driver is not null && bound != driver)) return false;
             driver = bound;
+            DeviceSysfs.RemoveDriverLinks(device); // driver_sysfs_remove, before the driver's remove
             using (EnterKernelTask())
             {
                 var remove = driver.Table.Pointer->remove;
@@ -258,6 +308,7 @@ public abstract class Bus
                 device.Devres.ReleaseAll(); // device_unbind_cleanup -> devres_release_all
             }
             device.SetDriver(null);
+            Model.SendUevent("unbind", DeviceSysfs.DevPath(device), Name, DeviceSysfs.DeviceEnvironment(device));
             return true;
         }
         finally
@@ -298,6 +349,7 @@ public abstract class Bus
         for (int i = drivers.Count - 1; i >= 0; i--) UnregisterDriver(drivers[i]);
         IReadOnlyList<Device> devices = Devices;
         for (int i = devices.Count - 1; i >= 0; i--) DeleteDevice(devices[i]);
+        DeviceSysfs.UnregisterBus(this);
     }
 
     // mirrors drivers/base/dd.c:really_probe (the caller holds the device lock)
@@ -306,6 +358,13 @@ public abstract class Bus
         if (device.Dead || !driver.IsRegistered) return -(int)Errno.ENODEV;
         if (device.IsBound) return -(int)Errno.EBUSY;
         device.SetDriver(driver); // dev->driver = drv before ->probe, as really_probe does
+        KResult linked = DeviceSysfs.AddDriverLinks(device, driver); // driver_sysfs_add
+        if (!linked.IsOk)
+        {
+            device.SetDriver(null);
+            Model.Kernel.Log.Printk($"{driver.Name} {device.Name}: driver_sysfs_add failed");
+            return -(int)linked.Error;
+        }
         int r;
         using (EnterKernelTask())
         {
@@ -314,14 +373,18 @@ public abstract class Bus
             r = probe != null ? probe(device.Native) : 0;
             if (r != 0)
             {
+                DeviceSysfs.RemoveDriverLinks(device); // probe_failed: driver_sysfs_remove
                 device.Devres.ReleaseAll(); // really_probe's probe_failed: devres_release_all
                 device.SetDriver(null);
             }
         }
+        if (r == 0) Model.SendUevent("bind", DeviceSysfs.DevPath(device), Name, DeviceSysfs.DeviceEnvironment(device)); // driver_bound
         if (r != 0 && r != -(int)Errno.ENODEV && r != -(int)Errno.ENXIO)
             Model.Kernel.Log.Printk($"{driver.Name} {device.Name}: probe with driver {driver.Name} failed with error {r}");
         return r;
     }
+
+    private const int EProbeDefer = 517; // include/linux/errno.h: EPROBE_DEFER, kernel-internal
 
     // Probe, remove and shutdown run as the kernel (a kworker's context): printk reaches this
     // kernel's log, and a user task that caused them (a process writing bind) is not theirs to sleep on.
@@ -442,7 +505,13 @@ public sealed class DeviceDriver : IDisposable
     /// <inheritdoc/>
     public override string ToString() => $"driver {Bus.Name}/{Name}";
 
+    /// <summary>The driver's sysfs directory, <c>/sys/bus/&lt;bus&gt;/drivers/&lt;name&gt;</c>.</summary>
+    public string SysfsPath => $"{Bus.SysfsPath}/drivers/{Name}";
+
     internal OpsTable<PlatformDriver> Table { get; }
+
+    /// <summary>/sys/bus/&lt;bus&gt;/drivers/&lt;name&gt;; null until registered.</summary>
+    internal KernfsNode? SysfsDirectory { get; set; }
 
     /// <summary>THIS_MODULE of the registering module: pinned by the files its devices' registrations open.</summary>
     internal LoadedModule? Owner { get; }

@@ -20,6 +20,7 @@ public sealed unsafe class Device
     private readonly Lock _deviceLock = new();
     private int _lockOwner; // managed thread id holding device_lock, 0 when free
     private DeviceDriver? _driver;
+    private string? _driverOverride;
     private int _refs = 1;
     private NativePlatformDevice* _native;
     private GCHandle _self;
@@ -69,6 +70,29 @@ public sealed unsafe class Device
     /// <summary>True from registration until the device is deleted (unregistered or unplugged).</summary>
     public bool IsRegistered => !Volatile.Read(ref Dead);
 
+    /// <summary>
+    /// <c>driver_override</c> (platform.c): when set, only the driver of that name may bind the device,
+    /// whatever the id tables say; null (shown as <c>(null)</c>) when not set. Takes effect at the
+    /// next probe; a bound driver stays bound.
+    /// </summary>
+    public string? DriverOverride
+    {
+        get => Volatile.Read(ref _driverOverride);
+        set
+        {
+            if (value is { Length: 0 }) value = null;
+            if (value is not null && (value.Length >= 4095 || value.Contains('\n') || value.Contains('\0')))
+                throw new ArgumentException("driver_override is one line shorter than a page.", nameof(value));
+            Volatile.Write(ref _driverOverride, value);
+        }
+    }
+
+    /// <summary>The device's <c>modalias</c> (<c>platform:pl061</c>): the bus and the name drivers match.</summary>
+    public string Modalias => Bus.ModaliasPrefix + MatchName;
+
+    /// <summary>The device's sysfs directory (<c>/sys/devices/platform/pl061.0</c>).</summary>
+    public string SysfsPath => $"/sys{DeviceSysfs.DevPath(this)}";
+
     /// <summary>The managed resources the bound driver holds, oldest first (devres), as the kernel names them.</summary>
     public IReadOnlyList<string> ManagedResources => Devres.Names;
 
@@ -92,6 +116,9 @@ public sealed unsafe class Device
     internal DeviceModel Model { get; }
 
     internal DevresList Devres { get; }
+
+    // sysfs: the device's directory and the links bus_add_device and driver_sysfs_add make
+    internal KernfsNode? SysfsDirectory, BusLink, DriverLink, DriverDirectoryLink;
 
     /// <summary>dev-&gt;p-&gt;dead: deletion has begun; no driver may bind any more.</summary>
     internal bool Dead;

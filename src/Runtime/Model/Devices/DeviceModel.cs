@@ -17,6 +17,9 @@ public sealed class DeviceModel
     internal DeviceModel(Kernel kernel)
     {
         Kernel = kernel;
+        // buses_init and devices_init: /sys/bus and /sys/devices, before any bus registers
+        BusDirectory = kernel.SysFs.CreateDirectory("bus");
+        DevicesDirectory = kernel.SysFs.CreateDirectory("devices");
         IoMemory = new IoMemoryMap(kernel.Counters);
         Interrupts = new InterruptController(this);
         Platform = new PlatformBus(this);
@@ -44,6 +47,16 @@ public sealed class DeviceModel
     /// </summary>
     public bool LogDevres { get; set; }
 
+    /// <summary>
+    /// The uevents sent so far (the last 1024), oldest first, as <c>udevadm monitor --kernel
+    /// --property</c> would print them: devices added and removed, drivers bound and unbound, drivers
+    /// registered, and what was written to a <c>uevent</c> file.
+    /// </summary>
+    public IReadOnlyList<Uevent> Uevents => _uevents.Events;
+
+    /// <summary>The last uevent's sequence number (<c>/sys/kernel/uevent_seqnum</c>).</summary>
+    public ulong UeventSeqnum => _uevents.Seqnum;
+
     /// <summary>device_shutdown (reboot): every bound driver's shutdown, newest device first.</summary>
     public void ShutdownDevices()
     {
@@ -53,6 +66,16 @@ public sealed class DeviceModel
 
     internal Kernel Kernel { get; }
 
+    /// <summary>/sys/bus.</summary>
+    internal KernfsNode BusDirectory { get; }
+
+    /// <summary>/sys/devices.</summary>
+    internal KernfsNode DevicesDirectory { get; }
+
+    private readonly UeventLog _uevents = new();
+
+    internal void SendUevent(string action, string devpath, string subsystem, List<string> env) => _uevents.Send(action, devpath, subsystem, env);
+
     internal KernelCounters Counters => Kernel.Counters;
 
     /// <summary>Kernel shutdown, after modules (their drivers) and processes (their files) are gone.</summary>
@@ -60,6 +83,8 @@ public sealed class DeviceModel
     {
         Hotplug.Shutdown();
         Platform.Shutdown();
+        Kernel.SysFs.Remove(BusDirectory);
+        Kernel.SysFs.Remove(DevicesDirectory);
         Interrupts.Shutdown();
         IoMemory.Shutdown();
     }
