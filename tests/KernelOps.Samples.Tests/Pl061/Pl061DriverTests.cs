@@ -26,6 +26,14 @@ public class Pl061DriverTests
             Assert.That(text, Does.Contain("gpiochip0 [pl061.0] (8 lines)"));
             Assert.That(text, Does.Contain("event: RisingEdge offset 0 seqno 1 (read 48 bytes)"));
             Assert.That(text, Does.Contain("gpiomon: read -> -1 ENODEV (No such device)"));
+            Assert.That(text, Does.Contain("$ echo pl061.0 > /sys/bus/platform/drivers/pl061/unbind\ngpiomon: read -> -1 ENODEV (No such device)"),
+                "the unbind written through sysfs wakes the blocked reader");
+            Assert.That(text, Does.Contain("$ cat /sys/devices/platform/pl061.0/uevent\nDRIVER=pl061\nMODALIAS=platform:pl061\n"));
+            Assert.That(text, Does.Contain("$ readlink /sys/devices/platform/pl061.0/driver -> -1 ENOENT"));
+            Assert.That(text, Does.Contain("only the unbound device is left: True"));
+            Assert.That(text, Does.Contain("$ echo pl061.0 > /sys/bus/platform/drivers/pl061/bind\n$ gpiodetect\ngpiochip0 [pl061.0] (8 lines)\n$ gpioget gpiochip0 5\n1"));
+            Assert.That(text, Does.Contain("# kernel statistics back at their value before the board's PL061: True"));
+            Assert.That(text, Does.Contain("# ...and the PL061 is unplugged\ngpiomon: read -> -1 ENODEV (No such device)"));
             Assert.That(text, Does.Contain("gpiomon: poll(POLLIN) -> 1 [Err, Hup]"));
             Assert.That(text, Does.Contain("gpiomon: close -> 0"));
             Assert.That(text, Does.Contain("# kernel statistics back at their value before the plug: True"));
