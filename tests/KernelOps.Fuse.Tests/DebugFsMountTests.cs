@@ -80,17 +80,18 @@ public class DebugFsMountTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(Ls("/"), Is.EqualTo(". .. dev proc sys"));
-            Assert.That(Ls("/sys"), Is.EqualTo(". .. kernel"));
+            Assert.That(Ls("/sys"), Is.EqualTo(". .. bus devices kernel"));
             Assert.That(Ls("/sys/kernel"), Is.EqualTo(". .. debug"));
             Assert.That(Ls("/sys/kernel/debug"), Is.EqualTo(". .. netcard"));
             Assert.That(Ls("/sys/kernel/debug/netcard"), Is.EqualTo(". .. mtu name promiscuous queues reset_stats stats"));
             Assert.That(Ls("/sys/kernel/debug/netcard/queues/rx1"), Is.EqualTo(". .. card_stats head ring_size tail"));
             Assert.That(Machine.Sh($"cd '{m.Real("/sys")}' && stat -c '%n %a %F %h' . kernel kernel/debug kernel/debug/netcard/reset_stats", Bound),
-                Is.EqualTo(". 555 directory 3\nkernel 755 directory 3\nkernel/debug 700 directory 3\nkernel/debug/netcard/reset_stats 200 regular empty file 1\n"));
+                Is.EqualTo(". 555 directory 5\nkernel 755 directory 3\nkernel/debug 700 directory 3\nkernel/debug/netcard/reset_stats 200 regular empty file 1\n"));
             Assert.That(m.Host.Process.Stat(DebugFs.MountPoint + "/netcard/queues", out StatResult queues), Is.Zero);
             Assert.That(Machine.Sh($"stat -c %i '{Card(m, "queues")}'"), Is.EqualTo($"{queues.Inode}\n"), "the model's inode");
             // ls -R and find follow every directory: no inode number repeats along a path
-            Assert.That(Machine.Run("find", [m.Real("/sys")], timeout: Bound).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(21));
+            // 21 under /sys/kernel and /sys itself, 16 for the two buses' /sys/bus and /sys/devices entries
+            Assert.That(Machine.Run("find", [m.Real("/sys")], timeout: Bound).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(37));
         }
     }
 
@@ -122,7 +123,7 @@ public class DebugFsMountTests
                     print(errno.errorcode[e.errno])
             """;
         Assert.That(Machine.Run("python3", ["-c", Script, m.Real("/sys")], timeout: Bound).Stdout, Is.EqualTo("EACCES\nEACCES\nEISDIR\nEISDIR\n"));
-        Assert.That(Machine.Sh($"ls -a '{m.Real("/sys")}'"), Is.EqualTo(".\n..\nkernel\n"), "nothing was created");
+        Assert.That(Machine.Sh($"ls -a '{m.Real("/sys")}'"), Is.EqualTo(".\n..\nbus\ndevices\nkernel\n"), "nothing was created");
     }
 
     [Test, CancelAfter(90_000)]

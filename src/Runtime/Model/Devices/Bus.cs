@@ -355,7 +355,8 @@ public abstract class Bus
     // mirrors drivers/base/dd.c:really_probe (the caller holds the device lock)
     private unsafe int ProbeLocked(DeviceDriver driver, Device device)
     {
-        if (device.Dead || !driver.IsRegistered) return -(int)Errno.ENODEV;
+        // device_is_registered: its sysfs entry exists (device_add made it); likewise the driver's
+        if (device.Dead || !driver.IsRegistered || device.SysfsDirectory is null || driver.SysfsDirectory is null) return -(int)Errno.ENODEV;
         if (device.IsBound) return -(int)Errno.EBUSY;
         device.SetDriver(driver); // dev->driver = drv before ->probe, as really_probe does
         KResult linked = DeviceSysfs.AddDriverLinks(device, driver); // driver_sysfs_add
@@ -511,7 +512,13 @@ public sealed class DeviceDriver : IDisposable
     internal OpsTable<PlatformDriver> Table { get; }
 
     /// <summary>/sys/bus/&lt;bus&gt;/drivers/&lt;name&gt;; null until registered.</summary>
-    internal KernfsNode? SysfsDirectory { get; set; }
+    internal KernfsNode? SysfsDirectory
+    {
+        get => Volatile.Read(ref _sysfsDirectory);
+        set => Volatile.Write(ref _sysfsDirectory, value);
+    }
+
+    private KernfsNode? _sysfsDirectory;
 
     /// <summary>THIS_MODULE of the registering module: pinned by the files its devices' registrations open.</summary>
     internal LoadedModule? Owner { get; }

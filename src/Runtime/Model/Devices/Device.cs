@@ -118,7 +118,8 @@ public sealed unsafe class Device
     internal DevresList Devres { get; }
 
     // sysfs: the device's directory and the links bus_add_device and driver_sysfs_add make
-    internal KernfsNode? SysfsDirectory, BusLink, DriverLink, DriverDirectoryLink;
+    internal volatile KernfsNode? SysfsDirectory;
+    internal KernfsNode? BusLink, DriverLink, DriverDirectoryLink;
 
     /// <summary>dev-&gt;p-&gt;dead: deletion has begun; no driver may bind any more.</summary>
     internal bool Dead;
