@@ -73,6 +73,19 @@ public readonly ref struct CoreDevice
     public DebugFsEntry CreateDebugFsDirectory(string name, DebugFsEntry? parent = null) => Device.CreateDebugFsDirectory(name, parent);
 
     /// <summary>
+    /// A devm device attribute (a driver's <c>dev_groups</c>, devm_device_add_group): the file
+    /// <paramref name="name"/> in the device's sysfs directory (<c>/sys/devices/platform/pl061.0/NAME</c>)
+    /// while the driver is bound: at unbind it is removed before the driver's remove runs, as
+    /// device_remove removes <c>dev_groups</c> (kernfs waits for reads and writes in flight; files
+    /// still open answer ENODEV), so show and store never see the driver half torn down. <paramref name="show"/> formats
+    /// the value on read, <paramref name="store"/> parses a write; a null one makes the file
+    /// unreadable (unwritable). A store that unbinds or removes its own device must call
+    /// <see cref="KernfsNode.BreakActiveProtection"/> on the node it is handed first.
+    /// </summary>
+    /// <exception cref="KernelErrorException">EEXIST when the device already has a file of that name, EINVAL for a bad name, ENOMEM.</exception>
+    public KernfsNode CreateAttribute(string name, uint mode, SysfsShow? show, SysfsStore? store) => Device.CreateAttribute(name, mode, show, store);
+
+    /// <summary>
     /// devm_add_action_or_reset: <paramref name="action"/> runs at unbind, in reverse order with the
     /// device's other resources. If the action cannot be registered it runs at once and the error is thrown.
     /// </summary>

@@ -299,6 +299,7 @@ public abstract class Bus
             if (bound is null || (driver is not null && bound != driver)) return false;
             driver = bound;
             DeviceSysfs.RemoveDriverLinks(device); // driver_sysfs_remove, before the driver's remove
+            device.RemoveDriverAttributes(); // device_remove: device_remove_groups(dev, drv->dev_groups)
             using (EnterKernelTask())
             {
                 var remove = driver.Table.Pointer->remove;

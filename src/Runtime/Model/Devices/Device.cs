@@ -286,6 +286,33 @@ public sealed unsafe class Device
         return entry;
     }
 
+    // mirrors drivers/base/core.c:devm_device_add_group (one attribute): removed at unbind by devres
+    internal KernfsNode CreateAttribute(string name, uint mode, SysfsShow? show, SysfsStore? store)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        SysFs sysfs = Model.Kernel.SysFs;
+        KernfsNode directory = SysfsDirectory ?? throw new KernelErrorException(Errno.ENODEV, $"devm_device_add_group({Name})");
+        Devres.Reserve("devm_device_add_group");
+        KernfsNode node = sysfs.CreateFile(name, directory, mode, show, store, this);
+        lock (_driverAttributes) _driverAttributes.Add(node);
+        Devres.Add($"devm_device_add_group {name}", () =>
+        {
+            lock (_driverAttributes) _driverAttributes.Remove(node);
+            sysfs.Remove(node);
+        });
+        return node;
+    }
+
+    // mirrors drivers/base/dd.c:device_remove: the driver's attributes go before its remove runs
+    internal void RemoveDriverAttributes()
+    {
+        KernfsNode[] nodes;
+        lock (_driverAttributes) nodes = _driverAttributes.ToArray();
+        for (int i = nodes.Length - 1; i >= 0; i--) Model.Kernel.SysFs.Remove(nodes[i]);
+    }
+
+    private readonly List<KernfsNode> _driverAttributes = new();
+
     // mirrors drivers/base/devres.c:devm_add_action_or_reset
     internal void AddAction(Action action, string name)
     {

@@ -458,4 +458,92 @@ internal sealed class DeviceSysfsTests : DeviceTestBase
         Assert.That(Kernel.DeviceModel.Hotplug.Devices, Is.Empty);
         Assert.That(ListDirectory("/sys/devices/hotplug").Skip(2), Is.Empty);
     }
+    [Test]
+    public void A_drivers_attribute_lives_while_bound_and_open_files_get_ENODEV_after_unbind()
+    {
+        string name = UniqueName("attr");
+        int value = 7;
+        bool attributeSeenInRemove = true;
+        TestPlan.Set(name, new TestPlan
+        {
+            Map = false,
+            OnRemove = s => attributeSeenInRemove = Kernel.SysFs.Lookup("threshold", Kernel.SysFs.Lookup(s.Device.Name, Kernel.SysFs.Lookup("platform", Kernel.SysFs.Lookup("devices")))) is not null,
+            OnCoreProbe = d => d.CreateAttribute("threshold", 0x1A4,
+                (node, buffer) => DeviceSysfsTestText.Emit(buffer, $"{Volatile.Read(ref value)}\n"),
+                (node, input) => int.TryParse(Encoding.ASCII.GetString(input).TrimEnd('\n'), out int v) ? SetValue(v, input.Length) : Errno.EINVAL),
+        });
+        KResult<int> SetValue(int v, int length)
+        {
+            Volatile.Write(ref value, v);
+            return length;
+        }
+        using DeviceDriver driver = Platform.RegisterDriver(name, TestDriver.Table);
+        Device device = Platform.Register(name);
+        string attr = $"{device.SysfsPath}/threshold";
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ModeOf(attr), Is.EqualTo(Reg | 0x1A4));
+            Assert.That(Cat(attr), Is.EqualTo("7\n"));
+            Assert.That(Echo(attr, "42\n"), Is.EqualTo(3L));
+            Assert.That(Cat(attr), Is.EqualTo("42\n"));
+            Assert.That(Echo(attr, "many"), Is.EqualTo(Err(Errno.EINVAL)), "the store's errno reaches write(2)");
+            Assert.That(device.ManagedResources, Has.Some.EqualTo("devm_device_add_group threshold"));
+        }
+        int fd = Proc.Open(attr, OpenFlags.O_RDONLY);
+        Assert.That(fd, Is.GreaterThanOrEqualTo(0));
+        Assert.That(Echo($"{driver.SysfsPath}/unbind", device.Name), Is.EqualTo((long)device.Name.Length));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Exists(attr), Is.False, "removed at unbind");
+            Assert.That(attributeSeenInRemove, Is.False, "device_remove: dev_groups go before the driver's remove");
+            Assert.That(Proc.Pread(fd, Buffer(16), 16, 0), Is.EqualTo((nint)Err(Errno.ENODEV)));
+            Assert.That(Proc.Close(fd), Is.Zero);
+        }
+        Assert.That(Echo($"{driver.SysfsPath}/bind", device.Name), Is.EqualTo((long)device.Name.Length));
+        Assert.That(Cat(attr), Is.EqualTo("42\n"), "the next probe makes it again");
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void A_drivers_attribute_unbinding_its_own_device_does_not_hang(bool breaksProtection)
+    {
+        string name = UniqueName("unbindme");
+        TestPlan.Set(name, new TestPlan
+        {
+            Map = false,
+            OnCoreProbe = d =>
+            {
+                Device self = d.Device;
+                d.CreateAttribute("unbind_me", 0x80, null, (node, input) =>
+                {
+                    // the unbind removes this very file (devres): it must not wait for this write
+                    if (breaksProtection) node.BreakActiveProtection();
+                    KResult r = self.Unbind();
+                    if (breaksProtection) node.UnbreakActiveProtection();
+                    return r.IsOk ? input.Length : r.Error;
+                });
+            },
+        });
+        using DeviceDriver driver = Platform.RegisterDriver(name, TestDriver.Table);
+        Device device = Platform.Register(name);
+        long written = 0;
+        var writer = new Thread(() => written = Echo($"{device.SysfsPath}/unbind_me", "1"));
+        writer.Start();
+        Assert.That(writer.Join(TimeSpan.FromSeconds(20)), Is.True, "the write finished");
+        Assert.That(written, Is.EqualTo(1L));
+        Assert.That(device.IsBound, Is.False);
+        Assert.That(Exists($"{device.SysfsPath}/unbind_me"), Is.False);
+        var reports = TakeReports();
+        if (breaksProtection)
+        {
+            Assert.That(reports, Is.Empty);
+            return;
+        }
+        Assert.That(reports.Select(r => (r.Kind, r.Resource)), Is.EqualTo(new[] { (SanitizerReportKind.Deadlock, $"sysfs {device.SysfsPath}/unbind_me") }));
+    }
+}
+
+internal static class DeviceSysfsTestText
+{
+    public static KResult<int> Emit(Span<byte> buffer, string text) => Encoding.ASCII.GetBytes(text, buffer);
 }

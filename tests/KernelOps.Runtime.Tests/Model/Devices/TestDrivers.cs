@@ -63,6 +63,7 @@ internal sealed class TestPlan
     public bool Map = true, Irq, Misc, DebugFs, Action, Alloc, Revocable;
     public Errno FailWith;
     public Action<TestState>? OnProbe;
+    public CoreDeviceAction? OnCoreProbe; // runs in probe with the CoreDevice, after the resources above
     public Func<TestState, IrqReturn>? OnIrq;
     public Action<TestState>? OnRemove;
     public readonly ConcurrentQueue<string> Events = new();
@@ -139,6 +140,7 @@ internal static partial class TestDriver
         if (plan.Alloc) state.Scratch = device.Alloc(new List<int> { 1, 2, 3 });
         if (plan.Action) device.AddAction(() => plan.Events.Enqueue("action"));
         plan.OnProbe?.Invoke(state);
+        plan.OnCoreProbe?.Invoke(device);
         if (plan.FailWith != 0) return plan.FailWith;
         return state;
     }
@@ -296,3 +298,6 @@ internal static partial class TestAnonFile
         return KResult.Ok;
     }
 }
+
+/// <summary>What a test does with the device inside its probe (a ref struct cannot be a generic argument).</summary>
+internal delegate void CoreDeviceAction(CoreDevice device);
