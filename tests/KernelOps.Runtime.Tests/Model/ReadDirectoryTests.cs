@@ -66,7 +66,7 @@ internal sealed class ReadDirectoryTests : ModelTestBase
     public void Proc_still_lists_in_rb_tree_order_with_its_root_as_parent()
     {
         var entries = ListDirectory("/proc");
-        Assert.That(entries.Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "misc", "devices" }));
+        Assert.That(entries.Select(e => e.Name), Is.EqualTo(new[] { ".", "..", "misc", "mounts", "devices", "filesystems" }), "proc_match orders by length, then bytes");
         Assert.That(entries[1].Inode, Is.EqualTo(StatOf("/proc").Inode));
         Assert.That(StatOf("/proc").Inode, Is.EqualTo(1UL), "PROC_ROOT_INO");
     }
