@@ -510,6 +510,12 @@ public sealed class DeviceDriver : IDisposable
     /// <summary>The driver's sysfs directory, <c>/sys/bus/&lt;bus&gt;/drivers/&lt;name&gt;</c>.</summary>
     public string SysfsPath => $"{Bus.SysfsPath}/drivers/{Name}";
 
+    /// <summary>
+    /// <c>driver.suppress_bind_attrs</c> of its table: a driver that cannot be unbound by hand gets no
+    /// <c>bind</c> and <c>unbind</c> files (its devices still unbind when they go or the module unloads).
+    /// </summary>
+    public unsafe bool SuppressBindAttrs => Table.Pointer->driver.suppress_bind_attrs != 0;
+
     internal OpsTable<PlatformDriver> Table { get; }
 
     /// <summary>/sys/bus/&lt;bus&gt;/drivers/&lt;name&gt;; null until registered.</summary>

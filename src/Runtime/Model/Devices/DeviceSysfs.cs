@@ -99,8 +99,11 @@ internal static class DeviceSysfs
         KernfsNode dir = driver.SysfsDirectory!;
         string devpath = $"/bus/{driver.Bus.Name}/drivers/{driver.Name}";
         sysfs.CreateFile("uevent", dir, Wo, null, (n, input) => SynthUevent(driver.Bus.Model, input, devpath, "drivers", []), driver);
-        sysfs.CreateFile("unbind", dir, Wo, null, UnbindStore, driver);
-        sysfs.CreateFile("bind", dir, Wo, null, BindStore, driver);
+        if (!driver.SuppressBindAttrs)
+        {
+            sysfs.CreateFile("unbind", dir, Wo, null, UnbindStore, driver);
+            sysfs.CreateFile("bind", dir, Wo, null, BindStore, driver);
+        }
         driver.Bus.Model.SendUevent("add", devpath, "drivers", []);
     }
 

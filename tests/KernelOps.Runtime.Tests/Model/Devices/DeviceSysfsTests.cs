@@ -541,6 +541,34 @@ internal sealed class DeviceSysfsTests : DeviceTestBase
         }
         Assert.That(reports.Select(r => (r.Kind, r.Resource)), Is.EqualTo(new[] { (SanitizerReportKind.Deadlock, $"sysfs {device.SysfsPath}/unbind_me") }));
     }
+    [Test]
+    public unsafe void A_table_with_suppress_bind_attrs_gets_no_bind_or_unbind_file()
+    {
+        // what a C driver declares with .driver.suppress_bind_attrs = true
+        var native = (PlatformDriver*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PlatformDriver));
+        try
+        {
+            *native = PlainDriver.Table.Value;
+            native->driver.suppress_bind_attrs = 1;
+            string name = UniqueName("nobind");
+            using (DeviceDriver driver = Platform.RegisterDriver(name, new OpsTable<PlatformDriver>(native, name)))
+            {
+                Device device = Platform.Register(name);
+                using (Assert.EnterMultipleScope())
+                {
+                    Assert.That(driver.SuppressBindAttrs, Is.True);
+                    Assert.That(device.Driver, Is.SameAs(driver), "it still binds");
+                    Assert.That(ListDirectory(driver.SysfsPath).Skip(2).Select(e => e.Name), Is.EquivalentTo(new[] { "uevent", device.Name }));
+                    Assert.That(Echo($"{driver.SysfsPath}/unbind", device.Name), Is.EqualTo(Err(Errno.ENOENT)), "no such file");
+                }
+                Platform.Unregister(device);
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(native);
+        }
+    }
 }
 
 internal static class DeviceSysfsTestText
