@@ -12,12 +12,24 @@ public sealed class FuseHostOptions
     public string ModelRoot { get; init; } = "/proc";
 
     /// <summary>
-    /// The most libfuse worker threads serving requests at once (fuse_loop_cfg_set_max_threads).
-    /// libfuse starts another worker whenever none is idle, up to this many; a request asleep in a
-    /// handler (a blocking read) holds its worker, so this bounds how many callers may block at
-    /// once before further requests (FUSE_INTERRUPT among them) wait in the kernel's queue.
+    /// The most model tasks taking requests at once (receiving from /dev/fuse or running a handler
+    /// that has not slept). A request asleep in a handler (a blocking read) gives its place to
+    /// another task, so this bounds CPU-side concurrency, not how many callers may block.
     /// </summary>
-    public int MaxThreads { get; init; } = 64;
+    public int MaxThreads { get; init; } = Math.Max(4, 2 * Environment.ProcessorCount);
+
+    /// <summary>
+    /// The most task threads in all: taking requests, asleep in a handler, or idle. Past this many
+    /// sleeping requests, new requests wait in the kernel's queue until one ends.
+    /// </summary>
+    public int MaxTasks { get; init; } = 10_000;
+
+    /// <summary>
+    /// How long the kernel's FUSE client may trust an entry or attributes (entry_timeout,
+    /// attr_timeout). Zero (the default) asks the model on every lookup and stat, so what changes
+    /// behind the mount (a module unloads, a device appears) shows at once.
+    /// </summary>
+    public TimeSpan CacheTimeout { get; init; } = TimeSpan.Zero;
 
     /// <summary>
     /// Unmount on SIGINT and SIGTERM (PosixSignalRegistration). The signal's default action still
@@ -25,8 +37,13 @@ public sealed class FuseHostOptions
     /// </summary>
     public bool HandleSignals { get; init; } = true;
 
-    /// <summary>Mount with <c>allow_other</c>, so users other than the mounting one may use the files.</summary>
-    public bool AllowOther { get; init; }
+    /// <summary>
+    /// Mount with <c>allow_other</c>, so users other than the mounting one reach the files; the
+    /// model's permission checks then decide, with each caller's uid, gid and groups, as a kernel
+    /// file system's would. On by default when the host runs as root (FUSE allows it to root only,
+    /// unless /etc/fuse.conf has user_allow_other).
+    /// </summary>
+    public bool AllowOther { get; init; } = Environment.IsPrivilegedProcess;
 
     /// <summary>The <c>fsname</c> the mount shows in /proc/mounts (letters, digits, '.', '_', '-').</summary>
     public string FileSystemName { get; init; } = "kernelops";
@@ -40,7 +57,7 @@ public sealed class FuseHostOptions
     /// <summary>The libfuse3 shared library to load (its soname by default).</summary>
     public string LibraryName { get; init; } = "libfuse3.so.3";
 
-    /// <summary>How long unmounting waits for libfuse's loop to end before giving up on it.</summary>
+    /// <summary>How long unmounting waits for the requests still in handlers to leave before giving up on them.</summary>
     public TimeSpan UnmountTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Pass libfuse's <c>-d</c>: it logs every request to stderr.</summary>

@@ -48,7 +48,7 @@ public class DebugFsMountTests
         string mtu = Card(m, "mtu");
         Assert.That(Machine.Sh($"cat '{mtu}'; echo 9000 > '{mtu}'; cat '{mtu}'", Bound), Is.EqualTo("1500\n9000\n"));
         Assert.That(m.Card!.Mtu.Value.Value, Is.EqualTo(9000u));
-        Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0, Bound), Is.True, "every file was released");
+        Assert.That(Machine.WaitUntil(() => m.Host.OpenFileCount == 0, Bound), Is.True, "every file was released");
     }
 
     [Test]
@@ -148,7 +148,7 @@ public class DebugFsMountTests
         try
         {
             Assert.That(holder.StandardOutput.ReadLineAsync().WaitAsync(Bound).Result, Is.EqualTo("open rx_packets: 5"));
-            Assert.That(m.Host.Process.OpenDescriptorCount, Is.EqualTo(2), "each real open file is one model fd");
+            Assert.That(m.Host.OpenFileCount, Is.EqualTo(2), "each real open file is one model file");
 
             // rmmod: the driver's remove() runs debugfs_remove_recursive on its directory
             Assert.That(Task.Run(m.Card!.Dispose).Wait(Bound), Is.True, "removal did not wait for anything");
@@ -164,7 +164,7 @@ public class DebugFsMountTests
                 Assert.That(cat.ExitCode, Is.Not.Zero);
                 Assert.That(cat.Stderr, Does.Contain("No such file or directory"));
                 Assert.That(Machine.Sh($"ls -A '{m.Real(DebugFs.MountPoint)}'"), Is.Empty, "netcard left the listing");
-                Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0 && m.Kernel.Statistics.LiveFiles == 0, Bound), Is.True,
+                Assert.That(Machine.WaitUntil(() => m.Host.OpenFileCount == 0 && m.Kernel.Statistics.LiveFiles == m.Host.NodeCount, Bound), Is.True,
                     "both files were released");
             }
         }

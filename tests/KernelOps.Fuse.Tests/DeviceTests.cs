@@ -45,7 +45,7 @@ public class DeviceTests
             Assert.That(fact, Does.Match(@"^[A-Z][^\n]{10,}\.\n$"), $"cat #{i + 1}");
         }
         // FUSE_RELEASE is sent after close(2) has returned: wait for it
-        Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0, Bound), Is.True, "every cat's file was released");
+        Assert.That(Machine.WaitUntil(() => m.Host.OpenFileCount == 0, Bound), Is.True, "every cat's file was released");
     }
 
     [Test, CancelAfter(60_000)]
@@ -116,7 +116,7 @@ public class DeviceTests
             Assert.That(other.WaitForExit((int)Bound.TotalMilliseconds), Is.True);
             other.WaitForExit();
             Assert.That(other.StandardOutput.ReadToEnd(), Is.EqualTo("b'ping\\n'\n"));
-            Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0, Bound), Is.True, "both files released");
+            Assert.That(Machine.WaitUntil(() => m.Host.OpenFileCount == 0, Bound), Is.True, "both files released");
         }
         finally
         {
@@ -158,7 +158,7 @@ public class DeviceTests
         using var m = DeviceMount.PipeDevice();
         string pipe = m.Real("/dev/scullpipe");
         Assert.That(Py("select", pipe, "200"), Is.EqualTo("timeout"), "the empty pipe is not readable");
-        Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0 && m.Pipe!.Pipe.ReadQueue.WaiterCount == 0, Bound), Is.True,
+        Assert.That(Machine.WaitUntil(() => m.Host.OpenFileCount == 0 && m.Pipe!.Pipe.ReadQueue.WaiterCount == 0, Bound), Is.True,
             "the release ended the poll watcher");
 
         using var selector = Machine.Start("python3", [Script, "select", pipe, "15000"]);
@@ -237,7 +237,7 @@ public class DeviceTests
             Assert.That(queued.WaitForExit((int)Bound.TotalMilliseconds), Is.True, "then the queued one died of its SIGKILL");
             Assert.That(m.Pipe.Pipe.WriteQueue.WaiterCount, Is.Zero);
             Assert.That(m.Pipe.Pipe.Used, Is.EqualTo(16), "neither wrote a byte");
-            Assert.That(Machine.WaitUntil(() => m.Host.Process.OpenDescriptorCount == 0, Bound), Is.True, "both files released");
+            Assert.That(Machine.WaitUntil(() => m.Host.OpenFileCount == 0, Bound), Is.True, "both files released");
         }
         finally
         {

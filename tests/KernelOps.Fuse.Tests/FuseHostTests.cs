@@ -212,7 +212,7 @@ public class FuseHostTests
             try
             {
                 Assert.That(holder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)).Result, Is.EqualTo("open abcd"));
-                Assert.That(m.Host.Process.OpenDescriptorCount, Is.EqualTo(1), "the real open file is one model fd");
+                Assert.That(m.Host.OpenFileCount, Is.EqualTo(1), "the real open file is one model file");
 
                 Task unmount = Task.Run(m.Host.Unmount);
                 Assert.That(unmount.Wait(TimeSpan.FromSeconds(30)), Is.True, "unmount returned");

@@ -56,12 +56,25 @@ public static class KernelOpsCommand
                                  may be a driver's name as /proc/devices lists it, and with MAJOR 10
                                  (misc) MINOR may be a name as /proc/misc lists it
                                  (e.g. --mknod /dev/scullpipe c 10 scullpipe)
-          --root MODEL_PATH      the model directory to serve (default /: DIR/dev, DIR/proc, DIR/sys)
+          --mount-fs TYPE[:MODEL_PATH]
+                                 after the modules are loaded, mount a fresh file system of TYPE in
+                                 the model at MODEL_PATH (default /mnt/TYPE; made if missing), as
+                                 mount -t TYPE TYPE MODEL_PATH; repeatable
+                                 (e.g. --mount-fs rust_ramfs:/mnt/ram)
+          --fs-options OPTIONS   mount options of the --mount-fs before it (e.g. mode=0700)
+          --root MODEL_PATH      the model directory to serve (default: the one --mount-fs's path, or
+                                 /: DIR/dev, DIR/proc, DIR/sys and the model's mounts under it)
           --random-seed N        seed the kernel's random generator (reproducible drivers)
 
         the mount:
-          --allow-other          let users other than root use the mount (FUSE's allow_other)
-          --max-threads N        libfuse worker threads (default 64)
+          --allow-other          let every user reach the mount (FUSE's allow_other; the default as
+                                 root): the model checks each caller's uid, gid and groups as a
+                                 kernel file system would
+          --owner-only           only the mounting user reaches the mount (no allow_other)
+          --max-threads N        tasks taking FUSE requests at once (default 2 per CPU, at least 4);
+                                 a request asleep in a driver gives its place to another
+          --cache-timeout SECS   how long the kernel may trust names and attributes (default 0:
+                                 every lookup and stat asks the model)
           --fs-name NAME         the file system name /proc/mounts shows (default kernelops)
           --debug                libfuse's -d: log every FUSE request to standard error
 
@@ -169,7 +182,8 @@ public static class KernelOpsCommand
             ModelRoot = request.ModelRoot,
             // SIGINT/SIGTERM are handled below, to unmount and exit 0.
             HandleSignals = false,
-            AllowOther = request.AllowOther,
+            AllowOther = request.AllowOther ?? defaults.AllowOther,
+            CacheTimeout = TimeSpan.FromSeconds(request.CacheTimeout),
             MaxThreads = request.MaxThreads,
             FileSystemName = request.FileSystemName,
             Debug = request.Debug,
@@ -204,6 +218,11 @@ public static class KernelOpsCommand
         {
             using UserProcess shell = kernel.CreateProcess("mknod");
             foreach (NodeSpec node in request.Nodes) Mknod(shell, node);
+        }
+        if (request.FileSystems.Count > 0)
+        {
+            using UserProcess shell = kernel.CreateProcess("mount");
+            foreach (FileSystemSpec fs in request.FileSystems) MountFileSystem(shell, fs);
         }
 
         FuseHost host;
@@ -255,6 +274,25 @@ public static class KernelOpsCommand
         int rc = shell.Mknod(node.Path, type | Rw, DeviceNumber.MakeUser(major, minor));
         if (rc != 0)
             throw Failure($"--mknod {node.Path} {node.Type} {major} {minor}: {(Errno)(-rc)} ({((Errno)(-rc)).Message()})");
+    }
+
+    /// <summary><c>mkdir -p MODEL_PATH; mount -t TYPE -o OPTIONS TYPE MODEL_PATH</c> in the model.</summary>
+    private static void MountFileSystem(UserProcess shell, FileSystemSpec fs)
+    {
+        string described = $"--mount-fs {fs.Type}:{fs.ModelPath}";
+        string path = "";
+        foreach (string part in fs.ModelPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            path += "/" + part;
+            int made = shell.Mkdir(path, 0x1ED);
+            if (made != 0 && made != -(int)Errno.EEXIST)
+                throw Failure($"{described}: mkdir {path}: {(Errno)(-made)} ({((Errno)(-made)).Message()})");
+        }
+        int rc = shell.Mount(fs.Type, fs.ModelPath, fs.Type, MountOptions.None, fs.Options);
+        if (rc == -(int)Errno.ENODEV)
+            throw Failure($"{described}: the model has no file system type '{fs.Type}' (is the module that registers it given with --module?)");
+        if (rc != 0)
+            throw Failure($"{described}{(fs.Options is null ? "" : " -o " + fs.Options)}: mount failed with {(Errno)(-rc)} ({((Errno)(-rc)).Message()})");
     }
 
     private static uint? Number(string text) =>

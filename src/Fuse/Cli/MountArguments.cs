@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace KernelOps.Fuse.Cli;
 
@@ -13,16 +14,24 @@ internal sealed record ModuleSpec(string AssemblyPath, string? TypeName, IReadOn
 /// <summary>One <c>--mknod PATH TYPE MAJOR MINOR</c>: numbers, or names to look up in /proc/devices and /proc/misc.</summary>
 internal sealed record NodeSpec(string Path, char Type, string Major, string Minor);
 
+/// <summary>One <c>--mount-fs TYPE[:MODEL_PATH] [--fs-options OPTIONS]</c>: a fresh file system mounted in the model.</summary>
+/// <param name="Type">The file system type, as /proc/filesystems lists it (e.g. rust_ramfs).</param>
+/// <param name="ModelPath">Where in the model it is mounted (made with mkdir -p if missing).</param>
+/// <param name="Options">mount(2)'s data (e.g. <c>mode=0700</c>), or null.</param>
+internal sealed record FileSystemSpec(string Type, string ModelPath, string? Options);
+
 /// <summary>What <c>kernelops mount</c> was asked to do.</summary>
 internal sealed record MountArguments(
     string Directory,
     IReadOnlyList<ModuleSpec> Modules,
     IReadOnlyList<NodeSpec> Nodes,
+    IReadOnlyList<FileSystemSpec> FileSystems,
     string ModelRoot,
-    bool AllowOther,
+    bool? AllowOther,
     int MaxThreads,
     int? RandomSeed,
     string FileSystemName,
+    double CacheTimeout,
     bool Debug)
 {
     /// <summary>
@@ -35,8 +44,11 @@ internal sealed record MountArguments(
         string? directory = null;
         var modules = new List<(string Path, string? Type, List<KeyValuePair<string, string>> Parameters)>();
         var nodes = new List<NodeSpec>();
-        string root = "/";
-        bool allowOther = false, debug = false;
+        var fileSystems = new List<FileSystemSpec>();
+        string? root = null;
+        bool? allowOther = null;
+        bool debug = false;
+        double cacheTimeout = 0;
         int maxThreads = new FuseHostOptions().MaxThreads;
         int? seed = null;
         string fsName = new FuseHostOptions().FileSystemName;
@@ -77,6 +89,35 @@ internal sealed record MountArguments(
                     nodes.Add(new NodeSpec(path, type[0], major, minor));
                     break;
                 }
+                case "--mount-fs":
+                {
+                    string spec = Value(args, ref i, "TYPE[:MODEL_PATH], e.g. rust_ramfs:/mnt/ram");
+                    int colon = spec.IndexOf(':', StringComparison.Ordinal);
+                    string type = colon < 0 ? spec : spec[..colon];
+                    string path = colon < 0 ? "/mnt/" + type : spec[(colon + 1)..];
+                    if (type.Length == 0 || type.Contains('/')) throw Usage($"--mount-fs '{spec}' needs a file system type, e.g. rust_ramfs:/mnt/ram");
+                    if (!path.StartsWith('/')) throw Usage($"--mount-fs '{spec}': the model path '{path}' must be absolute, such as /mnt/ram");
+                    fileSystems.Add(new FileSystemSpec(type, path, null));
+                    break;
+                }
+                case "--fs-options":
+                {
+                    string options = Value(args, ref i, "mount options such as mode=0700");
+                    if (fileSystems.Count == 0) throw Usage("--fs-options are the mount options of the --mount-fs before them; give --mount-fs TYPE first");
+                    if (fileSystems[^1].Options is not null) throw Usage($"--mount-fs {fileSystems[^1].Type} has two --fs-options; join them with commas");
+                    fileSystems[^1] = fileSystems[^1] with { Options = options };
+                    break;
+                }
+                case "--cache-timeout":
+                {
+                    string text = Value(args, ref i, "a number of seconds");
+                    if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out cacheTimeout) || cacheTimeout > 3600)
+                        throw Usage($"--cache-timeout must be a number of seconds from 0 to 3600 (got '{text}')");
+                    break;
+                }
+                case "--owner-only":
+                    allowOther = false;
+                    break;
                 case "--root":
                     root = Value(args, ref i, "a model path such as /proc");
                     if (!root.StartsWith('/')) throw Usage($"--root '{root}' must be an absolute model path such as /proc");
@@ -104,8 +145,11 @@ internal sealed record MountArguments(
             }
         }
         if (directory is null) throw Usage("mount needs a directory: kernelops mount DIR [options]");
+        if (args.Contains("--allow-other") && args.Contains("--owner-only")) throw Usage("--allow-other and --owner-only contradict each other");
         var specs = modules.ConvertAll(m => new ModuleSpec(m.Path, m.Type, m.Parameters));
-        return new MountArguments(directory, specs, nodes, root, allowOther, maxThreads, seed, fsName, debug);
+        // one file system mounted and no --root: serve that file system
+        root ??= fileSystems.Count == 1 ? fileSystems[0].ModelPath : "/";
+        return new MountArguments(directory, specs, nodes, fileSystems, root, allowOther, maxThreads, seed, fsName, cacheTimeout, debug);
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i, string what)

@@ -145,7 +145,7 @@ internal sealed unsafe class FuseSession : IDisposable
                 : $"mounting {MountPoint} failed (see libfuse's message above): run as root, or install fusermount3 (apt-get install fuse3)");
         }
         lock (_stateLock) _state = Mounted;
-        _tasks = new ModelTaskPool("fuse " + MountPoint, _options.MaxRunning, _options.MaxTasks, ServeOne, _log) { ThreadLeaving = FreeThreadBuffer };
+        _tasks = new ModelTaskPool("fuse " + MountPoint, _options.MaxRunning, _options.MaxTasks, ServeOne, _log) { ThreadLeaving = ThreadLeaving };
         _tasks.SessionEnded += () => new Thread(Unmount) { IsBackground = true, Name = "fuse-unmount " + MountPoint }.Start();
         _tasks.Start();
     }
@@ -248,6 +248,13 @@ internal sealed unsafe class FuseSession : IDisposable
         }
         Library.SessionProcessBuf(_session, slot.Buffer);
         return true;
+    }
+
+    private void ThreadLeaving()
+    {
+        try { FileSystem.ThreadLeaving(); }
+        catch (Exception e) { _log($"fuse: {MountPoint}: a task's cleanup failed: {e.GetType().Name}: {e.Message}"); }
+        FreeThreadBuffer();
     }
 
     private static void FreeThreadBuffer()

@@ -23,6 +23,9 @@ internal abstract unsafe class LowLevelFileSystem
     /// <summary>The session is being destroyed (no request runs any more).</summary>
     public virtual void Destroy() { }
 
+    /// <summary>A task thread of the session is leaving: free what the file system kept for that thread.</summary>
+    public virtual void ThreadLeaving() { }
+
     public virtual void Lookup(FuseRequest request, ulong parent, ReadOnlySpan<byte> name) => request.ReplyError(Enosys);
 
     /// <summary>FORGET and each node of BATCH_FORGET: the kernel dropped <paramref name="lookups"/> references (no reply).</summary>

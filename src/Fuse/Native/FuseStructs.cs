@@ -4,7 +4,7 @@ namespace KernelOps.Fuse.Native;
 
 // The C structures the host shares with libfuse3 (3.12 or later) and glibc on x86_64 Linux.
 // tests/KernelOps.Fuse.Tests/Abi checks every size, offset and bit position here against a
-// gcc-compiled probe of <fuse3/fuse.h> and <sys/stat.h>.
+// gcc-compiled probe of <fuse3/fuse_lowlevel.h> and <sys/stat.h>.
 
 /// <summary>
 /// <c>struct fuse_file_info</c> (fuse_common.h). The eight one-bit flags and 24 bits of padding
@@ -82,59 +82,6 @@ internal unsafe struct NativeStat
     public fixed long __glibc_reserved[3];
 }
 
-/// <summary>
-/// <c>struct fuse_context</c> (fuse.h): what fuse_get_context() returns for the calling worker.
-/// libfuse keeps it as the first member of its thread-local <c>struct fuse_context_i { struct
-/// fuse_context ctx; fuse_req_t req; }</c> (lib/fuse.c, unchanged since libfuse 2.6), so the
-/// request being served follows it: the host reads it there (and checks it with
-/// fuse_req_userdata) to register an interrupt callback on it.
-/// </summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct FuseContext
-{
-    public void* fuse;
-    public uint uid;
-    public uint gid;
-    public int pid;
-    /// <summary>The private_data given to fuse_new: a GCHandle to the host.</summary>
-    public void* private_data;
-    public uint umask;
-}
-
-/// <summary>
-/// <c>struct fuse_config</c> (fuse.h, libfuse 3.14): the high-level configuration that init()
-/// may change. Some fields (use_ino among them) can only be set here, not with -o.
-/// </summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct FuseConfig
-{
-    public int set_gid;
-    public uint gid;
-    public int set_uid;
-    public uint uid;
-    public int set_mode;
-    public uint umask;
-    public double entry_timeout;
-    public double negative_timeout;
-    public double attr_timeout;
-    public int intr;
-    public int intr_signal;
-    public int remember;
-    public int hard_remove;
-    public int use_ino;
-    public int readdir_ino;
-    public int direct_io;
-    public int kernel_cache;
-    public int auto_cache;
-    public int no_rofd_flush;
-    public int ac_attr_timeout_set;
-    public double ac_attr_timeout;
-    public int nullpath_ok;
-    public int show_help;
-    public byte* modules;
-    public int debug;
-}
-
 /// <summary><c>struct fuse_args</c> (fuse_opt.h).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct FuseArgs
@@ -142,56 +89,4 @@ internal unsafe struct FuseArgs
     public int argc;
     public byte** argv;
     public int allocated;
-}
-
-/// <summary>
-/// <c>struct fuse_operations</c> (fuse.h, FUSE_USE_VERSION 35 or later: ioctl takes an unsigned
-/// cmd): 42 function pointers in this order. Slots the host does not fill stay null and libfuse
-/// answers them itself (mostly ENOSYS).
-/// </summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct FuseOperations
-{
-    public delegate* unmanaged<byte*, NativeStat*, FuseFileInfo*, int> getattr;
-    public nint readlink;
-    public nint mknod;
-    public nint mkdir;
-    public nint unlink;
-    public nint rmdir;
-    public nint symlink;
-    public nint rename;
-    public nint link;
-    public nint chmod;
-    public nint chown;
-    public nint truncate;
-    public delegate* unmanaged<byte*, FuseFileInfo*, int> open;
-    public delegate* unmanaged<byte*, byte*, nuint, long, FuseFileInfo*, int> read;
-    public delegate* unmanaged<byte*, byte*, nuint, long, FuseFileInfo*, int> write;
-    public nint statfs;
-    public nint flush;
-    public delegate* unmanaged<byte*, FuseFileInfo*, int> release;
-    public nint fsync;
-    public nint setxattr;
-    public nint getxattr;
-    public nint listxattr;
-    public nint removexattr;
-    public nint opendir;
-    public delegate* unmanaged<byte*, void*, delegate* unmanaged<void*, byte*, NativeStat*, long, int, int>, long, FuseFileInfo*, int, int> readdir;
-    public nint releasedir;
-    public nint fsyncdir;
-    public delegate* unmanaged<void*, FuseConfig*, void*> init;
-    public nint destroy;
-    public nint access;
-    public delegate* unmanaged<byte*, uint, FuseFileInfo*, int> create;
-    public nint @lock;
-    public nint utimens;
-    public nint bmap;
-    public delegate* unmanaged<byte*, uint, void*, FuseFileInfo*, uint, void*, int> ioctl;
-    public delegate* unmanaged<byte*, FuseFileInfo*, void*, uint*, int> poll;
-    public nint write_buf;
-    public nint read_buf;
-    public nint flock;
-    public nint fallocate;
-    public nint copy_file_range;
-    public delegate* unmanaged<byte*, long, int, FuseFileInfo*, long> lseek;
 }

@@ -10,7 +10,7 @@ namespace KernelOps.Fuse.Tests.Abi;
 
 /// <summary>
 /// The structs the host shares with libfuse3 and glibc must match the C headers: gcc compiles a
-/// probe of &lt;fuse3/fuse.h&gt; and &lt;sys/stat.h&gt; that prints sizes, offsets and, for the
+/// probe of &lt;fuse3/fuse_lowlevel.h&gt; and &lt;sys/stat.h&gt; that prints sizes, offsets and, for the
 /// bit-fields of fuse_file_info, the bit each one sets; the C# mirrors must agree.
 /// </summary>
 public unsafe class FuseLayoutTests
@@ -20,15 +20,12 @@ public unsafe class FuseLayoutTests
     private static readonly string[] FileInfoBits =
         ["writepage", "direct_io", "keep_cache", "flush", "nonseekable", "flock_release", "cache_readdir", "noflush"];
 
-    private static readonly string[] OperationSlots =
-        ["getattr", "open", "read", "write", "release", "readdir", "init", "create", "ioctl", "lseek"];
-
     [OneTimeSetUp]
     public void Probe()
     {
         var c = new StringBuilder(CProbe.Prelude).Append("""
             #define FUSE_USE_VERSION 312
-            #include <fuse3/fuse.h>
+            #include <fuse3/fuse_lowlevel.h>
             #include <sys/stat.h>
             static unsigned bit_of(struct fuse_file_info *fi) { unsigned w; memcpy(&w, (char *)fi + 4, 4); return w; }
             int main(void) {
@@ -39,13 +36,7 @@ public unsafe class FuseLayoutTests
         foreach (string b in FileInfoBits)
             c.Append($"    memset(&fi, 0, sizeof fi); fi.{b} = 1; P(\"bit.{b}\", bit_of(&fi));\n");
         c.Append("    memset(&fi, 0, sizeof fi); fi.padding2 = 0xFFFFFFFFu; { unsigned w; memcpy(&w, (char *)&fi + 8, 4); P(\"padding2_word8\", w); }\n");
-        c.Append("    P(\"fuse_operations\", sizeof(struct fuse_operations));\n");
-        foreach (string s in OperationSlots) c.Append($"    OFF(fuse_operations, {s});\n");
         c.Append("""
-                P("fuse_config", sizeof(struct fuse_config));
-                OFF(fuse_config, entry_timeout); OFF(fuse_config, negative_timeout); OFF(fuse_config, attr_timeout);
-                OFF(fuse_config, use_ino); OFF(fuse_config, ac_attr_timeout); OFF(fuse_config, modules); OFF(fuse_config, debug);
-                P("fuse_context", sizeof(struct fuse_context)); OFF(fuse_context, private_data); OFF(fuse_context, umask);
                 P("fuse_args", sizeof(struct fuse_args)); OFF(fuse_args, argv); OFF(fuse_args, allocated);
                 P("stat", sizeof(struct stat));
                 OFF(stat, st_ino); OFF(stat, st_nlink); OFF(stat, st_mode); OFF(stat, st_rdev); OFF(stat, st_size);
@@ -53,7 +44,7 @@ public unsafe class FuseLayoutTests
                 return 0;
             }
             """);
-        s_c = CProbe.Run(c.ToString(), "/usr/include/fuse3/fuse.h");
+        s_c = CProbe.Run(c.ToString(), "/usr/include/fuse3/fuse_lowlevel.h");
     }
 
     [Test]
@@ -92,46 +83,12 @@ public unsafe class FuseLayoutTests
     }
 
     [Test]
-    public void Fuse_operations_has_the_slots_where_libfuse_reads_them()
+    public void Fuse_args_match()
     {
-        FuseOperations ops = default;
-        byte* b = (byte*)&ops;
-        using (Assert.EnterMultipleScope())
-        {
-            Check("fuse_operations", sizeof(FuseOperations));
-            Check("fuse_operations.getattr", (byte*)&ops.getattr - b);
-            Check("fuse_operations.open", (byte*)&ops.open - b);
-            Check("fuse_operations.read", (byte*)&ops.read - b);
-            Check("fuse_operations.write", (byte*)&ops.write - b);
-            Check("fuse_operations.release", (byte*)&ops.release - b);
-            Check("fuse_operations.readdir", (byte*)&ops.readdir - b);
-            Check("fuse_operations.init", (byte*)&ops.init - b);
-            Check("fuse_operations.create", (byte*)&ops.create - b);
-            Check("fuse_operations.ioctl", (byte*)&ops.ioctl - b);
-            Check("fuse_operations.lseek", (byte*)&ops.lseek - b);
-        }
-    }
-
-    [Test]
-    public void Fuse_config_context_and_args_match()
-    {
-        FuseConfig cfg = default;
-        FuseContext ctx = default;
         FuseArgs args = default;
-        byte* c = (byte*)&cfg, x = (byte*)&ctx, a = (byte*)&args;
+        byte* a = (byte*)&args;
         using (Assert.EnterMultipleScope())
         {
-            Check("fuse_config", sizeof(FuseConfig));
-            Check("fuse_config.entry_timeout", (byte*)&cfg.entry_timeout - c);
-            Check("fuse_config.negative_timeout", (byte*)&cfg.negative_timeout - c);
-            Check("fuse_config.attr_timeout", (byte*)&cfg.attr_timeout - c);
-            Check("fuse_config.use_ino", (byte*)&cfg.use_ino - c);
-            Check("fuse_config.ac_attr_timeout", (byte*)&cfg.ac_attr_timeout - c);
-            Check("fuse_config.modules", (byte*)&cfg.modules - c);
-            Check("fuse_config.debug", (byte*)&cfg.debug - c);
-            Check("fuse_context", sizeof(FuseContext));
-            Check("fuse_context.private_data", (byte*)&ctx.private_data - x);
-            Check("fuse_context.umask", (byte*)&ctx.umask - x);
             Check("fuse_args", sizeof(FuseArgs));
             Check("fuse_args.argv", (byte*)&args.argv - a);
             Check("fuse_args.allocated", (byte*)&args.allocated - a);

@@ -37,7 +37,8 @@ public class ToolTests
             Assert.That(r.ExitCode, Is.Zero);
             Assert.That(r.Stderr, Is.Empty);
             foreach (string documented in (string[])["usage: kernelops mount DIR", "--module PATH", "--type NAME", "--param NAME=VALUE",
-                "--mknod PATH c|b MAJOR MINOR", "--root MODEL_PATH", "--allow-other", "Ctrl-C or SIGTERM", "Exit status"])
+                "--mknod PATH c|b MAJOR MINOR", "--mount-fs TYPE[:MODEL_PATH]", "--fs-options OPTIONS", "--root MODEL_PATH", "--allow-other",
+                "--owner-only", "--cache-timeout SECS", "Ctrl-C or SIGTERM", "Exit status"])
                 Assert.That(r.Stdout, Does.Contain(documented));
             Assert.That(KernelOpsTool.Run(["mount", "--help"]).Stdout, Does.StartWith("usage: kernelops mount DIR"));
             Assert.That(KernelOpsTool.Run(["--version"]).Stdout, Does.Match(@"^kernelops \d+\.\d+\.\d+"));
@@ -57,6 +58,11 @@ public class ToolTests
     [TestCase(new[] { "mount", "/tmp/a", "--mknod", "/dev/x", "p", "1", "1" }, "--mknod type 'p' must be c (character) or b (block)")]
     [TestCase(new[] { "mount", "/tmp/a", "--root", "proc" }, "--root 'proc' must be an absolute model path")]
     [TestCase(new[] { "mount", "/tmp/a", "--max-threads", "0" }, "--max-threads must be a positive number (got '0')")]
+    [TestCase(new[] { "mount", "/tmp/a", "--mount-fs", ":/mnt/x" }, "--mount-fs ':/mnt/x' needs a file system type")]
+    [TestCase(new[] { "mount", "/tmp/a", "--mount-fs", "ramfs:mnt" }, "--mount-fs 'ramfs:mnt': the model path 'mnt' must be absolute")]
+    [TestCase(new[] { "mount", "/tmp/a", "--fs-options", "mode=0700" }, "--fs-options are the mount options of the --mount-fs before them")]
+    [TestCase(new[] { "mount", "/tmp/a", "--cache-timeout", "-1" }, "--cache-timeout must be a number of seconds from 0 to 3600 (got '-1')")]
+    [TestCase(new[] { "mount", "/tmp/a", "--owner-only", "--allow-other" }, "--allow-other and --owner-only contradict each other")]
     public void A_bad_command_line_is_one_line_and_status_2(string[] args, string says)
     {
         KernelOpsTool.AssertOneLineError(KernelOpsTool.Run(args), 2, "kernelops: " + says);
@@ -150,6 +156,38 @@ public class ToolTests
             "kernelops: --mknod /dev/x: no misc device named 'nope' in /proc/misc (is its module loaded?)");
         KernelOpsTool.AssertOneLineError(Mount("--mknod", "/dev/x", "c", "printerfact", "1"), 1,
             "kernelops: --mknod /dev/x: no character driver named 'printerfact' in /proc/devices (is its module loaded?)");
+    }
+
+    [Test]
+    public void A_file_system_type_no_module_registered_is_refused()
+    {
+        KernelOpsTool.AssertOneLineError(Mount("--mount-fs", "rust_ramfs:/mnt/ram"), 1,
+            "kernelops: --mount-fs rust_ramfs:/mnt/ram: the model has no file system type 'rust_ramfs' (is the module that registers it given with --module?)");
+        KernelOpsTool.AssertOneLineError(Mount("--mount-fs", "ramfs", "--fs-options", "mode=bogus"), 1,
+            "kernelops: --mount-fs ramfs:/mnt/ramfs -o mode=bogus: mount failed with EINVAL");
+    }
+
+    [Test, CancelAfter(120_000)]
+    public void Mount_fs_serves_a_fresh_file_system_of_the_model_to_real_processes()
+    {
+        Machine.RequireFuse();
+        using var tool = KernelOpsTool.Start(["mount", _dir, "--mount-fs", "ramfs:/mnt/ram", "--fs-options", "mode=0750"]);
+        try
+        {
+            Assert.That(Machine.WaitUntil(() => MountTable.IsMountPoint(_dir) || tool.HasExited, TimeSpan.FromSeconds(60)), Is.True, "mounted in time");
+            Assert.That(tool.HasExited, Is.False, () => "the tool exited: " + tool.StandardError.ReadToEnd());
+            string script = $"cd '{_dir}' && stat -c %a . && mkdir -p a/b && echo hi > a/b/f && ln -s b/f a/l && cat a/l && ls -A";
+            Assert.That(Machine.Sh(script), Is.EqualTo("750\nhi\na\n"), "the root has the mode= option; the tree is a ramfs");
+            Machine.Run("kill", ["-TERM", tool.Id.ToString()]);
+            Assert.That(tool.WaitForExit(30_000), Is.True, "the tool exited after SIGTERM");
+            tool.WaitForExit();
+            Assert.That(tool.ExitCode, Is.Zero, tool.StandardError.ReadToEnd());
+            Assert.That(tool.StandardOutput.ReadToEnd(), Does.Contain($"kernelops: serving the model's /mnt/ram (no modules) on {_dir}; Ctrl-C unmounts"));
+        }
+        finally
+        {
+            if (!tool.HasExited) tool.Kill(entireProcessTree: true);
+        }
     }
 
     [Test, CancelAfter(120_000)]
