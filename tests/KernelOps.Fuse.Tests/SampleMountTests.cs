@@ -6,7 +6,7 @@ using KernelOps.Fuse.Tests.Infrastructure;
 namespace KernelOps.Fuse.Tests;
 
 /// <summary>
-/// <c>SAMPLE --mount DIR</c> for the four samples, which run <c>kernelops mount DIR --module
+/// <c>SAMPLE --mount DIR</c> for the five samples, which run <c>kernelops mount DIR --module
 /// SAMPLE.dll ...</c> (the tool's code, KernelOpsCommand): the errors (one line, non-zero exit) and
 /// real sessions ended by SIGINT.
 /// </summary>
@@ -14,6 +14,7 @@ namespace KernelOps.Fuse.Tests;
 [TestFixture("PrinterFact")]
 [TestFixture("PipeDevice")]
 [TestFixture("DebugFsDemo")]
+[TestFixture("RamFs")]
 public class SampleMountTests(string program)
 {
     private string Sample => Path.Combine(TestContext.CurrentContext.TestDirectory, program + ".dll");
@@ -162,6 +163,11 @@ public class SampleMountTests(string program)
                 Assert.That(Machine.Sh($"cat '{card}/stats'; echo 9000 > '{card}/mtu'; cat '{card}/mtu'; echo jumbo > '{card}/mtu' || echo refused; cat '{card}/mtu'; ls '{card}'"),
                     Is.EqualTo("rx_packets: 5\ntx_packets: 12\nerrors: 1\n9000\nrefused\n9000\nmtu\nname\npromiscuous\nqueues\nreset_stats\nstats\n"));
                 break;
+            case "RamFs":
+                // a fresh rust_ramfs (mount -t rust_ramfs in the model) is the mount's root
+                Assert.That(Machine.Sh($"cd '{dir}' && ls -A && mkdir -p docs/notes && echo hello > docs/hello.txt && ln -s docs/hello.txt link && cat link && mv docs/hello.txt docs/notes/ && ls -R docs && rm -r docs link && ls -A"),
+                    Is.EqualTo("hello\ndocs:\nnotes\n\ndocs/notes:\nhello.txt\n"));
+                break;
             default:
                 Assert.Fail("no session for " + program);
                 break;
@@ -180,6 +186,7 @@ public class SampleMountTests(string program)
                 "ProcRamFile" => "$ echo abcd >> /proc/rust-proc-file\n$ cat /proc/rust-proc-file\ndefg\nabcd\n",
                 "PrinterFact" => "$ cat /dev/printerfact\n",
                 "DebugFsDemo" => "$ echo 9000 > /sys/kernel/debug/netcard/mtu\n$ cat /sys/kernel/debug/netcard/mtu\n9000\n",
+                "RamFs" => "$ rmmod rust_ramfs\n",
                 _ => "reader: woke up and read \"hello, pipe\"",
             }));
         }

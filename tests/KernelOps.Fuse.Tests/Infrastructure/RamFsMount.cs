@@ -1,26 +1,27 @@
 using System;
 using KernelOps.Model;
+using KernelOps.Samples.RamFs;
 
 namespace KernelOps.Fuse.Tests.Infrastructure;
 
 /// <summary>
-/// A kernel with a RAM file system mounted in the model (<c>mount -t TYPE TYPE /mnt/ram</c>), served
-/// on a fresh temp directory through a <see cref="FuseHost"/> whose root is <c>/mnt/ram</c>.
+/// A kernel with a RAM file system mounted in the model (<c>mount -t TYPE TYPE /mnt/ram</c>; by
+/// default the seed's rust_ramfs, its module loaded first), served on a fresh temp directory
+/// through a <see cref="FuseHost"/> whose root is <c>/mnt/ram</c>.
 /// </summary>
 internal sealed class RamFsMount : IDisposable
 {
     public const string ModelPath = "/mnt/ram";
 
-    /// <param name="type">The file system type mounted in the model (the kernel's own ramfs by default).</param>
-    /// <param name="setup">Runs on the fresh kernel first (insmod of the module that registers the type).</param>
-    public RamFsMount(string type = "ramfs", Action<Kernel>? setup = null, string? options = null)
+    /// <param name="type">The file system type mounted in the model: rust_ramfs (samples/RamFs, loaded here) or the kernel's own ramfs.</param>
+    public RamFsMount(string type = RustRamfsModule.ModuleName, string? options = null)
     {
         Machine.RequireFuse();
         Directory = Machine.TempDirectory("ramfs-fuse");
         Kernel = new Kernel();
         try
         {
-            setup?.Invoke(Kernel);
+            if (type == RustRamfsModule.ModuleName) Module = RustRamfsModule.Install(Kernel);
             Shell = Kernel.CreateProcess("sh");
             Assert.That(Shell.Mkdir("/mnt", 0x1ED), Is.Zero.Or.EqualTo(-(int)Errno.EEXIST));
             Assert.That(Shell.Mkdir(ModelPath, 0x1ED), Is.Zero);
@@ -40,6 +41,9 @@ internal sealed class RamFsMount : IDisposable
     public string Directory { get; }
 
     public Kernel Kernel { get; }
+
+    /// <summary>rust_ramfs's module, when that is the type mounted.</summary>
+    public LoadedModule? Module { get; }
 
     /// <summary>A model process (root) for looking at the model's side.</summary>
     public UserProcess Shell { get; } = null!;

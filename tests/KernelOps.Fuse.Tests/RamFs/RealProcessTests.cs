@@ -4,12 +4,14 @@ using System.Linq;
 using System.Threading.Tasks;
 using KernelOps.Fuse.Tests.Infrastructure;
 using KernelOps.Model;
+using KernelOps.Samples.RamFs;
 
 namespace KernelOps.Fuse.Tests.RamFs;
 
 /// <summary>
-/// Real programs (cp, diff, tar, git, mv, ln, rm, find, stat, python3) on a RAM file system mounted
-/// in the model and served through the low-level host, as they would use a ramfs in a kernel.
+/// Real programs (cp, diff, tar, git, mv, ln, rm, find, stat, python3) on the seed's rust_ramfs
+/// (samples/RamFs) mounted in the model and served through the low-level host, as they would use
+/// the file system in a kernel.
 /// </summary>
 public class RealProcessTests
 {
@@ -241,6 +243,42 @@ public class RealProcessTests
         Machine.Sh("sync; echo 2 > /proc/sys/vm/drop_caches");
         Assert.That(Machine.WaitUntil(() => m.Host.NodeCount == 1, Bound), Is.True, $"FORGET/BATCH_FORGET released them ({m.Host.NodeCount} left)");
         Assert.That(Machine.Run("cat", [m.Real("d/f3")]).Stdout, Is.EqualTo("3"), "and lookups make them again");
+    }
+
+    [Test]
+    public void Rmmod_of_the_mounted_file_system_is_refused_and_the_mount_keeps_serving()
+    {
+        using var m = new RamFsMount();
+        Machine.Sh($"echo kept > '{m.Real("f")}'");
+        KResult rmmod = m.Kernel.Modules.Unload(RustRamfsModule.ModuleName);
+        Assert.That(rmmod.IsOk, Is.False, "rmmod while a superblock of rust_ramfs exists");
+        Assert.That(rmmod.Error, Is.EqualTo(Errno.EAGAIN).Or.EqualTo(Errno.EBUSY));
+        Assert.That(Machine.Run("cat", [m.Real("f")]).Stdout, Is.EqualTo("kept\n"), "the mount still serves");
+        m.Host.Unmount();
+        Assert.That(m.Shell.Umount(RamFsMount.ModelPath), Is.Zero, "the host held nothing once unmounted");
+        Assert.That(m.Kernel.Modules.Unload(RustRamfsModule.ModuleName).IsOk, Is.True, "then rmmod works");
+    }
+
+    [Test]
+    public void A_whole_tree_mount_crosses_into_the_file_system_mounted_in_the_model()
+    {
+        using var m = new RamFsMount();
+        string whole = Machine.TempDirectory("whole");
+        try
+        {
+            using (FuseHost host = FuseHost.Mount(m.Kernel, whole, new FuseHostOptions { ModelRoot = "/", HandleSignals = false }))
+            {
+                Machine.Sh($"echo across > '{whole}/mnt/ram/x'");
+                Assert.That(Machine.Run("cat", [m.Real("x")]).Stdout, Is.EqualTo("across\n"), "the same file through the other mount");
+                Assert.That(Machine.Sh($"grep -c rust_ramfs '{whole}/proc/filesystems'"), Is.EqualTo("1\n"), "and the model's /proc beside it");
+                Assert.That(m.Shell.Stat(m.Model("x"), out StatResult st), Is.Zero);
+                Assert.That(Machine.Run("stat", ["-c", "%i", $"{whole}/mnt/ram/x"]).Stdout.Trim(), Is.EqualTo(st.Inode.ToString()));
+            }
+        }
+        finally
+        {
+            Machine.CleanUp(whole);
+        }
     }
 
     [Test, CancelAfter(120_000)]
