@@ -3,8 +3,8 @@
 # on a RAM file system of the model served by the low-level FUSE host (`kernelops mount DIR
 # --mount-fs TYPE`), and on the same workloads served by bench/native/ramfs_ll (a RAM file system in
 # C on libfuse3's low-level API). Both mounted at once, same options (entry/attr timeouts 0, page
-# cache for regular files, no writeback cache, multithreaded loop); runs alternate, the median of
-# ROUNDS is reported. Needs root, fuse3, libfuse3-dev, gcc.
+# cache for regular files, no writeback cache, multithreaded loop); after one unmeasured warm-up
+# round, runs alternate and the median of ROUNDS is reported. Needs root, fuse3, libfuse3-dev, gcc.
 #   bench/fuse/lowlevel.sh [ROUNDS] [MIB] [FILES] [FS_TYPE]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -35,6 +35,12 @@ for m in kernelops c; do
   mountpoint -q "$work/$m" || { echo "lowlevel.sh: $m did not mount"; cat "$work/$m.log"; exit 1; }
 done
 
+# One unmeasured round first: the host's JIT compiles (and tier-1 recompiles) its hot paths during
+# the first requests, on the same two CPUs; C has nothing to warm.
+for m in kernelops c; do
+  "$native/fsbench" "$work/$m" io "$mib" >/dev/null
+  "$native/fsbench" "$work/$m" meta "$files" >/dev/null
+done
 declare -A samples=()
 for r in $(seq "$rounds"); do
   for m in kernelops c; do
