@@ -125,6 +125,9 @@ public sealed class Kernel : IDisposable
     /// <summary>The registered file system types (register_filesystem; /proc/filesystems).</summary>
     public FileSystemRegistry FileSystems { get; }
 
+    /// <summary>fs.protected_hardlinks, _symlinks, _fifos and _regular (all 0, the kernel's defaults, until set).</summary>
+    public FsSysctls FsSysctls { get; } = new();
+
     /// <summary>Character and misc devices (register_chrdev_region, cdev_add, misc_register).</summary>
     public CharDeviceRegistry CharDevices { get; }
 

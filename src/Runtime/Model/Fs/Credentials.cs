@@ -121,8 +121,8 @@ public sealed class Credentials
         return new Credentials(uid, euid, suid, fsuid, gid, egid, sgid, fsgid, groups, effective, permitted);
     }
 
-    /// <summary>CAP_FS_MASK (include/linux/capability.h): the capabilities that follow fsuid.</summary>
-    internal const ulong FsCapabilityMask = (1UL << (int)Capability.Chown) | (1UL << (int)Capability.DacOverride) |
+    /// <summary>CAP_FS_SET (include/linux/capability.h: CAP_FS_MASK and CAP_LINUX_IMMUTABLE): the capabilities that follow fsuid.</summary>
+    internal const ulong FsCapabilityMask = (1UL << (int)Capability.Chown) | (1UL << (int)Capability.Mknod) | (1UL << (int)Capability.DacOverride) |
         (1UL << (int)Capability.DacReadSearch) | (1UL << (int)Capability.Fowner) | (1UL << (int)Capability.Fsetid) |
         (1UL << (int)Capability.LinuxImmutable) | (1UL << 32) /* CAP_MAC_OVERRIDE */;
 

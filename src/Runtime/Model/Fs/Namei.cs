@@ -334,6 +334,18 @@ internal sealed unsafe class Nameidata : IDisposable
         return path.Dentry.Inode is null ? -(int)Errno.ENOENT : 0;
     }
 
+    // mirrors fs/namei.c:may_follow_link: with fs.protected_symlinks, a trailing symlink in a sticky
+    // world-writable directory is followed only by its owner or when the directory's owner owns it
+    private int MayFollowLink(VfsInode inode)
+    {
+        if (inode.Sb.Kernel.FsSysctls.ProtectedSymlinks == 0) return 0;
+        uint owner = inode.Native->i_uid;
+        if (owner == CurrentCred.Get().Fsuid) return 0;
+        if ((DirMode & (UMode.S_ISVTX | 0x2)) != (UMode.S_ISVTX | 0x2)) return 0;
+        if (DirUid == owner) return 0;
+        return -(int)Errno.EACCES;
+    }
+
     // mirrors fs/namei.c:pick_link: the link's body to walk next (with the root jumped to for an
     // absolute one), or null for a pure jump. Takes over the link's path.
     private int PickLink(VfsPath linkPath, int flags, out string? link)
@@ -342,8 +354,13 @@ internal sealed unsafe class Nameidata : IDisposable
         try
         {
             if (_totalLinkCount++ >= MaxSymlinks) return -(int)Errno.ELOOP;
-            if ((linkPath.Mount.Flags & MountFlags.NoSymFollow) != 0) return -(int)Errno.ELOOP;
             VfsInode inode = linkPath.Dentry.Inode!;
+            if ((flags & WalkTrailing) != 0)
+            {
+                int denied = MayFollowLink(inode);
+                if (denied != 0) return denied;
+            }
+            if ((linkPath.Mount.Flags & MountFlags.NoSymFollow) != 0) return -(int)Errno.ELOOP;
             Attr.TouchAtime(linkPath);
             int err = ReadLink(linkPath.Dentry, inode, out byte[]? body);
             if (err != 0) return err;

@@ -323,6 +323,25 @@ internal static unsafe class FsNamei
         }
     }
 
+    /// <summary>mirrors fs/namei.c:may_linkat: with fs.protected_hardlinks, only a safe source or the owner (or CAP_FOWNER) may link.</summary>
+    private static int MayLinkat(VfsPath link)
+    {
+        VfsInode inode = link.Dentry.Inode!;
+        if (link.Mount.Sb.Kernel.FsSysctls.ProtectedHardlinks == 0) return 0;
+        if (SafeHardlinkSource(inode) || CurrentCred.InodeOwnerOrCapable(inode)) return 0;
+        return -(int)Errno.EPERM;
+    }
+
+    // mirrors fs/namei.c:safe_hardlink_source: a regular file, not setuid, not executable setgid, readable and writable by the caller
+    private static bool SafeHardlinkSource(VfsInode inode)
+    {
+        uint mode = inode.Mode;
+        if (!UMode.IsRegular(mode)) return false;
+        if ((mode & UMode.S_ISUID) != 0) return false;
+        if ((mode & (UMode.S_ISGID | UMode.S_IXGRP)) == (UMode.S_ISGID | UMode.S_IXGRP)) return false;
+        return Permission.InodePermission(inode, MayMask.Read | MayMask.Write) == 0;
+    }
+
     /// <summary>mirrors fs/namei.c:vfs_link.</summary>
     public static int VfsLink(VfsDentry oldDentry, VfsInode dir, VfsDentry newDentry)
     {
@@ -373,6 +392,8 @@ internal static unsafe class FsNamei
             {
                 if (oldPath.Mount != newPath.Mount) return -(int)Errno.EXDEV;
                 // may_linkat: protected_hardlinks is 0 (the kernel's default); ids are always mapped
+                int denied = MayLinkat(oldPath);
+                if (denied != 0) return denied;
                 return VfsLink(oldPath.Dentry, newPath.Dentry.Inode!, newDentry!);
             }
             finally

@@ -227,7 +227,8 @@ internal static unsafe class FsOpen
         {
             if ((openFlag & OpenFlags.O_EXCL) != 0 && !created) return -(int)Errno.EEXIST;
             if (dentry.IsDirectory) return -(int)Errno.EISDIR;
-            // may_create_in_sticky: protected_fifos/protected_regular are 0 (the kernel's defaults)
+            int sticky = MayCreateInSticky(nd, dentry.Inode!);
+            if (sticky != 0) return sticky;
         }
         if ((nd.Flags & LookupFlags.Directory) != 0 && !dentry.CanLookup) return -(int)Errno.ENOTDIR;
         bool doTruncate = false;
@@ -248,6 +249,27 @@ internal static unsafe class FsOpen
         if (error == 0) error = VfsOpen(nd.Path.Get(), file);
         if (error == 0 && doTruncate) error = HandleTruncate(file);
         return error;
+    }
+
+    /// <summary>
+    /// mirrors fs/namei.c:may_create_in_sticky: O_CREAT finding an existing file in a sticky directory
+    /// that neither the caller nor the directory's owner owns. FIFOs and regular files are refused
+    /// only under fs.protected_fifos/protected_regular; anything else (a symlink opened O_NOFOLLOW, a
+    /// socket, a device node) always, when the directory is world-writable.
+    /// </summary>
+    private static int MayCreateInSticky(Nameidata nd, VfsInode inode)
+    {
+        uint dirMode = nd.DirMode;
+        if ((dirMode & UMode.S_ISVTX) == 0) return 0;
+        FsSysctls sysctls = inode.Sb.Kernel.FsSysctls;
+        bool regular = UMode.IsRegular(inode.Mode), fifo = UMode.IsFifo(inode.Mode);
+        if (regular && sysctls.ProtectedRegular == 0) return 0;
+        if (fifo && sysctls.ProtectedFifos == 0) return 0;
+        uint owner = inode.Native->i_uid;
+        if (owner == nd.DirUid || owner == CurrentCred.Get().Fsuid) return 0;
+        if ((dirMode & 0x2) != 0) return -(int)Errno.EACCES; // world-writable
+        if ((dirMode & 0x10) != 0 && ((fifo && sysctls.ProtectedFifos >= 2) || (regular && sysctls.ProtectedRegular >= 2))) return -(int)Errno.EACCES;
+        return 0;
     }
 
     /// <summary>mirrors fs/namei.c:may_open.</summary>

@@ -5,47 +5,119 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 /// <summary>
-/// A FIFO's pipe (fs/pipe.c <c>struct pipe_inode_info</c>): a 64 KiB ring, its reader and writer
-/// counts, and the wait queues readers, writers and opening partners sleep on. One per FIFO inode
-/// while any end is open.
+/// A FIFO's pipe (fs/pipe.c <c>struct pipe_inode_info</c>): a ring of 16 page buffers
+/// (PIPE_DEF_BUFFERS), its reader and writer counts, and the wait queues readers, writers and
+/// opening partners sleep on. One per FIFO inode while any end is open. Like Linux's, it counts
+/// buffers, not bytes: a write fills new pages and merges only a short tail into the last one, so
+/// how much fits depends on the sizes written, exactly as on Linux.
 /// </summary>
 internal sealed class Pipe
 {
-    /// <summary>The default pipe size (PIPE_DEF_BUFFERS pages).</summary>
-    public const int Capacity = 16 * 4096;
+    /// <summary>PIPE_DEF_BUFFERS: the buffers (pages) a pipe holds.</summary>
+    public const int Buffers = 16;
 
-    /// <summary>PIPE_BUF: writes up to this size are atomic.</summary>
-    public const int PipeBuf = 4096;
+    /// <summary>PAGE_SIZE: one buffer.</summary>
+    public const int PageSize = 4096;
 
     public readonly Lock Mutex = new();
     public readonly WaitQueueHead ReadWait = new();
     public readonly WaitQueueHead WriteWait = new();
-    private readonly byte[] _ring = new byte[Capacity];
-    private int _head, _used;
+    // struct pipe_buffer: a page, the offset of its data and its length (anonymous buffers can merge)
+    private readonly (byte[] Page, int Offset, int Length)[] _bufs = new (byte[], int, int)[Buffers];
+    private int _tail, _count, _bytes;
 
     public int Readers, Writers, ReadCounter, WriteCounter;
 
-    /// <summary>Bytes buffered.</summary>
-    public int Used => Volatile.Read(ref _used);
+    /// <summary>pipe->files: the open files of the FIFO (under the inode's lock); the last close frees the pipe and what it held.</summary>
+    public int Files;
 
-    /// <summary>Copies up to <paramref name="destination"/>'s length out. Under <see cref="Mutex"/>.</summary>
-    public int TakeLocked(Span<byte> destination)
+    /// <summary>
+    /// mirrors fs/pipe.c:fifo_open's start: the inode's pipe with one more file, made when none is
+    /// (the first opener after the last close gets an empty one).
+    /// </summary>
+    public static Pipe GetForOpen(VfsInode inode)
     {
-        int n = Math.Min(destination.Length, _used);
-        for (int i = 0; i < n; i++) destination[i] = _ring[(_head + i) % Capacity];
-        _head = (_head + n) % Capacity;
-        Volatile.Write(ref _used, _used - n);
-        return n;
+        lock (inode.Sb.InodeLock)
+        {
+            Pipe pipe = inode.Pipe ??= new Pipe();
+            pipe.Files++;
+            return pipe;
+        }
     }
 
-    /// <summary>Copies as much of <paramref name="source"/> as fits in. Under <see cref="Mutex"/>.</summary>
-    public int PutLocked(ReadOnlySpan<byte> source)
+    /// <summary>mirrors fs/pipe.c:put_pipe_info: at the last file, the inode forgets the pipe (free_pipe_info: its buffers go).</summary>
+    public void Put(VfsInode inode)
     {
-        int n = Math.Min(source.Length, Capacity - _used);
-        int tail = (_head + _used) % Capacity;
-        for (int i = 0; i < n; i++) _ring[(tail + i) % Capacity] = source[i];
-        Volatile.Write(ref _used, _used + n);
-        return n;
+        lock (inode.Sb.InodeLock)
+        {
+            if (--Files == 0 && inode.Pipe == this) inode.Pipe = null;
+        }
+    }
+
+    /// <summary>Bytes buffered.</summary>
+    public int Used => Volatile.Read(ref _bytes);
+
+    /// <summary>pipe_empty.</summary>
+    public bool IsEmpty => Volatile.Read(ref _count) == 0;
+
+    /// <summary>pipe_full.</summary>
+    public bool IsFull => Volatile.Read(ref _count) >= Buffers;
+
+    /// <summary>
+    /// The read side of fs/pipe.c:pipe_read under <see cref="Mutex"/>: copies from the oldest buffers
+    /// on until <paramref name="destination"/> is full or the pipe empty, freeing emptied buffers.
+    /// </summary>
+    public int TakeLocked(Span<byte> destination)
+    {
+        int done = 0;
+        while (done < destination.Length && _count > 0)
+        {
+            ref (byte[] Page, int Offset, int Length) buf = ref _bufs[_tail];
+            int chars = Math.Min(buf.Length, destination.Length - done);
+            buf.Page.AsSpan(buf.Offset, chars).CopyTo(destination[done..]);
+            buf.Offset += chars;
+            buf.Length -= chars;
+            done += chars;
+            if (buf.Length == 0)
+            {
+                buf = default; // pipe_update_tail: the page is released
+                _tail = (_tail + 1) % Buffers;
+                Volatile.Write(ref _count, _count - 1);
+            }
+        }
+        Volatile.Write(ref _bytes, _bytes - done);
+        return done;
+    }
+
+    /// <summary>
+    /// The merge step of fs/pipe.c:pipe_write under <see cref="Mutex"/>: when the pipe is not empty
+    /// and <paramref name="chars"/> (the write's length modulo PAGE_SIZE) fits after the last buffer's
+    /// data, true: the caller copies that many bytes there with <see cref="MergeLocked"/>.
+    /// </summary>
+    public bool CanMergeLocked(int chars)
+    {
+        if (chars == 0 || _count == 0) return false;
+        (byte[] _, int offset, int length) = _bufs[(_tail + _count - 1) % Buffers];
+        return offset + length + chars <= PageSize;
+    }
+
+    /// <summary>Appends <paramref name="source"/> to the last buffer (after <see cref="CanMergeLocked"/>).</summary>
+    public void MergeLocked(ReadOnlySpan<byte> source)
+    {
+        ref (byte[] Page, int Offset, int Length) buf = ref _bufs[(_tail + _count - 1) % Buffers];
+        source.CopyTo(buf.Page.AsSpan(buf.Offset + buf.Length));
+        buf.Length += source.Length;
+        Volatile.Write(ref _bytes, _bytes + source.Length);
+    }
+
+    /// <summary>A new buffer holding <paramref name="source"/> (at most a page); the pipe must not be full.</summary>
+    public void PushLocked(ReadOnlySpan<byte> source)
+    {
+        var page = new byte[PageSize];
+        source.CopyTo(page);
+        _bufs[(_tail + _count) % Buffers] = (page, 0, source.Length);
+        Volatile.Write(ref _count, _count + 1);
+        Volatile.Write(ref _bytes, _bytes + source.Length);
     }
 }
 
@@ -53,6 +125,7 @@ internal sealed class Pipe
 internal struct PipeEnd
 {
     public Pipe? Pipe;
+    public VfsInode? Inode;
     public bool Reader, Writer;
 
     /// <summary>mirrors fs/pipe.c:pipe_release: drop this file's reader/writer count and wake the other side.</summary>
@@ -68,6 +141,8 @@ internal struct PipeEnd
         }
         pipe.ReadWait.WakeUp();
         pipe.WriteWait.WakeUp();
+        if (Inode is { } inode) pipe.Put(inode);
+        Inode = null;
     }
 }
 
@@ -95,8 +170,7 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
     {
         OpenFile f = File(file);
         VfsInode vi = f.Inode!;
-        Pipe pipe;
-        lock (vi.Sb.InodeLock) pipe = vi.Pipe ??= new Pipe();
+        Pipe pipe = Pipe.GetForOpen(vi);
         new FileRef(file).StreamOpen(); // We can only do regular read/write on fifos
         var mode = (FMode)file->f_mode & (FMode.FMODE_READ | FMode.FMODE_WRITE);
         bool nonBlock = (f.Flags & OpenFlags.O_NONBLOCK) != 0;
@@ -113,7 +187,7 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
                     pipe.Readers++;
                     seen = pipe.WriteCounter;
                 }
-                f.PipeEnd = new PipeEnd { Pipe = pipe, Reader = true };
+                f.PipeEnd = new PipeEnd { Pipe = pipe, Inode = vi, Reader = true };
                 pipe.WriteWait.WakeUp(); // wake_up_partner
                 if (!nonBlock && pipe.Writers == 0)
                 {
@@ -129,12 +203,16 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
                 int seen;
                 lock (pipe.Mutex)
                 {
-                    if (nonBlock && pipe.Readers == 0) return -(int)Errno.ENXIO;
+                    if (nonBlock && pipe.Readers == 0)
+                    {
+                        pipe.Put(vi); // fifo_open's err: put_pipe_info
+                        return -(int)Errno.ENXIO;
+                    }
                     pipe.WriteCounter++;
                     pipe.Writers++;
                     seen = pipe.ReadCounter;
                 }
-                f.PipeEnd = new PipeEnd { Pipe = pipe, Writer = true };
+                f.PipeEnd = new PipeEnd { Pipe = pipe, Inode = vi, Writer = true };
                 pipe.ReadWait.WakeUp();
                 if (pipe.Readers == 0)
                 {
@@ -153,11 +231,12 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
                     pipe.ReadCounter++;
                     pipe.WriteCounter++;
                 }
-                f.PipeEnd = new PipeEnd { Pipe = pipe, Reader = true, Writer = true };
+                f.PipeEnd = new PipeEnd { Pipe = pipe, Inode = vi, Reader = true, Writer = true };
                 pipe.ReadWait.WakeUp();
                 pipe.WriteWait.WakeUp();
                 return 0;
             default:
+                pipe.Put(vi);
                 return -(int)Errno.EINVAL;
         }
     }
@@ -168,65 +247,79 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
         return error;
     }
 
-    // mirrors fs/pipe.c:pipe_read
+    // mirrors fs/pipe.c:pipe_read: everything buffered up to count, from as many buffers as that takes
     public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
     {
         OpenFile f = File(file);
         Pipe pipe = f.PipeEnd.Pipe!;
         if (count == 0) return 0;
-        Span<byte> bounce = stackalloc byte[4096];
+        var writer = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
+        byte[] bounce = new byte[(int)Math.Min(count, (nuint)(Pipe.Buffers * Pipe.PageSize))];
         while (true)
         {
             lock (pipe.Mutex)
             {
-                if (pipe.Used > 0)
+                if (!pipe.IsEmpty)
                 {
-                    int n = pipe.TakeLocked(bounce[..(int)Math.Min(count, (nuint)bounce.Length)]);
-                    var writer = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
-                    KResult<nuint> copied = writer.WriteSome(bounce[..n]);
-                    pipe.WriteWait.WakeUp();
-                    return copied.TryGetValue(out nuint c) ? (nint)c : -(nint)Errno.EFAULT;
+                    bool wasFull = pipe.IsFull;
+                    int n = pipe.TakeLocked(bounce);
+                    KResult<nuint> copied = writer.WriteSome(bounce.AsSpan(0, n));
+                    if (wasFull) pipe.WriteWait.WakeUp();
+                    return copied.TryGetValue(out nuint c) && c > 0 ? (nint)c : -(nint)Errno.EFAULT;
                 }
                 if (pipe.Writers == 0) return 0;
             }
             if ((f.Flags & OpenFlags.O_NONBLOCK) != 0) return -(nint)Errno.EAGAIN;
-            KResult r = pipe.ReadWait.WaitEventInterruptible(() => pipe.Used > 0 || Volatile.Read(ref pipe.Writers) == 0);
+            KResult r = pipe.ReadWait.WaitEventInterruptible(() => !pipe.IsEmpty || Volatile.Read(ref pipe.Writers) == 0);
             if (!r.IsOk) return -(nint)Errno.ERESTARTSYS;
         }
     }
 
-    // mirrors fs/pipe.c:pipe_write (PIPE_BUF atomicity: a small write waits for room for all of it)
+    // mirrors fs/pipe.c:pipe_write: the write's tail (length modulo PAGE_SIZE) first merges into the
+    // last buffer when it fits there, then whole pages go into new buffers while any is free. A
+    // write of PIPE_BUF or less lands in one buffer, so it is atomic.
     public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
     {
         OpenFile f = File(file);
         Pipe pipe = f.PipeEnd.Pipe!;
-        if (count == 0) return 0;
+        if (count == 0) return 0; // Null write succeeds.
         var reader = new UserSliceReader(CurrentTask.MemorySlot, (nuint)buffer, count);
         nuint done = 0;
-        Span<byte> bounce = stackalloc byte[4096];
-        while (done < count)
+        Span<byte> bounce = stackalloc byte[Pipe.PageSize];
+        bool merged = false;
+        while (true)
         {
             lock (pipe.Mutex)
             {
                 if (pipe.Readers == 0) return done > 0 ? (nint)done : -(nint)Errno.EPIPE;
-                int room = Pipe.Capacity - pipe.Used;
-                bool atomic = count <= Pipe.PipeBuf;
-                if (room > 0 && (!atomic || room >= (int)count))
+                if (!merged)
                 {
-                    int chunk = (int)Math.Min((nuint)Math.Min(room, bounce.Length), count - done);
-                    KResult<nuint> got = reader.ReadSome(bounce[..chunk]);
-                    if (!got.TryGetValue(out nuint n) || n == 0) return done > 0 ? (nint)done : -(nint)Errno.EFAULT;
-                    pipe.PutLocked(bounce[..(int)n]);
-                    done += n;
-                    pipe.ReadWait.WakeUp();
-                    continue;
+                    merged = true;
+                    int chars = (int)(count & (Pipe.PageSize - 1));
+                    if (pipe.CanMergeLocked(chars))
+                    {
+                        if (!reader.ReadSome(bounce[..chars]).TryGetValue(out nuint got) || got < (nuint)chars) return -(nint)Errno.EFAULT;
+                        pipe.MergeLocked(bounce[..chars]);
+                        done += (nuint)chars;
+                        pipe.ReadWait.WakeUp();
+                        if (done == count) return (nint)done;
+                    }
                 }
+                while (!pipe.IsFull && done < count)
+                {
+                    int chunk = (int)Math.Min((nuint)Pipe.PageSize, count - done);
+                    if (!reader.ReadSome(bounce[..chunk]).TryGetValue(out nuint got) || got < (nuint)chunk) return done > 0 ? (nint)done : -(nint)Errno.EFAULT;
+                    pipe.PushLocked(bounce[..chunk]);
+                    done += (nuint)chunk;
+                    pipe.ReadWait.WakeUp();
+                }
+                if (done == count) return (nint)done;
             }
+            // Wait for buffer space to become available.
             if ((f.Flags & OpenFlags.O_NONBLOCK) != 0) return done > 0 ? (nint)done : -(nint)Errno.EAGAIN;
-            KResult r = pipe.WriteWait.WaitEventInterruptible(() => Pipe.Capacity - pipe.Used >= (int)Math.Min(count - done, Pipe.PipeBuf) || Volatile.Read(ref pipe.Readers) == 0);
+            KResult r = pipe.WriteWait.WaitEventInterruptible(() => !pipe.IsFull || Volatile.Read(ref pipe.Readers) == 0);
             if (!r.IsOk) return done > 0 ? (nint)done : -(nint)Errno.ERESTARTSYS;
         }
-        return (nint)done;
     }
 
     public override long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
@@ -248,12 +341,12 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
         {
             if ((mode & FMode.FMODE_READ) != 0)
             {
-                if (pipe.Used > 0) mask |= PollEvents.In | PollEvents.RdNorm;
+                if (!pipe.IsEmpty) mask |= PollEvents.In | PollEvents.RdNorm;
                 if (pipe.Writers == 0 && pipe.WriteCounter > 0) mask |= PollEvents.Hup;
             }
             if ((mode & FMode.FMODE_WRITE) != 0)
             {
-                if (Pipe.Capacity - pipe.Used >= Pipe.PipeBuf) mask |= PollEvents.Out | PollEvents.WrNorm;
+                if (!pipe.IsFull) mask |= PollEvents.Out | PollEvents.WrNorm;
                 if (pipe.Readers == 0) mask |= PollEvents.Err;
             }
         }

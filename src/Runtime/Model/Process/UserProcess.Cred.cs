@@ -95,6 +95,17 @@ public sealed unsafe partial class UserProcess
         return old.Fsuid;
     }
 
+    /// <summary>setfsgid(2) (kernel/sys.c:__sys_setfsgid): returns the old fsgid; changes it only with CAP_SETGID or to one of the other gids.</summary>
+    public uint SetFsGid(uint gid)
+    {
+        Credentials old = Credentials; // the task's own (objective) credentials, what prepare_creds copies
+        if (gid == old.Gid || gid == old.Egid || gid == old.Sgid || gid == old.Fsgid || old.HasCapability(Capability.Setgid))
+        {
+            if (gid != old.Fsgid) Commit(old.With(old.Uid, old.Euid, old.Suid, old.Fsuid, old.Gid, old.Egid, old.Sgid, gid, old.Groups));
+        }
+        return old.Fsgid;
+    }
+
     /// <summary>Drops a capability from the process (capset for tests: an otherwise-root caller without, say, CAP_DAC_OVERRIDE).</summary>
     public void DropCapability(Capability capability) => Credentials = Credentials.WithoutCapability(capability);
 
