@@ -17,11 +17,13 @@ namespace KernelOps.Abi;
 /// disposes it. Generated code calls these; users do not.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static unsafe class DriverThunkAdapters
+public static class DriverThunkAdapters
 {
     /// <summary>probe: <c>int (*)(struct platform_device *)</c>.</summary>
-    public static int Probe<T>(NativePlatformDevice* pdev) where T : IProbeOperation
+    public static unsafe int Probe<T>(NativePlatformDevice* pdev) where T : IProbeOperation
     {
+        // SAFETY: the bus core passes the device's live struct and holds a reference for the call;
+        // FromNative refuses a pointer that cannot be one.
         if (Device.FromNative(pdev) is not { } device) return -(int)Errno.EINVAL;
         try
         {
@@ -39,8 +41,10 @@ public static unsafe class DriverThunkAdapters
     }
 
     /// <summary>remove and shutdown: <c>void (*)(struct platform_device *)</c>.</summary>
-    public static void Notify<T>(NativePlatformDevice* pdev) where T : IDeviceOperation
+    public static unsafe void Notify<T>(NativePlatformDevice* pdev) where T : IDeviceOperation
     {
+        // SAFETY: the bus core passes the device's live struct and holds a reference for the call;
+        // FromNative refuses a pointer that cannot be one.
         if (Device.FromNative(pdev) is not { } device) return;
         try
         {
@@ -53,8 +57,10 @@ public static unsafe class DriverThunkAdapters
     }
 
     /// <summary>Probe with driver data: stores what the handler returns in <c>driver_data</c>.</summary>
-    public static int Probe<T, TData>(NativePlatformDevice* pdev) where T : IProbeOperation<TData> where TData : class
+    public static unsafe int Probe<T, TData>(NativePlatformDevice* pdev) where T : IProbeOperation<TData> where TData : class
     {
+        // SAFETY: the bus core passes the device's live struct and holds a reference for the call;
+        // FromNative refuses a pointer that cannot be one.
         if (Device.FromNative(pdev) is not { } device) return -(int)Errno.EINVAL;
         try
         {
@@ -77,8 +83,10 @@ public static unsafe class DriverThunkAdapters
     }
 
     /// <summary>Remove with driver data: takes the data out of <c>driver_data</c> (once), calls the handler, disposes the data.</summary>
-    public static void Remove<T, TData>(NativePlatformDevice* pdev) where T : IRemoveOperation<TData> where TData : class
+    public static unsafe void Remove<T, TData>(NativePlatformDevice* pdev) where T : IRemoveOperation<TData> where TData : class
     {
+        // SAFETY: the bus core passes the device's live struct and holds a reference for the call;
+        // FromNative refuses a pointer that cannot be one.
         if (Device.FromNative(pdev) is not { } device) return;
         // SAFETY: as in Probe; the exchange makes "exactly once" hold.
         nint word = Interlocked.Exchange(ref pdev->driver_data, 0);
@@ -122,8 +130,10 @@ public static unsafe class DriverThunkAdapters
     }
 
     /// <summary>Shutdown with driver data: borrows it.</summary>
-    public static void Shutdown<T, TData>(NativePlatformDevice* pdev) where T : IShutdownOperation<TData> where TData : class
+    public static unsafe void Shutdown<T, TData>(NativePlatformDevice* pdev) where T : IShutdownOperation<TData> where TData : class
     {
+        // SAFETY: the bus core passes the device's live struct and holds a reference for the call;
+        // FromNative refuses a pointer that cannot be one.
         if (Device.FromNative(pdev) is not { } device) return;
         // SAFETY: as in Probe; remove cannot run concurrently (both hold the device lock).
         nint word = Volatile.Read(ref pdev->driver_data);

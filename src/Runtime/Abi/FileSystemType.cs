@@ -14,11 +14,11 @@ namespace KernelOps.Abi;
 /// several kernels.
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Size = 72)]
-public unsafe struct FileSystemType
+public struct FileSystemType
 {
     /// <summary><c>const char *name</c> (offset 0): the name mount(2) asks for, NUL-terminated.</summary>
     [OpsTableSetting(nameof(FileSystemTypeAttribute.Name), Required = true)]
-    public byte* name;
+    public unsafe byte* name;
 
     /// <summary><c>int fs_flags</c> (offset 8): <see cref="FsFlags"/>.</summary>
     [OpsTableSetting(nameof(FileSystemTypeAttribute.Flags))]
@@ -26,26 +26,26 @@ public unsafe struct FileSystemType
 
     /// <summary><c>int (*init_fs_context)(struct fs_context *)</c> (offset 16): sets the context's ops (and private data) for a new mount.</summary>
     [OpsSlot(typeof(InitFsContextAttribute), typeof(IFsContextOperation))]
-    public delegate* unmanaged<NativeFsContext*, int> init_fs_context;
+    public unsafe delegate* unmanaged<NativeFsContext*, int> init_fs_context;
 
     /// <summary><c>const struct fs_parameter_spec *parameters</c> (offset 24). Not modelled: parse_param parses its own options.</summary>
-    public void* parameters;
+    public unsafe void* parameters;
 
     /// <summary><c>struct dentry *(*mount)(struct file_system_type *, int, const char *, void *)</c> (offset 32): the legacy mount API. Not modelled: a type needs init_fs_context.</summary>
-    public delegate* unmanaged<FileSystemType*, int, byte*, void*, NativeDentry*> mount;
+    public unsafe delegate* unmanaged<FileSystemType*, int, byte*, void*, NativeDentry*> mount;
 
     /// <summary><c>void (*kill_sb)(struct super_block *)</c> (offset 40): tears a superblock down (kill_litter_super, kill_anon_super ...).</summary>
     [OpsSlot(typeof(KillSuperBlockAttribute), typeof(ISuperBlockVoidOperation))]
-    public delegate* unmanaged<NativeSuperBlock*, void> kill_sb;
+    public unsafe delegate* unmanaged<NativeSuperBlock*, void> kill_sb;
 
     /// <summary><c>struct module *owner</c> (offset 48). Always null in generated tables: the model pins the registering module.</summary>
-    public void* owner;
+    public unsafe void* owner;
 
     /// <summary><c>struct file_system_type *next</c> (offset 56). Never written: the model keeps its own list.</summary>
-    public FileSystemType* next;
+    public unsafe FileSystemType* next;
 
     /// <summary><c>struct hlist_head fs_supers</c> (offset 64). Never written: the model keeps its own list.</summary>
-    public void* fs_supers;
+    public unsafe void* fs_supers;
 }
 
 /// <summary>
@@ -57,28 +57,28 @@ public unsafe struct FileSystemType
 /// change nothing the file system keeps.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct FsContextOperations
+public struct FsContextOperations
 {
     /// <summary><c>void (*free)(struct fs_context *)</c> (offset 0).</summary>
     [OpsSlot(typeof(FreeFsContextAttribute), typeof(IFsContextVoidOperation))]
-    public delegate* unmanaged<NativeFsContext*, void> free;
+    public unsafe delegate* unmanaged<NativeFsContext*, void> free;
 
     /// <summary><c>int (*dup)(struct fs_context *, struct fs_context *)</c> (offset 8). Not modelled (no submounts).</summary>
-    public delegate* unmanaged<NativeFsContext*, NativeFsContext*, int> dup;
+    public unsafe delegate* unmanaged<NativeFsContext*, NativeFsContext*, int> dup;
 
     /// <summary><c>int (*parse_param)(struct fs_context *, struct fs_parameter *)</c> (offset 16): one option; -ENOPARAM for one it does not know.</summary>
     [OpsSlot(typeof(ParseParamAttribute), typeof(IParseParamOperation))]
-    public delegate* unmanaged<NativeFsContext*, NativeFsParameter*, int> parse_param;
+    public unsafe delegate* unmanaged<NativeFsContext*, NativeFsParameter*, int> parse_param;
 
     /// <summary><c>int (*parse_monolithic)(struct fs_context *, void *)</c> (offset 24): the whole mount(2) data page.</summary>
     [OpsSlot(typeof(ParseMonolithicAttribute), typeof(IParseMonolithicOperation))]
-    public delegate* unmanaged<NativeFsContext*, void*, int> parse_monolithic;
+    public unsafe delegate* unmanaged<NativeFsContext*, void*, int> parse_monolithic;
 
     /// <summary><c>int (*get_tree)(struct fs_context *)</c> (offset 32): makes or finds the superblock and sets <c>fc-&gt;root</c>.</summary>
     [OpsSlot(typeof(GetTreeAttribute), typeof(IFsContextOperation))]
-    public delegate* unmanaged<NativeFsContext*, int> get_tree;
+    public unsafe delegate* unmanaged<NativeFsContext*, int> get_tree;
 
     /// <summary><c>int (*reconfigure)(struct fs_context *)</c> (offset 40): mount(MS_REMOUNT).</summary>
     [OpsSlot(typeof(ReconfigureAttribute), typeof(IFsContextOperation))]
-    public delegate* unmanaged<NativeFsContext*, int> reconfigure;
+    public unsafe delegate* unmanaged<NativeFsContext*, int> reconfigure;
 }

@@ -8,12 +8,12 @@ namespace KernelOps.Abi;
 /// no handler may reach into a file except through <see cref="FileRef"/>.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeFile
+public struct NativeFile
 {
     /// <summary>The ops table the file was opened with (proc_ops or file_operations).</summary>
-    public void* f_op;
+    public unsafe void* f_op;
     /// <summary>The inode the file was opened on.</summary>
-    public NativeInode* f_inode;
+    public unsafe NativeInode* f_inode;
     /// <summary>open(2) flags (<see cref="OpenFlags"/>); O_APPEND/O_NONBLOCK may change via fcntl.</summary>
     public uint f_flags;
     /// <summary><see cref="FMode"/> bits, fixed after open.</summary>
@@ -42,7 +42,7 @@ public unsafe struct NativeFile
 /// the first five fields keep their offsets (bench/native/dispatch_harness.c reads them from C).
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeInode
+public struct NativeInode
 {
     /// <summary>File type and permission bits (S_IFREG | 0644 ...).</summary>
     public uint i_mode;
@@ -55,11 +55,11 @@ public unsafe struct NativeInode
     /// <summary>Registration data: a GCHandle word given at proc_create_data/debugfs_create_file.</summary>
     public nint i_private;
     /// <summary><c>i_op</c>: the inode operations (null: none implemented).</summary>
-    public InodeOperations* i_op;
+    public unsafe InodeOperations* i_op;
     /// <summary><c>i_fop</c>: the table files opened on the inode start with (file_operations or proc_ops), or null.</summary>
-    public void* i_fop;
+    public unsafe void* i_fop;
     /// <summary><c>i_sb</c>: the superblock.</summary>
-    public NativeSuperBlock* i_sb;
+    public unsafe NativeSuperBlock* i_sb;
     /// <summary><c>i_uid</c>.</summary>
     public uint i_uid;
     /// <summary><c>i_gid</c>.</summary>
@@ -77,7 +77,7 @@ public unsafe struct NativeInode
     /// <summary><c>i_ctime</c>.</summary>
     public KernelTimespec i_ctime;
     /// <summary><c>i_link</c>: a symlink's target, NUL-terminated, when the file system keeps it in the inode (simple_get_link); else null.</summary>
-    public byte* i_link;
+    public unsafe byte* i_link;
     /// <summary><c>i_blkbits</c>: log2 of the block size stat reports.</summary>
     public uint i_blkbits;
     /// <summary><c>i_generation</c>.</summary>

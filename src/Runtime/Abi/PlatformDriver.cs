@@ -11,31 +11,31 @@ namespace KernelOps.Abi;
 /// itself), so one static table can be registered on several buses and kernels.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct PlatformDriver
+public struct PlatformDriver
 {
     /// <summary><c>int (*probe)(struct platform_device *)</c> (offset 0): 0 binds the device; an error leaves it unbound, its devres released.</summary>
     [OpsSlot(typeof(ProbeAttribute), typeof(IProbeOperation), Stateful = typeof(IProbeOperation<>))]
-    public delegate* unmanaged<NativePlatformDevice*, int> probe;
+    public unsafe delegate* unmanaged<NativePlatformDevice*, int> probe;
 
     /// <summary><c>void (*remove)(struct platform_device *)</c> (offset 8): unbind; devres is released after it returns.</summary>
     [OpsSlot(typeof(RemoveAttribute), typeof(IDeviceOperation), Stateful = typeof(IRemoveOperation<>))]
-    public delegate* unmanaged<NativePlatformDevice*, void> remove;
+    public unsafe delegate* unmanaged<NativePlatformDevice*, void> remove;
 
     /// <summary><c>void (*shutdown)(struct platform_device *)</c> (offset 16): quiesce the device for reboot (device_shutdown).</summary>
     [OpsSlot(typeof(ShutdownAttribute), typeof(IDeviceOperation), Stateful = typeof(IShutdownOperation<>))]
-    public delegate* unmanaged<NativePlatformDevice*, void> shutdown;
+    public unsafe delegate* unmanaged<NativePlatformDevice*, void> shutdown;
 
     /// <summary><c>int (*suspend)(struct platform_device *, pm_message_t)</c> (offset 24). Not modelled: always null.</summary>
-    public delegate* unmanaged<NativePlatformDevice*, PmMessage, int> suspend;
+    public unsafe delegate* unmanaged<NativePlatformDevice*, PmMessage, int> suspend;
 
     /// <summary><c>int (*resume)(struct platform_device *)</c> (offset 32). Not modelled: always null.</summary>
-    public delegate* unmanaged<NativePlatformDevice*, int> resume;
+    public unsafe delegate* unmanaged<NativePlatformDevice*, int> resume;
 
     /// <summary><c>struct device_driver driver</c> (offset 40, 144 bytes). Zero in generated tables.</summary>
     public NativeDeviceDriver driver;
 
     /// <summary><c>const struct platform_device_id *id_table</c> (offset 184). Null: the model takes match ids at registration.</summary>
-    public void* id_table;
+    public unsafe void* id_table;
 
     /// <summary><c>bool prevent_deferred_probe</c> (offset 192).</summary>
     public byte prevent_deferred_probe;
@@ -50,46 +50,46 @@ public unsafe struct PlatformDriver
 /// calls the platform driver's own slots, as platform_probe/platform_remove do, so these stay zero.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeDeviceDriver
+public struct NativeDeviceDriver
 {
     /// <summary><c>const char *name</c> (offset 0).</summary>
-    public byte* name;
+    public unsafe byte* name;
     /// <summary><c>const struct bus_type *bus</c> (offset 8).</summary>
-    public void* bus;
+    public unsafe void* bus;
     /// <summary><c>struct module *owner</c> (offset 16).</summary>
-    public void* owner;
+    public unsafe void* owner;
     /// <summary><c>const char *mod_name</c> (offset 24).</summary>
-    public byte* mod_name;
+    public unsafe byte* mod_name;
     /// <summary><c>bool suppress_bind_attrs</c> (offset 32).</summary>
     public byte suppress_bind_attrs;
     /// <summary><c>enum probe_type probe_type</c> (offset 36).</summary>
     public int probe_type;
     /// <summary><c>const struct of_device_id *of_match_table</c> (offset 40).</summary>
-    public void* of_match_table;
+    public unsafe void* of_match_table;
     /// <summary><c>const struct acpi_device_id *acpi_match_table</c> (offset 48).</summary>
-    public void* acpi_match_table;
+    public unsafe void* acpi_match_table;
     /// <summary><c>int (*probe)(struct device *)</c> (offset 56).</summary>
-    public delegate* unmanaged<void*, int> probe;
+    public unsafe delegate* unmanaged<void*, int> probe;
     /// <summary><c>void (*sync_state)(struct device *)</c> (offset 64).</summary>
-    public delegate* unmanaged<void*, void> sync_state;
+    public unsafe delegate* unmanaged<void*, void> sync_state;
     /// <summary><c>int (*remove)(struct device *)</c> (offset 72).</summary>
-    public delegate* unmanaged<void*, int> remove;
+    public unsafe delegate* unmanaged<void*, int> remove;
     /// <summary><c>void (*shutdown)(struct device *)</c> (offset 80).</summary>
-    public delegate* unmanaged<void*, void> shutdown;
+    public unsafe delegate* unmanaged<void*, void> shutdown;
     /// <summary><c>int (*suspend)(struct device *, pm_message_t)</c> (offset 88).</summary>
-    public delegate* unmanaged<void*, PmMessage, int> suspend;
+    public unsafe delegate* unmanaged<void*, PmMessage, int> suspend;
     /// <summary><c>int (*resume)(struct device *)</c> (offset 96).</summary>
-    public delegate* unmanaged<void*, int> resume;
+    public unsafe delegate* unmanaged<void*, int> resume;
     /// <summary><c>const struct attribute_group **groups</c> (offset 104).</summary>
-    public void* groups;
+    public unsafe void* groups;
     /// <summary><c>const struct attribute_group **dev_groups</c> (offset 112).</summary>
-    public void* dev_groups;
+    public unsafe void* dev_groups;
     /// <summary><c>const struct dev_pm_ops *pm</c> (offset 120).</summary>
-    public void* pm;
+    public unsafe void* pm;
     /// <summary><c>void (*coredump)(struct device *)</c> (offset 128).</summary>
-    public delegate* unmanaged<void*, void> coredump;
+    public unsafe delegate* unmanaged<void*, void> coredump;
     /// <summary><c>struct driver_private *p</c> (offset 136).</summary>
-    public void* p;
+    public unsafe void* p;
 }
 
 /// <summary><c>pm_message_t</c> (include/linux/pm.h): <c>struct pm_message { int event; }</c>.</summary>

@@ -11,7 +11,7 @@ namespace KernelOps.Abi;
 /// cannot tell a well-aligned wild address from a live object: nothing short of a system call can,
 /// and a read of one faults fatally (see <see cref="ThunkAdapters"/>' remarks).
 /// </summary>
-internal static unsafe class RawPointer
+internal static class RawPointer
 {
     /// <summary>
     /// The size of the region at address 0 that is never mapped and where .NET turns a fault into a
@@ -27,16 +27,20 @@ internal static unsafe class RawPointer
 
     /// <summary>True when <paramref name="pointer"/> can point at a live <typeparamref name="T"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Is<T>(void* pointer) where T : unmanaged =>
-        (nuint)pointer >= LowLimit && (ulong)pointer < HighLimit && ((nuint)pointer & (AlignmentOf<T>() - 1)) == 0;
+    public static unsafe bool Is<T>(void* pointer) where T : unmanaged => IsAddressOf<T>((nuint)pointer);
+
+    /// <summary>True when <paramref name="address"/> can be the address of a live <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsAddressOf<T>(nuint address) where T : unmanaged =>
+        address >= LowLimit && (ulong)address < HighLimit && (address & (AlignmentOf<T>() - 1)) == 0;
 
     /// <summary>A <c>struct file *</c> the adapters may read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsFile(NativeFile* file) => Is<NativeFile>(file);
+    public static unsafe bool IsFile(NativeFile* file) => Is<NativeFile>(file);
 
     /// <summary>A <c>struct inode *</c> the adapters may read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsInode(NativeInode* inode) => Is<NativeInode>(inode);
+    public static unsafe bool IsInode(NativeInode* inode) => Is<NativeInode>(inode);
 
     /// <summary>
     /// The object behind a GCHandle word read from native memory (<c>private_data</c>, <c>f_model</c>,
@@ -46,7 +50,7 @@ internal static unsafe class RawPointer
     /// </summary>
     public static object? HandleTarget(nint word)
     {
-        if (word == 0 || !Is<nint>((void*)word)) return null;
+        if (word == 0 || !IsAddressOf<nint>((nuint)word)) return null;
         // SAFETY: the word is non-zero, pointer-aligned and outside the null region; by the model's
         // invariant it is a live GCHandle (only the model writes these fields), and a well-aligned
         // wild word is the one case this cannot catch (see the class summary).
@@ -54,7 +58,7 @@ internal static unsafe class RawPointer
     }
 
     /// <summary>True when <paramref name="word"/> is 0 or can be a GCHandle.</summary>
-    public static bool IsHandleOrZero(nint word) => word == 0 || Is<nint>((void*)word);
+    public static bool IsHandleOrZero(nint word) => word == 0 || IsAddressOf<nint>((nuint)word);
 
     // alignof(T): the offset of a T after one byte in a sequential struct; a JIT-time constant.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -16,10 +16,10 @@ namespace KernelOps.Abi;
 /// code calls these; users do not.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static unsafe class StatefulThunkAdapters
+public static class StatefulThunkAdapters
 {
     /// <summary>Stateful open: calls the handler and stores its state in private_data.</summary>
-    public static int Open<T, TState>(NativeInode* inode, NativeFile* file) where T : IOpenOperation<TState> where TState : class
+    public static unsafe int Open<T, TState>(NativeInode* inode, NativeFile* file) where T : IOpenOperation<TState> where TState : class
     {
         try
         {
@@ -32,6 +32,8 @@ public static unsafe class StatefulThunkAdapters
             var handle = GCHandle.Alloc(state);
             // Whatever the opener left there (misc_open leaves the miscdevice) is replaced, as the
             // Rust miscdevice open thunk replaces it with into_foreign's pointer.
+            // SAFETY: file passed CheckInodeFile and is the file the VFS is opening, live and not yet
+            // visible to any other call, so the store cannot race a borrow.
             Volatile.Write(ref file->private_data, GCHandle.ToIntPtr(handle));
             CountHandle(file, +1);
             return 0;
@@ -43,7 +45,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful release: takes the state out of private_data (once), calls the handler, drops the state.</summary>
-    public static int Release<T, TState>(NativeInode* inode, NativeFile* file) where T : IReleaseOperation<TState> where TState : class
+    public static unsafe int Release<T, TState>(NativeInode* inode, NativeFile* file) where T : IReleaseOperation<TState> where TState : class
     {
         GCHandle handle = default;
         try
@@ -93,7 +95,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful read.</summary>
-    public static nint Read<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation<TState> where TState : class
+    public static unsafe nint Read<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation<TState> where TState : class
     {
         long streamPosition = 0;
         try
@@ -113,7 +115,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful write.</summary>
-    public static nint Write<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation<TState> where TState : class
+    public static unsafe nint Write<T, TState>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation<TState> where TState : class
     {
         long streamPosition = 0;
         try
@@ -132,7 +134,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful llseek.</summary>
-    public static long Lseek<T, TState>(NativeFile* file, long offset, int whence) where T : ILseekOperation<TState> where TState : class
+    public static unsafe long Lseek<T, TState>(NativeFile* file, long offset, int whence) where T : ILseekOperation<TState> where TState : class
     {
         try
         {
@@ -151,7 +153,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful ioctl/compat_ioctl.</summary>
-    public static nint Ioctl<T, TState>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation<TState> where TState : class
+    public static unsafe nint Ioctl<T, TState>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation<TState> where TState : class
     {
         try
         {
@@ -170,7 +172,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful poll: EPOLLERR for bad input, a missing state or a failure.</summary>
-    public static uint Poll<T, TState>(NativeFile* file, NativePollTable* table) where T : IPollOperation<TState> where TState : class
+    public static unsafe uint Poll<T, TState>(NativeFile* file, NativePollTable* table) where T : IPollOperation<TState> where TState : class
     {
         try
         {
@@ -187,7 +189,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful flush.</summary>
-    public static int Flush<T, TState>(NativeFile* file, void* owner) where T : IFlushOperation<TState> where TState : class
+    public static unsafe int Flush<T, TState>(NativeFile* file, void* owner) where T : IFlushOperation<TState> where TState : class
     {
         _ = owner; // an opaque cookie, never dereferenced
         try
@@ -205,7 +207,7 @@ public static unsafe class StatefulThunkAdapters
     }
 
     /// <summary>Stateful fsync.</summary>
-    public static int Fsync<T, TState>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation<TState> where TState : class
+    public static unsafe int Fsync<T, TState>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation<TState> where TState : class
     {
         try
         {
@@ -228,9 +230,10 @@ public static unsafe class StatefulThunkAdapters
     /// EBADFD's kernel cousin EINVAL with a log line rather than dereferencing nothing.
     /// The caller has checked <paramref name="file"/> with <see cref="RawPointer.IsFile"/>.
     /// </summary>
-    internal static bool TryBorrow<T, TState>(NativeFile* file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TState? state, out nint error)
+    internal static unsafe bool TryBorrow<T, TState>(NativeFile* file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TState? state, out nint error)
         where T : IHandlerOperation where TState : class
     {
+        // SAFETY: the caller checked file with RawPointer.IsFile, and the VFS keeps it live for the call.
         nint word = Volatile.Read(ref file->private_data);
         // SAFETY: a non-zero, plausible private_data is the Open adapter's GCHandle; it is freed only
         // by Release, which the VFS runs at the last fput, after every other call on the file returned.
@@ -258,8 +261,9 @@ public static unsafe class StatefulThunkAdapters
 
     // Per-open states are GCHandles the kernel accounts for like its own (Kernel.Statistics),
     // found through the file's model record; raw files built by tests have none.
-    private static void CountHandle(NativeFile* file, int delta)
+    private static unsafe void CountHandle(NativeFile* file, int delta)
     {
+        // SAFETY: the callers checked file and the VFS keeps it live for the call.
         if (OpenFile.FromNative(file) is { } record) Interlocked.Add(ref record.Counters.Handles, delta);
     }
 }

@@ -26,7 +26,7 @@ namespace KernelOps.Abi;
 /// Linux's callers of f_op must.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static unsafe class ThunkAdapters
+public static class ThunkAdapters
 {
     /// <summary>MAX_RW_COUNT (include/linux/fs.h): INT_MAX &amp; PAGE_MASK, the most one read/write moves.</summary>
     public const nuint MaxRwCount = 0x7FFFF000;
@@ -35,7 +35,7 @@ public static unsafe class ThunkAdapters
     public const int MaxErrno = 4095;
 
     /// <summary>open/release: <c>int (*)(struct inode *, struct file *)</c>.</summary>
-    public static int InodeFile<T>(NativeInode* inode, NativeFile* file) where T : IInodeFileOperation
+    public static unsafe int InodeFile<T>(NativeInode* inode, NativeFile* file) where T : IInodeFileOperation
     {
         try
         {
@@ -53,7 +53,7 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>read: <c>ssize_t (*)(struct file *, char __user *, size_t, loff_t *)</c>.</summary>
-    public static nint Read<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation
+    public static unsafe nint Read<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IReadOperation
     {
         long streamPosition = 0;
         try
@@ -72,7 +72,7 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>write: <c>ssize_t (*)(struct file *, const char __user *, size_t, loff_t *)</c>.</summary>
-    public static nint Write<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation
+    public static unsafe nint Write<T>(NativeFile* file, byte* buffer, nuint count, long* position) where T : IWriteOperation
     {
         long streamPosition = 0;
         try
@@ -90,7 +90,7 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>lseek/llseek: <c>loff_t (*)(struct file *, loff_t, int)</c>.</summary>
-    public static long Lseek<T>(NativeFile* file, long offset, int whence) where T : ILseekOperation
+    public static unsafe long Lseek<T>(NativeFile* file, long offset, int whence) where T : ILseekOperation
     {
         try
         {
@@ -108,7 +108,7 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>ioctl/compat_ioctl: <c>long (*)(struct file *, unsigned int, unsigned long)</c>.</summary>
-    public static nint Ioctl<T>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation
+    public static unsafe nint Ioctl<T>(NativeFile* file, uint command, nuint argument) where T : IIoctlOperation
     {
         try
         {
@@ -126,7 +126,7 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>poll: <c>__poll_t (*)(struct file *, struct poll_table_struct *)</c>. A poll cannot return an errno: bad input and failures answer EPOLLERR.</summary>
-    public static uint Poll<T>(NativeFile* file, NativePollTable* table) where T : IPollOperation
+    public static unsafe uint Poll<T>(NativeFile* file, NativePollTable* table) where T : IPollOperation
     {
         try
         {
@@ -143,7 +143,7 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>flush: <c>int (*)(struct file *, fl_owner_t)</c>.</summary>
-    public static int Flush<T>(NativeFile* file, void* owner) where T : IFlushOperation
+    public static unsafe int Flush<T>(NativeFile* file, void* owner) where T : IFlushOperation
     {
         _ = owner; // the files_struct closing the fd: an opaque cookie, never dereferenced nor handed to handlers
         try
@@ -160,7 +160,7 @@ public static unsafe class ThunkAdapters
     }
 
     /// <summary>fsync: <c>int (*)(struct file *, loff_t start, loff_t end, int datasync)</c>.</summary>
-    public static int Fsync<T>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation
+    public static unsafe int Fsync<T>(NativeFile* file, long start, long end, int datasync) where T : IFsyncOperation
     {
         try
         {
@@ -180,7 +180,7 @@ public static unsafe class ThunkAdapters
 
     /// <summary>open and release: EBADF for a file that cannot be one, EINVAL for such an inode. Returns 0 or -errno.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int CheckInodeFile(NativeInode* inode, NativeFile* file)
+    internal static unsafe int CheckInodeFile(NativeInode* inode, NativeFile* file)
     {
         if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
         return RawPointer.IsInode(inode) ? 0 : -(int)Errno.EINVAL;
@@ -191,7 +191,7 @@ public static unsafe class ThunkAdapters
     /// handler runs (mirrors fs/read_write.c:vfs_llseek). Returns 0 or -errno.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static long CheckLseek(NativeFile* file, int whence, out Whence w)
+    internal static unsafe long CheckLseek(NativeFile* file, int whence, out Whence w)
     {
         w = default;
         if (!RawPointer.IsFile(file)) return -(long)Errno.EBADF;
@@ -200,12 +200,12 @@ public static unsafe class ThunkAdapters
 
     /// <summary>poll: the file must be one; the poll_table may be null (queue nothing) but not garbage.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool CheckPoll(NativeFile* file, NativePollTable* table) =>
+    internal static unsafe bool CheckPoll(NativeFile* file, NativePollTable* table) =>
         RawPointer.IsFile(file) && (table == null || RawPointer.Is<NativePollTable>(table));
 
     /// <summary>fsync: the file must be one; mirrors fs/sync.c:ksys_sync_file_range's range checks (offsets non-negative, end &gt;= start).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int CheckFsync(NativeFile* file, long start, long end)
+    internal static unsafe int CheckFsync(NativeFile* file, long start, long end)
     {
         if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
         return start < 0 || end < start ? -(int)Errno.EINVAL : 0;
@@ -215,7 +215,7 @@ public static unsafe class ThunkAdapters
     /// The lseek contract: the position the handler returns becomes f_pos (vfs_setpos's store), so
     /// a handler computes and returns it and never writes f_pos itself; an error leaves f_pos alone.
     /// </summary>
-    internal static long SetPosition<T>(NativeFile* file, long before, KResult<long> result) where T : IHandlerOperation
+    internal static unsafe long SetPosition<T>(NativeFile* file, long before, KResult<long> result) where T : IHandlerOperation
     {
         if (!result.TryGetValue(out long newPosition)) return ErrorReturn<T>(result.Error);
         if (newPosition < 0) return NegativePosition<T>(newPosition);
@@ -231,7 +231,7 @@ public static unsafe class ThunkAdapters
     /// is a user address, only ever reached through copy_to_user/copy_from_user, which fault.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static nint CheckReadWrite(NativeFile* file, ref nuint count, ref long* position, long* streamPosition)
+    internal static unsafe nint CheckReadWrite(NativeFile* file, ref nuint count, ref long* position, long* streamPosition)
     {
         if (!RawPointer.IsFile(file)) return -(nint)Errno.EBADF;
         if (position == null) position = streamPosition;

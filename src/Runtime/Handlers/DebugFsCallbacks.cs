@@ -79,6 +79,7 @@ public static class DebugFsText
     {
         if (position < 0) return Errno.EINVAL;
         // Raw files built by tests have no model record: format per read.
+        // SAFETY: file is the handler's borrowed file, live for this read.
         if (OpenFile.FromNative(file.Pointer) is not { } open || fresh.Length > PageSize)
             return destination.SimpleReadFromBuffer(ref position, fresh);
         ReadSnapshot snapshot = LazyInitializer.EnsureInitialized(ref open.TextSnapshot);

@@ -14,25 +14,30 @@ namespace KernelOps;
 /// which owns no reference count). To keep the file beyond the call, take a counted reference
 /// with <see cref="GetReference"/> (<c>get_file</c>) and dispose it (<c>fput</c>).
 /// </summary>
-public readonly unsafe ref struct FileRef
+public readonly ref struct FileRef
 {
-    private readonly NativeFile* _file;
+    // INVARIANT: _file points at a struct file that stays allocated for the whole call this view was
+    // made for (the constructor's contract: the thunk checked it, the VFS holds the file); as a
+    // ref struct the view cannot outlive that call.
+    private readonly unsafe NativeFile* _file;
 
     /// <summary>Wraps a raw file pointer. Thunks call this after checking it is not null.</summary>
     /// <param name="file">A live <c>struct file</c>.</param>
-    public FileRef(NativeFile* file) => _file = file;
+    public unsafe FileRef(NativeFile* file) => _file = file;
 
     /// <summary>The raw pointer (for interop with C code that expects <c>struct file *</c>).</summary>
-    public NativeFile* Pointer => _file;
+    public unsafe NativeFile* Pointer => _file;
 
     /// <summary>open(2) flags. O_APPEND and O_NONBLOCK can change after open (fcntl), so read it when needed.</summary>
-    public OpenFlags Flags => (OpenFlags)Volatile.Read(ref _file->f_flags);
+    // SAFETY: _file is live for this call (type invariant); f_flags is read atomically because fcntl may change it.
+    public unsafe OpenFlags Flags => (OpenFlags)Volatile.Read(ref _file->f_flags);
 
     /// <summary>The access mode part of <see cref="Flags"/> (O_RDONLY, O_WRONLY or O_RDWR).</summary>
     public OpenFlags AccessMode => Flags & OpenFlags.O_ACCMODE;
 
     /// <summary>FMODE bits set by the VFS at open.</summary>
-    public FMode Mode => (FMode)Volatile.Read(ref _file->f_mode);
+    // SAFETY: _file is live for this call (type invariant).
+    public unsafe FMode Mode => (FMode)Volatile.Read(ref _file->f_mode);
 
     /// <summary>True when the file was opened for reading (FMODE_READ).</summary>
     public bool CanRead => (Mode & FMode.FMODE_READ) != 0;
@@ -55,16 +60,18 @@ public readonly unsafe ref struct FileRef
     /// vfs_setpos does). A store from anywhere else would be lost or race with the VFS's own.
     /// </remarks>
     [FilePosition]
-    public long ReadPositionUnsynchronized() => Volatile.Read(ref _file->f_pos);
+    // SAFETY: _file is live for this call (type invariant); the 64-bit read is atomic, only its value may be stale.
+    public unsafe long ReadPositionUnsynchronized() => Volatile.Read(ref _file->f_pos);
 
     /// <summary>
     /// Marks the file as a stream, from an open handler: no f_pos at all (read/write get no
     /// position, lseek/pread/pwrite fail with ESPIPE, and no f_pos lock is taken).
     /// </summary>
     [DeclaredNonSeekable]
-    public void StreamOpen()
+    public unsafe void StreamOpen()
     {
         // mirrors fs/open.c:stream_open
+        // SAFETY: _file is live for this call (type invariant); the mode bits change atomically.
         Interlocked.And(ref _file->f_mode, ~(uint)(FMode.FMODE_LSEEK | FMode.FMODE_PREAD | FMode.FMODE_PWRITE | FMode.FMODE_ATOMIC_POS));
         Interlocked.Or(ref _file->f_mode, (uint)FMode.FMODE_STREAM);
     }
@@ -74,9 +81,10 @@ public readonly unsafe ref struct FileRef
     /// ESPIPE; read/write still get and advance a position.
     /// </summary>
     [DeclaredNonSeekable]
-    public void NonseekableOpen()
+    public unsafe void NonseekableOpen()
     {
         // mirrors fs/open.c:nonseekable_open
+        // SAFETY: _file is live for this call (type invariant); the mode bits change atomically.
         Interlocked.And(ref _file->f_mode, ~(uint)(FMode.FMODE_LSEEK | FMode.FMODE_PREAD | FMode.FMODE_PWRITE));
     }
 
@@ -86,22 +94,25 @@ public readonly unsafe ref struct FileRef
     /// A handler storing an arbitrary word there would make the next call free or dereference a
     /// handle that does not exist, so safe code cannot write it.
     /// </summary>
-    public nint PrivateData => Volatile.Read(ref _file->private_data);
+    // SAFETY: _file is live for this call (type invariant).
+    public unsafe nint PrivateData => Volatile.Read(ref _file->private_data);
 
     /// <summary>
     /// The data given when the character or misc device this file was opened on was registered,
     /// or null (none given, another type, or not a device file). It stays valid while the file is
     /// open, even after the device is unregistered.
     /// </summary>
-    public T? DeviceData<T>() where T : class
+    public unsafe T? DeviceData<T>() where T : class
     {
-        // SAFETY: f_device is 0 or a GCHandle owned by the device registration, which the open file
+        // SAFETY: _file is live for this call (type invariant); f_device is 0 or a GCHandle owned by the device registration, which the open file
         // holds a reference to until its last fput; the handle is freed only after that.
         return RawPointer.HandleTarget(Volatile.Read(ref _file->f_device)) as T;
     }
 
     /// <summary>The inode this file was opened on (<c>file_inode(file)</c>).</summary>
-    public Inode Inode => new(_file->f_inode);
+    // SAFETY: _file is live for this call (type invariant), and the file holds its inode until its
+    // last fput, which cannot happen during the call either.
+    public unsafe Inode Inode => new(_file->f_inode);
 
     /// <summary>
     /// mirrors include/linux/fs.h:get_file: takes a counted reference to this file, which keeps the
@@ -114,8 +125,9 @@ public readonly unsafe ref struct FileRef
     /// The file is not a kernel model's file (a raw <see cref="NativeFile"/> built by hand), or its
     /// last reference is already gone (a release handler cannot resurrect the file it releases).
     /// </exception>
-    public FileReference GetReference()
+    public unsafe FileReference GetReference()
     {
+        // SAFETY: _file is live for this call (type invariant); FromNative reads its f_model word.
         Model.OpenFile? record = Model.OpenFile.FromNative(_file)
             ?? throw new InvalidOperationException("This struct file belongs to no kernel model, so nothing counts its references.");
         // mirrors get_file's precondition (the caller holds a reference) checked, not assumed:
@@ -126,14 +138,14 @@ public readonly unsafe ref struct FileRef
     }
 
     /// <summary>True when both wrap the same <c>struct file</c>.</summary>
-    public bool Equals(FileRef other) => _file == other._file;
+    public unsafe bool Equals(FileRef other) => _file == other._file;
     /// <summary>Not supported: a <c>ref struct</c> is never boxed. Use <c>==</c>.</summary>
 #pragma warning disable CS0809 // as Span<T>: obsolete on purpose, object.Equals is not
     [Obsolete("A FileRef is never boxed; use == instead.")]
     public override bool Equals(object? obj) => throw new NotSupportedException("A FileRef is never boxed; use == instead.");
 #pragma warning restore CS0809
     /// <inheritdoc/>
-    public override int GetHashCode() => ((nint)_file).GetHashCode();
+    public override unsafe int GetHashCode() => ((nint)_file).GetHashCode();
     /// <summary>Equality.</summary>
     public static bool operator ==(FileRef a, FileRef b) => a.Equals(b);
     /// <summary>Inequality.</summary>
@@ -145,24 +157,30 @@ public readonly unsafe ref struct FileRef
 /// <c>ref struct</c> so it cannot be kept past it (as <see cref="FileRef"/>). A file kept with
 /// <see cref="FileRef.GetReference"/> keeps its inode too: <c>reference.Borrow().Inode</c>.
 /// </summary>
-public readonly unsafe ref struct Inode
+public readonly ref struct Inode
 {
-    private readonly NativeInode* _inode;
+    // INVARIANT: _inode points at a struct inode that stays allocated for the whole call this view
+    // was made for (the constructor's contract: the thunk checked it, or it is a live file's
+    // f_inode, which the file holds); as a ref struct the view cannot outlive that call.
+    private readonly unsafe NativeInode* _inode;
 
     /// <summary>Wraps a raw inode pointer. Thunks call this after checking it is not null.</summary>
-    public Inode(NativeInode* inode) => _inode = inode;
+    public unsafe Inode(NativeInode* inode) => _inode = inode;
 
     /// <summary>The raw pointer.</summary>
-    public NativeInode* Pointer => _inode;
+    public unsafe NativeInode* Pointer => _inode;
 
     /// <summary>File type and permission bits.</summary>
-    public uint Mode => _inode->i_mode;
+    // SAFETY: _inode is live for this call (type invariant).
+    public unsafe uint Mode => _inode->i_mode;
 
     /// <summary>Inode number.</summary>
-    public ulong Number => _inode->i_ino;
+    // SAFETY: _inode is live for this call (type invariant).
+    public unsafe ulong Number => _inode->i_ino;
 
     /// <summary>Device number (MKDEV(major, minor)) for device inodes.</summary>
-    public uint RDev => _inode->i_rdev;
+    // SAFETY: _inode is live for this call (type invariant).
+    public unsafe uint RDev => _inode->i_rdev;
 
     /// <summary>
     /// <c>i_size</c>: the size stat(2) reports and SEEK_END/SEEK_DATA measure from
@@ -170,14 +188,16 @@ public readonly unsafe ref struct Inode
     /// would; a handler whose file has a real size (a RAM file) sets it under its own lock, as
     /// simple_write_end does under the inode lock.
     /// </summary>
-    public long Size
+    public unsafe long Size
     {
+        // SAFETY: _inode is live for this call (type invariant); i_size is read and written atomically.
         get => Volatile.Read(ref _inode->i_size);
         set => Volatile.Write(ref _inode->i_size, value);
     }
 
     /// <summary>The raw <c>i_private</c> word.</summary>
-    public nint PrivateWord => _inode->i_private;
+    // SAFETY: _inode is live for this call (type invariant).
+    public unsafe nint PrivateWord => _inode->i_private;
 
     /// <summary>
     /// The registration data handed to proc_create_data / debugfs_create_file (Linux's
@@ -186,25 +206,25 @@ public readonly unsafe ref struct Inode
     /// After the entry's removal the word is cleared (no handler can run by then: removal waits
     /// for calls in flight and later calls fail before reaching the table), so this returns null.
     /// </summary>
-    public T? Data<T>() where T : class
+    public unsafe T? Data<T>() where T : class
     {
         // A view of a file's f_inode is not checked by the thunks: refuse an inode that cannot be
         // one rather than read a handle word from it.
         if (!RawPointer.IsInode(_inode)) return null;
-        // SAFETY: i_private is either 0 or a GCHandle allocated by the model at registration and
+        // SAFETY: _inode is live for this call (type invariant) and passed IsInode; i_private is either 0 or a GCHandle allocated by the model at registration and
         // freed only after the entry's rundown, when no call can hold this inode any more.
         return RawPointer.HandleTarget(_inode->i_private) as T;
     }
 
     /// <summary>True when both wrap the same <c>struct inode</c>.</summary>
-    public bool Equals(Inode other) => _inode == other._inode;
+    public unsafe bool Equals(Inode other) => _inode == other._inode;
     /// <summary>Not supported: a <c>ref struct</c> is never boxed. Use <c>==</c>.</summary>
 #pragma warning disable CS0809 // as Span<T>: obsolete on purpose, object.Equals is not
     [Obsolete("An Inode is never boxed; use == instead.")]
     public override bool Equals(object? obj) => throw new NotSupportedException("An Inode is never boxed; use == instead.");
 #pragma warning restore CS0809
     /// <inheritdoc/>
-    public override int GetHashCode() => ((nint)_inode).GetHashCode();
+    public override unsafe int GetHashCode() => ((nint)_inode).GetHashCode();
     /// <summary>Equality.</summary>
     public static bool operator ==(Inode a, Inode b) => a.Equals(b);
     /// <summary>Inequality.</summary>
@@ -222,7 +242,7 @@ public readonly unsafe ref struct Inode
 /// <see cref="Model.KernelStatistics.LiveFileReferences"/>. Thread-safe, except that a
 /// <see cref="FileRef"/> from <see cref="Borrow"/> must not be used after <see cref="Dispose"/>.
 /// </summary>
-public sealed unsafe class FileReference : IDisposable
+public sealed class FileReference : IDisposable
 {
     private Model.OpenFile? _file;
     // The kernel whose task took the reference: a last fput outside any task runs the release as
@@ -244,7 +264,7 @@ public sealed unsafe class FileReference : IDisposable
     /// dispose it while using the result, as Rust's borrow of an <c>ARef</c> forbids dropping it).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The reference was disposed.</exception>
-    public FileRef Borrow()
+    public unsafe FileRef Borrow()
     {
         Model.OpenFile file = Volatile.Read(ref _file) ?? throw new ObjectDisposedException(nameof(FileReference));
         // SAFETY: this object holds one of the file's counted references, so File stays allocated

@@ -83,7 +83,7 @@ public static class IoctlNumber
 /// task's address space, failing with <see cref="Errno.EFAULT"/> when any byte is unmapped.
 /// </summary>
 [Abi.CallScoped]
-public readonly unsafe struct UserPtr<T> : IEquatable<UserPtr<T>> where T : unmanaged
+public readonly struct UserPtr<T> : IEquatable<UserPtr<T>> where T : unmanaged
 {
     /// <summary>Wraps a user address (for ioctl, the <c>unsigned long arg</c>).</summary>
     public UserPtr(nuint address) => Address = address;
@@ -100,7 +100,7 @@ public readonly unsafe struct UserPtr<T> : IEquatable<UserPtr<T>> where T : unma
     {
         value = default;
         UserMemory? memory = CurrentTask.Memory;
-        if (memory is null || !Model.Vfs.AccessOk(Address, (nuint)sizeof(T))) return Errno.EFAULT;
+        if (memory is null || !Model.Vfs.AccessOk(Address, (nuint)Unsafe.SizeOf<T>())) return Errno.EFAULT;
         Span<byte> bytes = MemoryMarshal.AsBytes(new Span<T>(ref value));
         return memory.CopyFromUser(bytes, Address) == 0 ? KResult.Ok : Errno.EFAULT;
     }
@@ -110,7 +110,7 @@ public readonly unsafe struct UserPtr<T> : IEquatable<UserPtr<T>> where T : unma
     public KResult Write(in T value)
     {
         UserMemory? memory = CurrentTask.Memory;
-        if (memory is null || !Model.Vfs.AccessOk(Address, (nuint)sizeof(T))) return Errno.EFAULT;
+        if (memory is null || !Model.Vfs.AccessOk(Address, (nuint)Unsafe.SizeOf<T>())) return Errno.EFAULT;
         ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value));
         return memory.CopyToUser(Address, bytes) == 0 ? KResult.Ok : Errno.EFAULT;
     }

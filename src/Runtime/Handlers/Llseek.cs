@@ -10,7 +10,7 @@ namespace KernelOps;
 /// new position; the lseek thunk stores what the handler returns in f_pos (vfs_setpos's store),
 /// so a handler never writes f_pos itself and one that returns a position is always obeyed.
 /// </summary>
-public static unsafe class Llseek
+public static class Llseek
 {
     /// <summary>MAX_LFS_FILESIZE on 64-bit (include/linux/fs.h).</summary>
     public const long MaxLfsFileSize = long.MaxValue;
@@ -90,7 +90,7 @@ public static unsafe class Llseek
     /// lseek(fd, 0, SEEK_CUR) a pure query (generic_file_llseek_size never writes for it), so it
     /// cannot undo a concurrent read's update of a file without f_pos_lock.
     /// </summary>
-    internal static long ApplyPosition(NativeFile* file, long before, long position)
+    internal static unsafe long ApplyPosition(NativeFile* file, long before, long position)
     {
         // SAFETY: the caller's contract: file is a live struct file for the call.
         if (position != before) Volatile.Write(ref file->f_pos, position);

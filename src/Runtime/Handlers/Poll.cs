@@ -48,29 +48,33 @@ public static class PollMasks
 /// What a poll handler sees of the <c>poll_table</c>: <see cref="Wait"/> is poll_wait. Valid for
 /// the duration of the poll call. A default (null) table queues nothing, as a NULL poll_table.
 /// </summary>
-public readonly unsafe ref struct PollTable
+public readonly ref struct PollTable
 {
-    private readonly NativePollTable* _table;
+    // INVARIANT: _table is null or points at the caller's poll_table, live for the whole poll call
+    // this view was made for (the constructor's contract); as a ref struct the view cannot outlive it.
+    private readonly unsafe NativePollTable* _table;
 
     /// <summary>Wraps a raw poll table (may be null).</summary>
-    public PollTable(NativePollTable* table) => _table = table;
+    public unsafe PollTable(NativePollTable* table) => _table = table;
 
     /// <summary>The raw pointer.</summary>
-    public NativePollTable* Pointer => _table;
+    public unsafe NativePollTable* Pointer => _table;
 
     /// <summary>The events the caller asked about (<c>poll_requested_events</c>); all bits for a null table.</summary>
-    public PollEvents RequestedEvents => _table == null ? (PollEvents)~0u : (PollEvents)_table->_key;
+    // SAFETY: a non-null _table is live for this call (type invariant).
+    public unsafe PollEvents RequestedEvents => _table == null ? (PollEvents)~0u : (PollEvents)_table->_key;
 
     /// <summary>
     /// mirrors include/linux/poll.h:poll_wait: registers the polling task on <paramref name="queue"/>
     /// so a later <see cref="WaitQueueHead.WakeUp"/> wakes it. A no-op for a null table or when the
     /// caller does not want to be queued (later passes of do_poll).
     /// </summary>
-    public void Wait(FileRef file, WaitQueueHead queue)
+    public unsafe void Wait(FileRef file, WaitQueueHead queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
         _ = file;
         if (_table == null) return;
+        // SAFETY: _table is non-null, so live for this call (type invariant).
         nint word = _table->_qproc;
         if (word == 0) return;
         // SAFETY: _qproc is 0 or a GCHandle the model's do_poll allocated for this call and frees

@@ -241,7 +241,7 @@ public sealed class DeviceNode : IDisposable
 /// misc_list): region registration with fixed or dynamic majors, cdevs, misc devices, and the
 /// open path (chrdev_open, misc_open). Thread-safe; one per <see cref="Kernel"/>.
 /// </summary>
-public sealed unsafe class CharDeviceRegistry
+public sealed class CharDeviceRegistry
 {
     /// <summary>MISC_MAJOR (include/uapi/linux/major.h).</summary>
     public const uint MiscMajor = 10;
@@ -577,8 +577,9 @@ public sealed unsafe class CharDeviceRegistry
     /// module (or fails with <paramref name="failure"/>), makes the device's fops the file's, hands
     /// the file the device reference the caller took, and calls the new open.
     /// </summary>
-    private static int ReplaceFopsAndOpen(DeviceRegistration device, NativeInode* inode, NativeFile* file, int failure)
+    private static unsafe int ReplaceFopsAndOpen(DeviceRegistration device, NativeInode* inode, NativeFile* file, int failure)
     {
+        // SAFETY: file is the struct file being opened, live for the call; FromNative reads its f_model.
         OpenFile? record = OpenFile.FromNative(file);
         if (record is null)
         {
@@ -606,31 +607,32 @@ public sealed unsafe class CharDeviceRegistry
     /// <summary>def_chr_fops: only open, which is fs/char_dev.c:chrdev_open.</summary>
     private sealed class ChrdevOpenDispatch(CharDeviceRegistry registry) : FileDispatch
     {
-        public override void* Ops => null;
+        public override unsafe void* Ops => null;
         public override bool HasRead => false;
         public override bool HasWrite => false;
         public override bool HasLlseek => true; // def_chr_fops.llseek = noop_llseek
         public override bool HasIoctl => false;
 
         // mirrors fs/char_dev.c:chrdev_open
-        public override int Open(NativeInode* inode, NativeFile* file)
+        public override unsafe int Open(NativeInode* inode, NativeFile* file)
         {
             // SAFETY: inode is the node's live inode (the file holds the node reference).
             CharDevice? cdev = registry.LookupCdev(inode->i_rdev);
             return cdev is null ? -(int)Errno.ENXIO : ReplaceFopsAndOpen(cdev, inode, file, -(int)Errno.ENXIO);
         }
 
-        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-        public override long Llseek(NativeFile* file, long offset, int whence) => file->f_pos; // noop_llseek
-        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
-        public override int Release(NativeInode* inode, NativeFile* file) => 0;
+        public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        // SAFETY: the VFS passes the live file it holds a reference to for the call.
+        public override unsafe long Llseek(NativeFile* file, long offset, int whence) => file->f_pos; // noop_llseek
+        public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+        public override unsafe int Release(NativeInode* inode, NativeFile* file) => 0;
     }
 
     /// <summary>misc_fops: only open, which is drivers/char/misc.c:misc_open.</summary>
     private sealed class MiscOpenDispatch(CharDeviceRegistry registry) : FileDispatch
     {
-        public override void* Ops => null;
+        public override unsafe void* Ops => null;
         public override bool HasRead => false;
         public override bool HasWrite => false;
         public override bool HasLlseek => true; // misc_fops.llseek = noop_llseek
@@ -639,17 +641,18 @@ public sealed unsafe class CharDeviceRegistry
         // mirrors drivers/char/misc.c:misc_open. Linux also sets file->private_data to the
         // miscdevice; the model hands the registration's data through FileRef.DeviceData instead and
         // leaves private_data 0, free for the handler's per-open state.
-        public override int Open(NativeInode* inode, NativeFile* file)
+        public override unsafe int Open(NativeInode* inode, NativeFile* file)
         {
             // SAFETY: as in ChrdevOpenDispatch.
             MiscDevice? device = registry.LookupMisc(DeviceNumber.Minor(inode->i_rdev));
             return device is null ? -(int)Errno.ENODEV : ReplaceFopsAndOpen(device, inode, file, -(int)Errno.ENODEV);
         }
 
-        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-        public override long Llseek(NativeFile* file, long offset, int whence) => file->f_pos;
-        public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
-        public override int Release(NativeInode* inode, NativeFile* file) => 0;
+        public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+        // SAFETY: as in ChrdevOpenDispatch.Llseek.
+        public override unsafe long Llseek(NativeFile* file, long offset, int whence) => file->f_pos; // noop_llseek
+        public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+        public override unsafe int Release(NativeInode* inode, NativeFile* file) => 0;
     }
 }

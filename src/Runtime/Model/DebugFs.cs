@@ -16,7 +16,7 @@ namespace KernelOps.Model;
 /// (<see cref="CreateValueFile{T}"/>, <see cref="CreateCallbackFile{TCallback, TData}"/>) and the Scope
 /// API (<see cref="CreateScope"/>). Thread-safe.
 /// </summary>
-public sealed unsafe class DebugFs
+public sealed class DebugFs
 {
     /// <summary>The mount point.</summary>
     public const string MountPoint = "/sys/kernel/debug";
@@ -130,7 +130,7 @@ public sealed unsafe class DebugFs
         RemoveSubtree(entry);
     }
 
-    internal static uint ModeOf(OpsTable<FileOperations> table)
+    internal static unsafe uint ModeOf(OpsTable<FileOperations> table)
     {
         uint mode = UMode.S_IFREG;
         // SAFETY: an OpsTable points at a table that outlives every registration using it.
@@ -246,7 +246,7 @@ public sealed unsafe class DebugFs
 /// entry and everything below it, waiting for calls in flight; files still open keep their fd, and
 /// their later calls fail with EIO.
 /// </summary>
-public sealed unsafe class DebugFsEntry : IDisposable
+public sealed class DebugFsEntry : IDisposable
 {
     private readonly OpsTable<FileOperations> _fops;
     private readonly FileDispatch? _dispatch;
@@ -329,9 +329,11 @@ public sealed unsafe class DebugFsEntry : IDisposable
     internal VfsDentry? Dentry { get; set; }
 
     /// <summary>mirrors fs/debugfs/inode.c:debugfs_get_inode plus what __debugfs_create_file / debugfs_create_dir set.</summary>
-    internal VfsInode MakeInode(VfsSuperBlock sb)
+    internal unsafe VfsInode MakeInode(VfsSuperBlock sb)
     {
         VfsInode inode = VfsInode.New(sb);
+        // SAFETY: VfsInode.New just allocated the native inode; no other thread can see it before
+        // it is returned, and it stays allocated until the inode is evicted.
         NativeInode* i = inode.Native;
         i->i_ino = sb.Kernel.Vfs.GetNextIno();
         KernelTimespec now = sb.CurrentTime();
@@ -352,10 +354,12 @@ public sealed unsafe class DebugFsEntry : IDisposable
         return inode;
     }
 
-    internal void FreeData()
+    internal unsafe void FreeData()
     {
         nint word = Interlocked.Exchange(ref _dataWord, 0);
         // The inode, if still alive (a file open on it), must not hand out the word any more.
+        // SAFETY: the entry's pinned dentry holds its inode, whose native struct (checked non-null)
+        // stays allocated until eviction.
         if (Dentry?.Inode is { } inode && inode.Native != null) inode.Native->i_private = 0;
         if (word == 0) return;
         GCHandle.FromIntPtr(word).Free();
@@ -363,13 +367,15 @@ public sealed unsafe class DebugFsEntry : IDisposable
     }
 
     /// <summary>After unlinking from the registry: out of the directory, drain (files), free the data word.</summary>
-    internal void Teardown()
+    internal unsafe void Teardown()
     {
         VfsDentry dentry = Dentry!;
         VfsInode dir = dentry.Parent.Inode!;
         lock (dir.Rwsem)
         {
             dentry.Get(); // the remover's own reference while it works (simple_recursive_removal's dget)
+            // SAFETY: the dentry is held (the dget above) and holds its parent, whose inode is locked
+            // here; both native structs outlive the views, which do not leave this block.
             var dirView = new Inode(dir.Native);
             var view = new Dentry(dentry.Native);
             if (IsDirectory) Libfs.SimpleRmdir(dirView, view);
@@ -412,11 +418,13 @@ public sealed unsafe class DebugFsEntry : IDisposable
     /// </summary>
     private sealed class FullProxyDispatch(DebugFsEntry entry) : FileDispatch
     {
-        // SAFETY (every member): an OpsTable outlives every registration that uses it, and the
-        // entry outlives every file opened on it (the file holds a node reference).
-        private FileOperations* Real => entry._fops.Pointer;
+        // INVARIANT: Real is readable for as long as this proxy exists: an OpsTable outlives every
+        // registration that uses it, and the entry outlives every file opened on it (the file holds
+        // a node reference). Each proxied call goes through a slot checked non-null, with the raw
+        // arguments the VFS passed (live for the call, as Linux's callers of f_op guarantee).
+        private unsafe FileOperations* Real => entry._fops.Pointer;
 
-        public override void* Ops => entry._fops.Pointer;
+        public override unsafe void* Ops => entry._fops.Pointer;
         public override bool HasRead => true;
         public override bool HasWrite => true;
         public override bool HasLlseek => true;
@@ -424,7 +432,7 @@ public sealed unsafe class DebugFsEntry : IDisposable
 
         // mirrors fs/debugfs/file.c:full_proxy_open_regular, with its fops_get(real_fops): an open
         // file pins the module that registered the entry until full_proxy_release's fops_put.
-        public override int Open(NativeInode* inode, NativeFile* file)
+        public override unsafe int Open(NativeInode* inode, NativeFile* file)
         {
             int r = entry.FileGet();
             if (r != 0) return r == -(int)Errno.EIO ? -(int)Errno.ENOENT : r;
@@ -433,6 +441,7 @@ public sealed unsafe class DebugFsEntry : IDisposable
             {
                 // "Huh? Module did not clean up after itself at exit?": a module on its way out.
                 if (entry.Owner is { } owner && !(pinned = owner.TryGet())) return -(int)Errno.ENXIO;
+                // SAFETY: Real is readable (invariant above); the slot is checked non-null before it is called.
                 var open = Real->open;
                 r = open != null ? open(inode, file) : 0;
                 if (r != 0 && pinned) entry.Owner!.Put(); // fops_put on the failed open
@@ -445,8 +454,9 @@ public sealed unsafe class DebugFsEntry : IDisposable
         }
 
         // FULL_PROXY_FUNC(llseek, loff_t, ..., HAS_LSEEK, -ESPIPE)
-        public override long Llseek(NativeFile* file, long offset, int whence)
+        public override unsafe long Llseek(NativeFile* file, long offset, int whence)
         {
+            // SAFETY: Real is readable (invariant above); the slot is checked non-null before it is called.
             var llseek = Real->llseek;
             if (llseek == null) return -(long)Errno.ESPIPE;
             int r = entry.FileGet();
@@ -456,8 +466,9 @@ public sealed unsafe class DebugFsEntry : IDisposable
         }
 
         // FULL_PROXY_FUNC(read, ssize_t, ..., HAS_READ, -EINVAL)
-        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
+        public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
         {
+            // SAFETY: Real is readable (invariant above); the slot is checked non-null before it is called.
             var read = Real->read;
             if (read == null) return -(nint)Errno.EINVAL;
             int r = entry.FileGet();
@@ -467,8 +478,9 @@ public sealed unsafe class DebugFsEntry : IDisposable
         }
 
         // FULL_PROXY_FUNC(write, ssize_t, ..., HAS_WRITE, -EINVAL)
-        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
+        public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
         {
+            // SAFETY: Real is readable (invariant above); the slot is checked non-null before it is called.
             var write = Real->write;
             if (write == null) return -(nint)Errno.EINVAL;
             int r = entry.FileGet();
@@ -478,8 +490,9 @@ public sealed unsafe class DebugFsEntry : IDisposable
         }
 
         // FULL_PROXY_FUNC(unlocked_ioctl, long, ..., HAS_IOCTL, -ENOTTY)
-        public override nint Ioctl(NativeFile* file, uint command, nuint argument)
+        public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument)
         {
+            // SAFETY: Real is readable (invariant above); the slot is checked non-null before it is called.
             var ioctl = Real->unlocked_ioctl;
             if (ioctl == null) return -(nint)Errno.ENOTTY;
             int r = entry.FileGet();
@@ -489,8 +502,9 @@ public sealed unsafe class DebugFsEntry : IDisposable
         }
 
         // mirrors fs/debugfs/file.c:full_proxy_poll
-        public override uint Poll(NativeFile* file, NativePollTable* table)
+        public override unsafe uint Poll(NativeFile* file, NativePollTable* table)
         {
+            // SAFETY: Real is readable (invariant above); the slot is checked non-null before it is called.
             var poll = Real->poll;
             if (poll == null) return (uint)PollMasks.Default;
             if (entry.FileGet() != 0) return (uint)PollEvents.Hup;
@@ -500,8 +514,9 @@ public sealed unsafe class DebugFsEntry : IDisposable
 
         // mirrors fs/debugfs/file.c:full_proxy_release: the real release, called unconditionally
         // ("We must not protect this against removal races here"), then fops_put(real_fops).
-        public override int Release(NativeInode* inode, NativeFile* file)
+        public override unsafe int Release(NativeInode* inode, NativeFile* file)
         {
+            // SAFETY: Real is readable (invariant above); the slot is checked non-null before it is called.
             var release = Real->release;
             try
             {
@@ -517,7 +532,7 @@ public sealed unsafe class DebugFsEntry : IDisposable
 
 /// <summary>fs/debugfs/inode.c's debug_fs_type: one superblock (debugfs_get_tree: get_tree_single).</summary>
 [FileSystemType(Name = "debugfs")]
-internal static unsafe partial class DebugfsType
+internal static partial class DebugfsType
 {
     [InitFsContext]
     private static KResult InitFsContext(FsContext context)
@@ -532,7 +547,7 @@ internal static unsafe partial class DebugfsType
 
 /// <summary>fs/debugfs/inode.c's debugfs_context_ops.</summary>
 [FsContextOperations]
-internal static unsafe partial class DebugfsContextOps
+internal static partial class DebugfsContextOps
 {
     // mirrors fs/debugfs/inode.c:debugfs_parse_param: uid=, gid=, mode= (accepted, not modelled beyond the root's mode)
     [ParseParam]
@@ -563,7 +578,7 @@ internal static unsafe partial class DebugfsContextOps
 
 /// <summary>fs/debugfs/inode.c's debugfs_super_operations.</summary>
 [SuperOperations]
-internal static unsafe partial class DebugfsSuperOps
+internal static partial class DebugfsSuperOps
 {
     [Statfs]
     private static KResult Statfs(Dentry dentry, Kstatfs buffer) => Libfs.SimpleStatfs(dentry, buffer);
@@ -574,7 +589,7 @@ internal static unsafe partial class DebugfsSuperOps
 
 /// <summary>fs/debugfs/inode.c's debugfs_dir_inode_operations.</summary>
 [InodeOperations]
-internal static unsafe partial class DebugfsDirInodeOps
+internal static partial class DebugfsDirInodeOps
 {
     [Lookup]
     private static KResult Lookup(Inode dir, Dentry dentry, LookupFlags flags) => Libfs.SimpleLookup(dir, dentry, flags);
@@ -585,7 +600,7 @@ internal static unsafe partial class DebugfsDirInodeOps
 
 /// <summary>fs/debugfs/inode.c's debugfs_file_inode_operations (debugfs_setattr is simple_setattr here: no lockdown).</summary>
 [InodeOperations]
-internal static unsafe partial class DebugfsFileInodeOps
+internal static partial class DebugfsFileInodeOps
 {
     [Setattr]
     private static KResult Setattr(Dentry dentry, Iattr attributes) => Libfs.SimpleSetattr(dentry, attributes);

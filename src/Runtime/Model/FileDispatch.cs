@@ -11,10 +11,10 @@ namespace KernelOps.Model;
 /// function pointers of the registered table. The <c>Has*</c> properties say which
 /// file_operations slots are non-null, which do_dentry_open and the syscalls consult.
 /// </summary>
-internal abstract unsafe class FileDispatch
+internal abstract class FileDispatch
 {
     /// <summary>The table stored in <c>file-&gt;f_op</c> (the handler's proc_ops / file_operations), or null.</summary>
-    public abstract void* Ops { get; }
+    public abstract unsafe void* Ops { get; }
 
     /// <summary><c>f_op-&gt;read</c> (or read_iter) is set: do_dentry_open grants FMODE_CAN_READ.</summary>
     public abstract bool HasRead { get; }
@@ -32,7 +32,7 @@ internal abstract unsafe class FileDispatch
     public virtual bool HasIterateShared => false;
 
     /// <summary><c>f_op-&gt;iterate_shared</c>; -ENOTDIR when the slot is null.</summary>
-    public virtual int IterateShared(NativeFile* file, NativeDirContext* context) => -(int)Errno.ENOTDIR;
+    public virtual unsafe int IterateShared(NativeFile* file, NativeDirContext* context) => -(int)Errno.ENOTDIR;
 
     /// <summary>
     /// The module that owns the ops (<c>fops-&gt;owner</c>), pinned by do_dentry_open's fops_get
@@ -43,31 +43,31 @@ internal abstract unsafe class FileDispatch
     public virtual LoadedModule? Owner => null;
 
     /// <summary><c>f_op-&gt;open</c>; 0 when the slot is null.</summary>
-    public abstract int Open(NativeInode* inode, NativeFile* file);
+    public abstract unsafe int Open(NativeInode* inode, NativeFile* file);
 
     /// <summary><c>f_op-&gt;read</c>.</summary>
-    public abstract nint Read(NativeFile* file, byte* buffer, nuint count, long* position);
+    public abstract unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position);
 
     /// <summary><c>f_op-&gt;write</c>.</summary>
-    public abstract nint Write(NativeFile* file, byte* buffer, nuint count, long* position);
+    public abstract unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position);
 
     /// <summary><c>f_op-&gt;llseek</c>.</summary>
-    public abstract long Llseek(NativeFile* file, long offset, int whence);
+    public abstract unsafe long Llseek(NativeFile* file, long offset, int whence);
 
     /// <summary><c>f_op-&gt;unlocked_ioctl</c>.</summary>
-    public abstract nint Ioctl(NativeFile* file, uint command, nuint argument);
+    public abstract unsafe nint Ioctl(NativeFile* file, uint command, nuint argument);
 
     /// <summary><c>f_op-&gt;release</c>, called once by __fput for a file whose open succeeded.</summary>
-    public abstract int Release(NativeInode* inode, NativeFile* file);
+    public abstract unsafe int Release(NativeInode* inode, NativeFile* file);
 
     /// <summary>mirrors include/linux/poll.h:vfs_poll: <c>f_op-&gt;poll</c>, or DEFAULT_POLLMASK without one.</summary>
-    public virtual uint Poll(NativeFile* file, NativePollTable* table) => (uint)PollMasks.Default;
+    public virtual unsafe uint Poll(NativeFile* file, NativePollTable* table) => (uint)PollMasks.Default;
 
     /// <summary>mirrors fs/open.c:filp_flush: <c>f_op-&gt;flush</c>, or 0 without one.</summary>
-    public virtual int Flush(NativeFile* file, void* owner) => 0;
+    public virtual unsafe int Flush(NativeFile* file, void* owner) => 0;
 
     /// <summary>mirrors fs/sync.c:vfs_fsync_range: <c>f_op-&gt;fsync</c>, or -EINVAL without one.</summary>
-    public virtual int Fsync(NativeFile* file, long start, long end, int datasync) => -(int)Errno.EINVAL;
+    public virtual unsafe int Fsync(NativeFile* file, long start, long end, int datasync) => -(int)Errno.EINVAL;
 }
 
 /// <summary>
@@ -77,44 +77,61 @@ internal abstract unsafe class FileDispatch
 /// ENOTTY; no poll: DEFAULT_POLLMASK; no flush: 0; no fsync: EINVAL). The owner is the module that
 /// registered the device, never <c>fops-&gt;owner</c>: one static table may serve several modules.
 /// </summary>
-internal sealed unsafe class FopsDispatch(OpsTable<FileOperations> table, LoadedModule? owner) : FileDispatch
+internal sealed class FopsDispatch(OpsTable<FileOperations> table, LoadedModule? owner) : FileDispatch
 {
-    // SAFETY (every member): an OpsTable outlives every registration that uses it, and a
-    // registration's dispatcher outlives every file opened through it, so the table is readable.
-    private FileOperations* T => table.Pointer;
+    // INVARIANT: T is readable for as long as this dispatcher exists: an OpsTable outlives every
+    // registration that uses it, and a registration's dispatcher outlives every file opened through it.
+    // Every call below goes through a slot checked non-null, with the raw arguments the VFS passed
+    // (live for the call, as Linux's callers of f_op guarantee); the thunk validates them again.
+    private unsafe FileOperations* T => table.Pointer;
 
-    public override void* Ops => table.Pointer;
-    public override bool HasRead => T->read != null;
-    public override bool HasWrite => T->write != null;
-    public override bool HasLlseek => T->llseek != null;
-    public override bool HasIoctl => T->unlocked_ioctl != null;
-    public override bool HasIterateShared => T->iterate_shared != null;
+    public override unsafe void* Ops => table.Pointer;
+    // SAFETY: T is readable (invariant above).
+    public override unsafe bool HasRead => T->read != null;
+    // SAFETY: T is readable (invariant above).
+    public override unsafe bool HasWrite => T->write != null;
+    // SAFETY: T is readable (invariant above).
+    public override unsafe bool HasLlseek => T->llseek != null;
+    // SAFETY: T is readable (invariant above).
+    public override unsafe bool HasIoctl => T->unlocked_ioctl != null;
+    // SAFETY: T is readable (invariant above).
+    public override unsafe bool HasIterateShared => T->iterate_shared != null;
     public override LoadedModule? Owner => owner;
 
-    public override int IterateShared(NativeFile* file, NativeDirContext* context) =>
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe int IterateShared(NativeFile* file, NativeDirContext* context) =>
         T->iterate_shared != null ? T->iterate_shared(file, context) : -(int)Errno.ENOTDIR;
 
-    public override int Open(NativeInode* inode, NativeFile* file) => T->open != null ? T->open(inode, file) : 0;
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe int Open(NativeInode* inode, NativeFile* file) => T->open != null ? T->open(inode, file) : 0;
 
-    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) =>
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position) =>
         T->read != null ? T->read(file, buffer, count, position) : -(nint)Errno.EINVAL;
 
-    public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) =>
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position) =>
         T->write != null ? T->write(file, buffer, count, position) : -(nint)Errno.EINVAL;
 
-    public override long Llseek(NativeFile* file, long offset, int whence) =>
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe long Llseek(NativeFile* file, long offset, int whence) =>
         T->llseek != null ? T->llseek(file, offset, whence) : -(long)Errno.ESPIPE;
 
-    public override nint Ioctl(NativeFile* file, uint command, nuint argument) =>
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument) =>
         T->unlocked_ioctl != null ? T->unlocked_ioctl(file, command, argument) : -(nint)Errno.ENOTTY;
 
-    public override int Release(NativeInode* inode, NativeFile* file) => T->release != null ? T->release(inode, file) : 0;
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe int Release(NativeInode* inode, NativeFile* file) => T->release != null ? T->release(inode, file) : 0;
 
-    public override uint Poll(NativeFile* file, NativePollTable* pt) => T->poll != null ? T->poll(file, pt) : (uint)PollMasks.Default;
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe uint Poll(NativeFile* file, NativePollTable* pt) => T->poll != null ? T->poll(file, pt) : (uint)PollMasks.Default;
 
-    public override int Flush(NativeFile* file, void* id) => T->flush != null ? T->flush(file, id) : 0;
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe int Flush(NativeFile* file, void* id) => T->flush != null ? T->flush(file, id) : 0;
 
-    public override int Fsync(NativeFile* file, long start, long end, int datasync) =>
+    // SAFETY: T is readable (invariant above); the slot is checked non-null before the call.
+    public override unsafe int Fsync(NativeFile* file, long start, long end, int datasync) =>
         T->fsync != null ? T->fsync(file, start, end, datasync) : -(int)Errno.EINVAL;
 }
 
@@ -122,10 +139,10 @@ internal sealed unsafe class FopsDispatch(OpsTable<FileOperations> table, Loaded
 /// The VFS's own llseek helpers on raw files, for dispatchers whose table has no seek of its own;
 /// the rules themselves live once, in <see cref="KernelOps.Llseek"/>, which handlers call too.
 /// </summary>
-internal static unsafe class GenericLlseek
+internal static class GenericLlseek
 {
     /// <summary>mirrors fs/read_write.c:default_llseek (under the inode lock there; f_pos_lock covers callers here).</summary>
-    public static long Default(NativeFile* file, long offset, int whence)
+    public static unsafe long Default(NativeFile* file, long offset, int whence)
     {
         if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
         // SAFETY: file (and its inode, pinned by the file) is live for the call, per the dispatch contract.
@@ -135,7 +152,7 @@ internal static unsafe class GenericLlseek
     }
 
     /// <summary>mirrors fs/read_write.c:generic_file_llseek (generic_file_llseek_size with s_maxbytes MAX_LFS_FILESIZE, eof i_size).</summary>
-    public static long Generic(NativeFile* file, long offset, int whence)
+    public static unsafe long Generic(NativeFile* file, long offset, int whence)
     {
         if (!WhenceExtensions.TryFromRaw(whence, out Whence w)) return -(long)Errno.EINVAL;
         // SAFETY: as in Default.
@@ -144,7 +161,7 @@ internal static unsafe class GenericLlseek
         return Apply(file, before, KernelOps.Llseek.GenericFileLlseekSize(new FileRef(file), offset, w, KernelOps.Llseek.MaxLfsFileSize, eof));
     }
 
-    private static long Apply(NativeFile* file, long before, KResult<long> result) =>
+    private static unsafe long Apply(NativeFile* file, long before, KResult<long> result) =>
         result.TryGetValue(out long position) ? KernelOps.Llseek.ApplyPosition(file, before, position) : -(long)result.Error;
 }
 
@@ -153,7 +170,7 @@ internal static unsafe class GenericLlseek
 /// fails as a null slot would (read and write never get here: the file has no FMODE_CAN_READ or
 /// FMODE_CAN_WRITE).
 /// </summary>
-internal sealed unsafe class NoOpsDispatch : FileDispatch
+internal sealed class NoOpsDispatch : FileDispatch
 {
     /// <summary>fs/open.c's <c>empty_fops</c>: what an O_PATH file gets, and anonymous inodes' i_fop.</summary>
     public static readonly NoOpsDispatch Empty = new(0);
@@ -168,15 +185,15 @@ internal sealed unsafe class NoOpsDispatch : FileDispatch
 
     private NoOpsDispatch(int openResult) => _openResult = openResult;
 
-    public override void* Ops => null;
+    public override unsafe void* Ops => null;
     public override bool HasRead => false;
     public override bool HasWrite => false;
     public override bool HasLlseek => false;
     public override bool HasIoctl => false;
-    public override int Open(NativeInode* inode, NativeFile* file) => _openResult;
-    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-    public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
-    public override long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
-    public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
-    public override int Release(NativeInode* inode, NativeFile* file) => 0;
+    public override unsafe int Open(NativeInode* inode, NativeFile* file) => _openResult;
+    public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+    public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position) => -(nint)Errno.EINVAL;
+    public override unsafe long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
+    public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+    public override unsafe int Release(NativeInode* inode, NativeFile* file) => 0;
 }

@@ -14,7 +14,7 @@ namespace KernelOps.Model;
 /// through the proc_reg_* proxies, which bracket every call with use_pde/unuse_pde so removal can
 /// drain calls in flight and release files still open. Thread-safe.
 /// </summary>
-public sealed unsafe class ProcFs
+public sealed class ProcFs
 {
     /// <summary>S_IFMT (see <see cref="UMode"/>, the one set of mode constants).</summary>
     public const uint S_IFMT = UMode.S_IFMT;
@@ -221,9 +221,11 @@ public sealed unsafe class ProcFs
     /// mirrors fs/proc/inode.c:proc_get_inode: a new inode for <paramref name="de"/> in the proc
     /// superblock (the entry's reference, taken by the caller, goes with it: pde_get).
     /// </summary>
-    internal static VfsInode GetInode(VfsSuperBlock sb, ProcEntry de)
+    internal static unsafe VfsInode GetInode(VfsSuperBlock sb, ProcEntry de)
     {
         VfsInode inode = VfsInode.New(sb);
+        // SAFETY: VfsInode.New just allocated the native inode; no other thread can see it before
+        // it is returned, and it stays allocated until the inode is evicted.
         NativeInode* i = inode.Native;
         i->i_ino = de.Ino;
         KernelTimespec now = sb.CurrentTime();
@@ -252,7 +254,7 @@ public sealed unsafe class ProcFs
 /// it removes the entry and its subtree, waits for calls in flight, and releases files still
 /// open, whose later calls fail with EIO.
 /// </summary>
-public sealed unsafe class ProcEntry : IDisposable
+public sealed class ProcEntry : IDisposable
 {
     /// <summary>BIAS (fs/proc/internal.h): added to in_use at removal so use_pde fails from then on.</summary>
     private const int Bias = int.MinValue;
@@ -288,7 +290,7 @@ public sealed unsafe class ProcEntry : IDisposable
         else
         {
             _permanent = (ops.Value.proc_flags & (uint)ProcOpsFlags.Permanent) != 0;
-            _hasLseek = ops.Value.proc_lseek != null;
+            _hasLseek = HasLseekSlot(ops.Value);
             LinkCount = 1;
             Dispatch = new ProcRegDispatch(this);
         }
@@ -413,12 +415,17 @@ public sealed unsafe class ProcEntry : IDisposable
         ProcFs.Counters.Update(handles: -1);
     }
 
+    // Reads a function-pointer slot, which needs unsafe code; the table itself is a readable value.
+    private static unsafe bool HasLseekSlot(in ProcOps ops) => ops.proc_lseek != null;
+
     // After rundown no call can reach a handler: i_private of the inodes still open is cleared, as the
     // data may go now (the model frees the handle; Linux leaves a pointer nobody will use).
-    private void ClearInodeData()
+    private unsafe void ClearInodeData()
     {
         lock (_unloadLock)
         {
+            // SAFETY: _inodes holds the entry's live inodes (RemoveInode takes one out at eviction,
+            // under _unloadLock, before its native struct is freed); the struct is checked non-null.
             foreach (VfsInode inode in _inodes)
                 if (inode.Native != null) inode.Native->i_private = 0;
         }
@@ -489,7 +496,7 @@ public sealed unsafe class ProcEntry : IDisposable
     }
 
     /// <summary>mirrors fs/proc/inode.c:close_pdeo. Called with pde_unload_lock held; returns with it released.</summary>
-    private void ClosePdeo(PdeOpener opener)
+    private unsafe void ClosePdeo(PdeOpener opener)
     {
         if (opener.Closing)
         {
@@ -515,9 +522,11 @@ public sealed unsafe class ProcEntry : IDisposable
         waiter?.Complete();
     }
 
-    private sealed class PdeOpener(NativeFile* file)
+    private sealed class PdeOpener
     {
-        public NativeFile* File { get; } = file;
+        public unsafe PdeOpener(NativeFile* file) => File = file;
+
+        public unsafe NativeFile* File { get; }
         public bool Closing { get; set; }
         public Completion? Waiter { get; set; }
     }
@@ -525,23 +534,26 @@ public sealed unsafe class ProcEntry : IDisposable
     /// <summary>proc_reg_file_ops: the file_operations the VFS sees for a regular proc file.</summary>
     private sealed class ProcRegDispatch(ProcEntry pde) : FileDispatch
     {
-        public override void* Ops => pde._ops.Pointer;
+        public override unsafe void* Ops => pde._ops.Pointer;
         public override bool HasRead => true;
         public override bool HasWrite => true;
         public override bool HasLlseek => true;
         public override bool HasIoctl => true;
 
-        // SAFETY: an OpsTable must outlive every registration that uses it (its contract), and a
+        // INVARIANT: an OpsTable must outlive every registration that uses it (its contract), and a
         // registration outlives every file opened on it, so the table is readable for any call here.
         // The file and inode pointers come from the VFS, which holds a file reference for the call.
-        private ProcOps* Table => pde._ops.Pointer;
+        private unsafe ProcOps* Table => pde._ops.Pointer;
 
         // mirrors fs/proc/inode.c:proc_reg_open
-        public override int Open(NativeInode* inode, NativeFile* file)
+        public override unsafe int Open(NativeInode* inode, NativeFile* file)
         {
+            // SAFETY: file is the struct file do_dentry_open is opening, live and not yet shared with any
+            // other thread, so the plain read-modify-write cannot race.
             if (!pde._hasLseek) file->f_mode &= ~(uint)FMode.FMODE_LSEEK;
             if (pde._permanent)
             {
+                // SAFETY: Table is readable (invariant above); the slot is checked non-null before it is called.
                 var permanentOpen = Table->proc_open;
                 return permanentOpen != null ? permanentOpen(inode, file) : 0;
             }
@@ -549,6 +561,7 @@ public sealed unsafe class ProcEntry : IDisposable
             int rv = 0;
             try
             {
+                // SAFETY: Table is readable (invariant above); each slot is checked non-null before it is called.
                 var release = Table->proc_release;
                 var open = Table->proc_open;
                 if (open != null) rv = open(inode, file);
@@ -566,7 +579,7 @@ public sealed unsafe class ProcEntry : IDisposable
         }
 
         // mirrors fs/proc/inode.c:proc_reg_read + pde_read
-        public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
+        public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
         {
             if (pde._permanent) return PdeRead(file, buffer, count, position);
             nint rv = -(nint)Errno.EIO;
@@ -578,14 +591,15 @@ public sealed unsafe class ProcEntry : IDisposable
             return rv;
         }
 
-        private nint PdeRead(NativeFile* file, byte* buffer, nuint count, long* position)
+        private unsafe nint PdeRead(NativeFile* file, byte* buffer, nuint count, long* position)
         {
+            // SAFETY: Table is readable (invariant above); the slot is checked non-null before it is called.
             var read = Table->proc_read;
             return read != null ? read(file, buffer, count, position) : -(nint)Errno.EIO;
         }
 
         // mirrors fs/proc/inode.c:proc_reg_write + pde_write
-        public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
+        public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
         {
             if (pde._permanent) return PdeWrite(file, buffer, count, position);
             nint rv = -(nint)Errno.EIO;
@@ -597,14 +611,15 @@ public sealed unsafe class ProcEntry : IDisposable
             return rv;
         }
 
-        private nint PdeWrite(NativeFile* file, byte* buffer, nuint count, long* position)
+        private unsafe nint PdeWrite(NativeFile* file, byte* buffer, nuint count, long* position)
         {
+            // SAFETY: Table is readable (invariant above); the slot is checked non-null before it is called.
             var write = Table->proc_write;
             return write != null ? write(file, buffer, count, position) : -(nint)Errno.EIO;
         }
 
         // mirrors fs/proc/inode.c:proc_reg_llseek + pde_lseek
-        public override long Llseek(NativeFile* file, long offset, int whence)
+        public override unsafe long Llseek(NativeFile* file, long offset, int whence)
         {
             if (pde._permanent) return PdeLseek(file, offset, whence);
             long rv = -(long)Errno.EIO;
@@ -616,14 +631,15 @@ public sealed unsafe class ProcEntry : IDisposable
             return rv;
         }
 
-        private long PdeLseek(NativeFile* file, long offset, int whence)
+        private unsafe long PdeLseek(NativeFile* file, long offset, int whence)
         {
+            // SAFETY: Table is readable (invariant above); the slot is checked non-null before it is called.
             var lseek = Table->proc_lseek;
             return lseek != null ? lseek(file, offset, whence) : GenericLlseek.Default(file, offset, whence);
         }
 
         // mirrors fs/proc/inode.c:proc_reg_unlocked_ioctl + pde_ioctl (-ENOTTY after removal too)
-        public override nint Ioctl(NativeFile* file, uint command, nuint argument)
+        public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument)
         {
             if (pde._permanent) return PdeIoctl(file, command, argument);
             nint rv = -(nint)Errno.ENOTTY;
@@ -635,17 +651,19 @@ public sealed unsafe class ProcEntry : IDisposable
             return rv;
         }
 
-        private nint PdeIoctl(NativeFile* file, uint command, nuint argument)
+        private unsafe nint PdeIoctl(NativeFile* file, uint command, nuint argument)
         {
+            // SAFETY: Table is readable (invariant above); the slot is checked non-null before it is called.
             var ioctl = Table->proc_ioctl;
             return ioctl != null ? ioctl(file, command, argument) : -(nint)Errno.ENOTTY;
         }
 
         // mirrors fs/proc/inode.c:proc_reg_release
-        public override int Release(NativeInode* inode, NativeFile* file)
+        public override unsafe int Release(NativeInode* inode, NativeFile* file)
         {
             if (pde._permanent)
             {
+                // SAFETY: Table is readable (invariant above); the slot is checked non-null before it is called.
                 var release = Table->proc_release;
                 return release != null ? release(inode, file) : 0;
             }
@@ -666,7 +684,7 @@ public sealed unsafe class ProcEntry : IDisposable
 
 /// <summary>fs/proc/root.c's proc_fs_type: "proc", one superblock the kernel makes at boot and every mount shows.</summary>
 [FileSystemType(Name = "proc", Flags = FsFlags.UserNsMount)]
-internal static unsafe partial class ProcFsType
+internal static partial class ProcFsType
 {
     [InitFsContext]
     private static KResult InitFsContext(FsContext context)
@@ -682,7 +700,7 @@ internal static unsafe partial class ProcFsType
 
 /// <summary>fs/proc/root.c's proc_fs_context_ops.</summary>
 [FsContextOperations]
-internal static unsafe partial class ProcContextOps
+internal static partial class ProcContextOps
 {
     // mirrors fs/proc/root.c:proc_parse_param: gid=, hidepid=, subset= are accepted (not modelled)
     [ParseParam]
@@ -693,8 +711,9 @@ internal static unsafe partial class ProcContextOps
     private static KResult GetTree(FsContext context) => Libfs.GetTreeSingle(context, FillSuper);
 
     // mirrors fs/proc/root.c:proc_fill_super
-    private static KResult FillSuper(SuperBlock sb, FsContext context)
+    private static unsafe KResult FillSuper(SuperBlock sb, FsContext context)
     {
+        // SAFETY: sb is the superblock being set up by get_tree, live for the call.
         VfsSuperBlock managed = VfsSuperBlock.FromNative(sb.Pointer);
         ProcFs proc = managed.Kernel.Proc;
         managed.KernelFsData = proc;
@@ -710,7 +729,7 @@ internal static unsafe partial class ProcContextOps
 
 /// <summary>fs/proc/inode.c's proc_sops.</summary>
 [SuperOperations]
-internal static unsafe partial class ProcSuperOps
+internal static partial class ProcSuperOps
 {
     [Statfs]
     private static KResult Statfs(Dentry dentry, Kstatfs buffer) => Libfs.SimpleStatfs(dentry, buffer);
@@ -720,8 +739,9 @@ internal static unsafe partial class ProcSuperOps
 
     // mirrors fs/proc/inode.c:proc_evict_inode: pde_put
     [EvictInode]
-    private static void EvictInode(Inode inode)
+    private static unsafe void EvictInode(Inode inode)
     {
+        // SAFETY: evict hands the inode being evicted, freed only after this returns.
         VfsInode managed = VfsInode.FromNative(inode.Pointer);
         if (managed.FsNode is ProcEntry de) de.RemoveInode(managed);
     }
@@ -729,12 +749,13 @@ internal static unsafe partial class ProcSuperOps
 
 /// <summary>fs/proc/generic.c's proc_dir_inode_operations.</summary>
 [InodeOperations]
-internal static unsafe partial class ProcDirInodeOps
+internal static partial class ProcDirInodeOps
 {
     // mirrors fs/proc/generic.c:proc_lookup_de: the entry's inode, or ENOENT (no negative dentries in /proc)
     [Lookup]
-    private static KResult Lookup(Inode dir, Dentry dentry, LookupFlags flags)
+    private static unsafe KResult Lookup(Inode dir, Dentry dentry, LookupFlags flags)
     {
+        // SAFETY: the VFS holds the locked directory's inode for the call.
         VfsInode managedDir = VfsInode.FromNative(dir.Pointer);
         var parent = (ProcEntry)managedDir.FsNode!;
         ProcFs proc = parent.ProcFs;
@@ -755,8 +776,9 @@ internal static unsafe partial class ProcDirInodeOps
 
     // mirrors fs/proc/generic.c:proc_getattr: nlink from the entry
     [Getattr]
-    private static KResult Getattr(Dentry dentry, Kstat stat, StatxMask requestMask, uint queryFlags)
+    private static unsafe KResult Getattr(Dentry dentry, Kstat stat, StatxMask requestMask, uint queryFlags)
     {
+        // SAFETY: vfs_getattr holds the positive dentry, and so its inode, and the caller's kstat for the call.
         VfsInode inode = VfsInode.FromNative(dentry.Inode.Pointer);
         if (inode.FsNode is ProcEntry de) inode.SetLinkCount((uint)Volatile.Read(ref de.LinkCount));
         FsStat.GenericFillattr(inode, stat.Pointer);
@@ -780,7 +802,7 @@ internal static unsafe partial class ProcDirInodeOps
 
 /// <summary>fs/proc/generic.c's proc_dir_operations.</summary>
 [FileOperations]
-internal static unsafe partial class ProcDirFileOps
+internal static partial class ProcDirFileOps
 {
     [Lseek]
     private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Libfs.GenericFileLlseek(file, offset, whence);
@@ -791,9 +813,10 @@ internal static unsafe partial class ProcDirFileOps
 
     // mirrors fs/proc/generic.c:proc_readdir_de: ".", "..", then the entries in rb-tree order from ctx->pos - 2
     [IterateShared]
-    private static KResult Iterate(FileRef file, DirContext context)
+    private static unsafe KResult Iterate(FileRef file, DirContext context)
     {
         if (!context.EmitDots(file)) return KResult.Ok;
+        // SAFETY: the open directory file holds its inode for the call.
         var dir = (ProcEntry)VfsInode.FromNative(file.Inode.Pointer).FsNode!;
         List<(string Name, ulong Ino, uint Mode)> entries;
         lock (dir.ProcFs.TreeLock)

@@ -22,7 +22,7 @@ public readonly record struct UserMapping(nuint Address, nuint Length)
 /// which fault (copy short) at the first byte outside every mapping, so a bad pointer or length
 /// reaches a handler as EFAULT instead of crashing the process.
 /// </summary>
-public sealed unsafe class UserMemory : IDisposable
+public sealed class UserMemory : IDisposable
 {
     // A copy is on every read and write, so its read side takes no lock and no atomic operation:
     // it is the kernel's RCU pattern. Copies find their mapping in an immutable sorted snapshot and
@@ -55,7 +55,7 @@ public sealed unsafe class UserMemory : IDisposable
     public const ulong MaxMappingLength = 1UL << 32;
 
     /// <summary>Maps <paramref name="length"/> zeroed bytes (mmap(MAP_ANONYMOUS)).</summary>
-    public UserMapping Map(nuint length)
+    public unsafe UserMapping Map(nuint length)
     {
         if (length == 0 || length > MaxMappingLength)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A mapping is 1..{MaxMappingLength} bytes.");
@@ -107,7 +107,7 @@ public sealed unsafe class UserMemory : IDisposable
         CopyToUser(SlotForCurrentThread(), destination, source);
 
     // slot: the calling thread's slot for this address space (SlotForCurrentThread).
-    internal nuint CopyToUser(ReaderSlot slot, nuint destination, ReadOnlySpan<byte> source)
+    internal unsafe nuint CopyToUser(ReaderSlot slot, nuint destination, ReadOnlySpan<byte> source)
     {
         // mirrors include/linux/uaccess.h:copy_to_user (returns bytes not copied)
         UserMapping[] mappings = EnterCopy(slot);
@@ -126,7 +126,7 @@ public sealed unsafe class UserMemory : IDisposable
 
     // A range over several mappings, or one that faults part-way: copy mapping by mapping.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static nuint CopyToUserPiecewise(ReaderSlot slot, UserMapping[] mappings, nuint destination, ReadOnlySpan<byte> source)
+    private static unsafe nuint CopyToUserPiecewise(ReaderSlot slot, UserMapping[] mappings, nuint destination, ReadOnlySpan<byte> source)
     {
         nuint copied = 0;
         nuint wanted = (nuint)source.Length;
@@ -154,7 +154,7 @@ public sealed unsafe class UserMemory : IDisposable
         CopyFromUser(SlotForCurrentThread(), destination, source);
 
     // slot: the calling thread's slot for this address space (SlotForCurrentThread).
-    internal nuint CopyFromUser(ReaderSlot slot, Span<byte> destination, nuint source)
+    internal unsafe nuint CopyFromUser(ReaderSlot slot, Span<byte> destination, nuint source)
     {
         // mirrors include/linux/uaccess.h:copy_from_user
         UserMapping[] mappings = EnterCopy(slot);
@@ -171,7 +171,7 @@ public sealed unsafe class UserMemory : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static nuint CopyFromUserPiecewise(ReaderSlot slot, UserMapping[] mappings, Span<byte> destination, nuint source)
+    private static unsafe nuint CopyFromUserPiecewise(ReaderSlot slot, UserMapping[] mappings, Span<byte> destination, nuint source)
     {
         // The uncopied tail is zeroed as _copy_from_user does, so no stale kernel bytes leak
         // through a short copy.
@@ -260,13 +260,17 @@ public sealed unsafe class UserMemory : IDisposable
     }
 
     // Callers guarantee the grace period has passed: nothing can touch the mapping any more.
-    private void Free(UserMapping mapping)
+    private unsafe void Free(UserMapping mapping)
     {
         if (PoisonOnFree)
         {
+            // SAFETY: [Address, Address + Length) is the block Map allocated for this mapping, still
+            // allocated (it is freed just below, once) and touched by nobody else (the caller's grace period).
             for (nuint done = 0; done < mapping.Length; done += int.MaxValue)
                 new Span<byte>((void*)(mapping.Address + done), (int)Math.Min(mapping.Length - done, int.MaxValue)).Fill(FreePoison);
         }
+        // SAFETY: Address is the start of the block Map got from NativeMemory.AllocZeroed; each mapping
+        // leaves the snapshot once (under _writers), so it is freed once.
         NativeMemory.Free((void*)mapping.Address);
     }
 

@@ -12,7 +12,7 @@ namespace KernelOps.Testing;
 /// user memory, as a program's would, and throws a <see cref="KernelErrorException"/> naming the
 /// syscall, the fd, the path and the errno instead of returning <c>-errno</c>. Dispose closes it.
 /// </summary>
-public sealed unsafe class TestFile : IDisposable
+public sealed class TestFile : IDisposable
 {
     private readonly TestProcess _owner;
     private bool _closed;
@@ -115,7 +115,7 @@ public sealed unsafe class TestFile : IDisposable
     public long Ioctl<T>(uint command, ref T argument) where T : unmanaged
     {
         T value = argument;
-        long result = WithBuffer(sizeof(T), address =>
+        long result = WithBuffer(Unsafe.SizeOf<T>(), address =>
         {
             Process.Memory.CopyToUser(address, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
             long rc = Process.Ioctl(Fd, command, address);

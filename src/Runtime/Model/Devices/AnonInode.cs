@@ -45,6 +45,7 @@ public static class AnonInode
         System.ArgumentNullException.ThrowIfNull(state);
         if (fops.IsNull) return new AnonFd(Errno.EINVAL);
         if (CurrentTask.Process is not { } process) return new AnonFd(Errno.EBADF);
+        // SAFETY: sameDeviceAs is the handler's borrowed file, live for the ioctl call that is running.
         OpenFile? creator = OpenFile.FromNative(sameDeviceAs.Pointer);
         if (creator is null) return new AnonFd(Errno.EBADF);
         Kernel kernel = process.Kernel;

@@ -302,6 +302,7 @@ public abstract class Bus
             device.RemoveDriverAttributes(); // device_remove: device_remove_groups(dev, drv->dev_groups)
             using (EnterKernelTask())
             {
+                // SAFETY: a driver's OpsTable outlives every registration of it, and the bus holds this registered driver.
                 var remove = driver.Table.Pointer->remove;
                 // SAFETY: the device holds its native struct until its last Put, which cannot come
                 // while the bus (or this caller) holds a reference; the table outlives the driver.
@@ -329,6 +330,7 @@ public abstract class Bus
             try
             {
                 if (device.Driver is not { } driver) continue;
+                // SAFETY: a driver's OpsTable outlives every registration of it, and the bus holds this registered driver.
                 var shutdown = driver.Table.Pointer->shutdown;
                 using (EnterKernelTask())
                 {
@@ -370,6 +372,7 @@ public abstract class Bus
         int r;
         using (EnterKernelTask())
         {
+            // SAFETY: a driver's OpsTable outlives every registration of it, and the bus holds this registered driver.
             var probe = driver.Table.Pointer->probe;
             // SAFETY: as in ReleaseDriver; the table's probe is a generated thunk or null.
             r = probe != null ? probe(device.Native) : 0;
@@ -514,6 +517,7 @@ public sealed class DeviceDriver : IDisposable
     /// <c>driver.suppress_bind_attrs</c> of its table: a driver that cannot be unbound by hand gets no
     /// <c>bind</c> and <c>unbind</c> files (its devices still unbind when they go or the module unloads).
     /// </summary>
+    // SAFETY: the driver's OpsTable outlives every registration that uses it (OpsTable's contract).
     public unsafe bool SuppressBindAttrs => Table.Pointer->driver.suppress_bind_attrs != 0;
 
     internal OpsTable<PlatformDriver> Table { get; }

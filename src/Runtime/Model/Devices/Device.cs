@@ -14,7 +14,7 @@ namespace KernelOps.Model;
 /// kobject: the registration holds one reference; the native <c>struct platform_device</c> the
 /// driver's thunks receive is freed with the last.
 /// </summary>
-public sealed unsafe class Device
+public sealed class Device
 {
     private readonly IoResource[] _resources;
     private readonly Lock _deviceLock = new();
@@ -22,10 +22,10 @@ public sealed unsafe class Device
     private DeviceDriver? _driver;
     private string? _driverOverride;
     private int _refs = 1;
-    private NativePlatformDevice* _native;
+    private unsafe NativePlatformDevice* _native;
     private GCHandle _self;
 
-    internal Device(Bus bus, string matchName, int id, string name, IoResource[] resources)
+    internal unsafe Device(Bus bus, string matchName, int id, string name, IoResource[] resources)
     {
         Bus = bus;
         Model = bus.Model;
@@ -36,7 +36,8 @@ public sealed unsafe class Device
         Devres = new DevresList(this);
         _self = GCHandle.Alloc(this);
         Model.Counters.Update(handles: 1);
-        // SAFETY: a fresh zeroed allocation owned by this device until its last Put.
+        // SAFETY: a fresh zeroed allocation of the struct's size, owned by this device until its last
+        // Put; nothing else can see it before the constructor returns.
         _native = (NativePlatformDevice*)NativeMemory.AllocZeroed((nuint)sizeof(NativePlatformDevice));
         _native->dev_model = GCHandle.ToIntPtr(_self);
         _native->id = id;
@@ -125,12 +126,12 @@ public sealed unsafe class Device
     internal bool Dead;
 
     /// <summary>The native struct the driver's thunks receive; live while the caller holds a reference.</summary>
-    internal NativePlatformDevice* Native => _native;
+    internal unsafe NativePlatformDevice* Native => _native;
 
     internal void SetDriver(DeviceDriver? driver) => Volatile.Write(ref _driver, driver);
 
     /// <summary>The device behind a native <c>struct platform_device</c> (reads <c>dev_model</c>), or null.</summary>
-    internal static Device? FromNative(NativePlatformDevice* native)
+    internal static unsafe Device? FromNative(NativePlatformDevice* native)
     {
         if (!RawPointer.Is<NativePlatformDevice>(native)) return null;
         // SAFETY: dev_model is set at creation and cleared before the handle is freed at the last Put;
@@ -142,7 +143,7 @@ public sealed unsafe class Device
     internal void Get() => Interlocked.Increment(ref _refs);
 
     /// <summary>put_device: the last reference frees the native struct (device_release).</summary>
-    internal void Put()
+    internal unsafe void Put()
     {
         int left = Interlocked.Decrement(ref _refs);
         if (left > 0) return;

@@ -126,48 +126,48 @@ internal static class DeviceCalls
 /// disconnect, calls answer ENODEV, poll EPOLLHUP | EPOLLERR, flush 0. A null slot behaves as the
 /// driver's table makes it behave (the Has* properties are the driver's).
 /// </summary>
-internal sealed unsafe class DisconnectProxyDispatch(FileDispatch inner, DisconnectGate gate) : FileDispatch
+internal sealed class DisconnectProxyDispatch(FileDispatch inner, DisconnectGate gate) : FileDispatch
 {
     private const int Gone = -(int)DisconnectGate.DisconnectedErrno;
 
     public DisconnectGate Gate => gate;
 
-    public override void* Ops => inner.Ops;
+    public override unsafe void* Ops => inner.Ops;
     public override bool HasRead => inner.HasRead;
     public override bool HasWrite => inner.HasWrite;
     public override bool HasLlseek => inner.HasLlseek;
     public override bool HasIoctl => inner.HasIoctl;
     public override LoadedModule? Owner => inner.Owner;
 
-    public override int Open(NativeInode* inode, NativeFile* file)
+    public override unsafe int Open(NativeInode* inode, NativeFile* file)
     {
         if (!Enter(out DisconnectGate? previous)) return Gone;
         try { return inner.Open(inode, file); }
         finally { Exit(previous); }
     }
 
-    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
+    public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
     {
         if (!Enter(out DisconnectGate? previous)) return Gone;
         try { return inner.Read(file, buffer, count, position); }
         finally { Exit(previous); }
     }
 
-    public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
+    public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
     {
         if (!Enter(out DisconnectGate? previous)) return Gone;
         try { return inner.Write(file, buffer, count, position); }
         finally { Exit(previous); }
     }
 
-    public override long Llseek(NativeFile* file, long offset, int whence)
+    public override unsafe long Llseek(NativeFile* file, long offset, int whence)
     {
         if (!Enter(out DisconnectGate? previous)) return Gone;
         try { return inner.Llseek(file, offset, whence); }
         finally { Exit(previous); }
     }
 
-    public override nint Ioctl(NativeFile* file, uint command, nuint argument)
+    public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument)
     {
         if (!Enter(out DisconnectGate? previous)) return Gone;
         try { return inner.Ioctl(file, command, argument); }
@@ -175,21 +175,21 @@ internal sealed unsafe class DisconnectProxyDispatch(FileDispatch inner, Disconn
     }
 
     // mirrors drivers/gpio/gpiolib-cdev.c:linereq_poll once the chip is gone
-    public override uint Poll(NativeFile* file, NativePollTable* table)
+    public override unsafe uint Poll(NativeFile* file, NativePollTable* table)
     {
         if (!Enter(out DisconnectGate? previous)) return (uint)(PollEvents.Hup | PollEvents.Err);
         try { return inner.Poll(file, table); }
         finally { Exit(previous); }
     }
 
-    public override int Flush(NativeFile* file, void* owner)
+    public override unsafe int Flush(NativeFile* file, void* owner)
     {
         if (!Enter(out DisconnectGate? previous)) return 0;
         try { return inner.Flush(file, owner); }
         finally { Exit(previous); }
     }
 
-    public override int Fsync(NativeFile* file, long start, long end, int datasync)
+    public override unsafe int Fsync(NativeFile* file, long start, long end, int datasync)
     {
         if (!Enter(out DisconnectGate? previous)) return Gone;
         try { return inner.Fsync(file, start, end, datasync); }
@@ -198,7 +198,7 @@ internal sealed unsafe class DisconnectProxyDispatch(FileDispatch inner, Disconn
 
     // Not gated ("We must not protect this against removal races here", full_proxy_release): the
     // per-open state must be freed, and the driver's release must only touch what the file owns.
-    public override int Release(NativeInode* inode, NativeFile* file) => inner.Release(inode, file);
+    public override unsafe int Release(NativeInode* inode, NativeFile* file) => inner.Release(inode, file);
 
     private bool Enter(out DisconnectGate? previous)
     {
