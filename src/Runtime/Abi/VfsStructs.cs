@@ -40,20 +40,20 @@ public struct KernelTimespec
 /// rename). <c>d_model</c> is a GCHandle to the managed dentry; handlers never touch it.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeDentry
+public struct NativeDentry
 {
     /// <summary><c>DCACHE_*</c> bits the model keeps (see <c>DentryFlags</c> in the model).</summary>
     public uint d_flags;
     /// <summary><c>d_name.len</c>: the name's length in bytes, without the NUL.</summary>
     public uint d_name_len;
     /// <summary><c>d_name.name</c>: the name, NUL-terminated.</summary>
-    public byte* d_name;
+    public unsafe byte* d_name;
     /// <summary><c>d_parent</c>: the parent directory's dentry (the root's own for a root).</summary>
-    public NativeDentry* d_parent;
+    public unsafe NativeDentry* d_parent;
     /// <summary><c>d_inode</c>: the inode, or null for a negative dentry.</summary>
-    public NativeInode* d_inode;
+    public unsafe NativeInode* d_inode;
     /// <summary><c>d_sb</c>: the superblock.</summary>
-    public NativeSuperBlock* d_sb;
+    public unsafe NativeSuperBlock* d_sb;
     /// <summary><c>d_fsdata</c>: one word for the file system.</summary>
     public nint d_fsdata;
     /// <summary>Model-private: a GCHandle to the managed dentry.</summary>
@@ -66,7 +66,7 @@ public unsafe struct NativeDentry
 /// <c>s_time_gran</c> and <c>s_root</c>; <c>s_fs_info</c> is its one word of private data.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeSuperBlock
+public struct NativeSuperBlock
 {
     /// <summary><c>s_dev</c>: the (anonymous) device number, kernel encoding (MKDEV).</summary>
     public uint s_dev;
@@ -77,15 +77,15 @@ public unsafe struct NativeSuperBlock
     /// <summary><c>s_maxbytes</c>: the largest file size (EFBIG beyond).</summary>
     public long s_maxbytes;
     /// <summary><c>s_type</c>: the file system type the superblock belongs to.</summary>
-    public FileSystemType* s_type;
+    public unsafe FileSystemType* s_type;
     /// <summary><c>s_op</c>: the superblock operations (null: none).</summary>
-    public SuperOperations* s_op;
+    public unsafe SuperOperations* s_op;
     /// <summary><c>s_flags</c>: <c>SB_*</c> flags (SB_RDONLY, SB_NOSUID, ...).</summary>
     public ulong s_flags;
     /// <summary><c>s_magic</c>: the file system's magic number (statfs f_type).</summary>
     public ulong s_magic;
     /// <summary><c>s_root</c>: the root dentry (d_make_root).</summary>
-    public NativeDentry* s_root;
+    public unsafe NativeDentry* s_root;
     /// <summary><c>s_time_gran</c>: timestamp granularity in nanoseconds.</summary>
     public uint s_time_gran;
     /// <summary><c>s_max_links</c>: the most links an inode may have (0: no limit).</summary>
@@ -98,12 +98,12 @@ public unsafe struct NativeSuperBlock
 
 /// <summary><c>struct path</c>: a mount and a dentry in it.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativePath
+public struct NativePath
 {
     /// <summary><c>mnt</c>: the mount (opaque to handlers).</summary>
-    public void* mnt;
+    public unsafe void* mnt;
     /// <summary><c>dentry</c>.</summary>
-    public NativeDentry* dentry;
+    public unsafe NativeDentry* dentry;
 }
 
 /// <summary>
@@ -111,7 +111,7 @@ public unsafe struct NativePath
 /// <c>ia_valid</c> holds <c>ATTR_*</c> bits saying which fields are meant.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeIattr
+public struct NativeIattr
 {
     /// <summary><c>ia_valid</c>: <c>ATTR_*</c> bits.</summary>
     public uint ia_valid;
@@ -130,7 +130,7 @@ public unsafe struct NativeIattr
     /// <summary><c>ia_ctime</c>.</summary>
     public KernelTimespec ia_ctime;
     /// <summary><c>ia_file</c>: the open file for ATTR_FILE (ftruncate), else null.</summary>
-    public NativeFile* ia_file;
+    public unsafe NativeFile* ia_file;
 }
 
 /// <summary><c>struct kstat</c>: what <c>-&gt;getattr</c> fills for stat(2) and statx(2).</summary>
@@ -211,20 +211,20 @@ public struct NativeKstatfs
 /// model owns as GCHandles); <c>get_tree</c> sets <c>root</c>.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeFsContext
+public struct NativeFsContext
 {
     /// <summary><c>ops</c>: the context operations (set by init_fs_context).</summary>
-    public FsContextOperations* ops;
+    public unsafe FsContextOperations* ops;
     /// <summary><c>fs_type</c>.</summary>
-    public FileSystemType* fs_type;
+    public unsafe FileSystemType* fs_type;
     /// <summary><c>fs_private</c>: the file system's per-context word.</summary>
     public nint fs_private;
     /// <summary><c>s_fs_info</c>: handed to the superblock by sget_fc.</summary>
     public nint s_fs_info;
     /// <summary><c>root</c>: the root of the tree get_tree made (with a reference).</summary>
-    public NativeDentry* root;
+    public unsafe NativeDentry* root;
     /// <summary><c>source</c>: the source name ("none", a device path), NUL-terminated, or null.</summary>
-    public byte* source;
+    public unsafe byte* source;
     /// <summary><c>sb_flags</c>: <c>SB_*</c> flags asked for.</summary>
     public uint sb_flags;
     /// <summary><c>sb_flags_mask</c>: which of them were given.</summary>
@@ -239,10 +239,10 @@ public unsafe struct NativeFsContext
 
 /// <summary><c>struct fs_parameter</c>: one mount option (include/linux/fs_context.h).</summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeFsParameter
+public struct NativeFsParameter
 {
     /// <summary><c>key</c>: the option name, NUL-terminated.</summary>
-    public byte* key;
+    public unsafe byte* key;
     /// <summary><c>type</c>: <c>fs_value_is_flag</c> (1) or <c>fs_value_is_string</c> (2).</summary>
     public uint type;
     /// <summary>Padding.</summary>
@@ -250,7 +250,7 @@ public unsafe struct NativeFsParameter
     /// <summary><c>size</c>: the value's length.</summary>
     public nuint size;
     /// <summary><c>string</c>: the value, NUL-terminated, or null for a flag.</summary>
-    public byte* @string;
+    public unsafe byte* @string;
 }
 
 /// <summary>
@@ -258,10 +258,10 @@ public unsafe struct NativeFsParameter
 /// the entry's position, its inode number and its <c>DT_*</c> type; false stops the listing.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeDirContext
+public struct NativeDirContext
 {
     /// <summary><c>actor</c>: <c>bool (*)(struct dir_context *, const char *, int, loff_t, u64, unsigned)</c>.</summary>
-    public delegate* unmanaged<NativeDirContext*, byte*, int, long, ulong, uint, byte> actor;
+    public unsafe delegate* unmanaged<NativeDirContext*, byte*, int, long, ulong, uint, byte> actor;
     /// <summary><c>pos</c>: the directory position; the file system advances it per entry emitted.</summary>
     public long pos;
 }
@@ -271,10 +271,10 @@ public unsafe struct NativeDirContext
 /// the string it returned, called by the VFS when it is done with it.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct NativeDelayedCall
+public struct NativeDelayedCall
 {
     /// <summary><c>fn</c>.</summary>
-    public delegate* unmanaged<void*, void> fn;
+    public unsafe delegate* unmanaged<void*, void> fn;
     /// <summary><c>arg</c>.</summary>
-    public void* arg;
+    public unsafe void* arg;
 }

@@ -25,19 +25,19 @@ internal sealed class KernelCallbackAttribute : Attribute;
 /// these; users do not.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static unsafe class VfsThunkAdapters
+public static class VfsThunkAdapters
 {
     /// <summary>PAGE_SIZE: the most parse_monolithic reads of the mount data.</summary>
     private const int PageSize = 4096;
 
     /// <summary>ERR_PTR(-errno) (include/linux/err.h).</summary>
-    internal static T* ErrPtr<T>(nint negativeErrno) where T : unmanaged => (T*)negativeErrno;
+    internal static unsafe T* ErrPtr<T>(nint negativeErrno) where T : unmanaged => (T*)negativeErrno;
 
     /// <summary>IS_ERR: a pointer in the top MAX_ERRNO bytes of the address space is an error.</summary>
-    internal static bool IsErr(void* pointer) => (nuint)pointer >= unchecked((nuint)(-ThunkAdapters.MaxErrno));
+    internal static unsafe bool IsErr(void* pointer) => (nuint)pointer >= unchecked((nuint)(-ThunkAdapters.MaxErrno));
 
     /// <summary>lookup: NULL (the dentry given is the answer) or ERR_PTR.</summary>
-    public static NativeDentry* Lookup<T>(NativeInode* dir, NativeDentry* dentry, uint flags) where T : ILookupOperation
+    public static unsafe NativeDentry* Lookup<T>(NativeInode* dir, NativeDentry* dentry, uint flags) where T : ILookupOperation
     {
         try
         {
@@ -52,7 +52,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>get_link: a NUL-terminated copy of the target the handler set, freed by <paramref name="done"/>.</summary>
-    public static byte* GetLink<T>(NativeDentry* dentry, NativeInode* inode, NativeDelayedCall* done) where T : IGetLinkOperation
+    public static unsafe byte* GetLink<T>(NativeDentry* dentry, NativeInode* inode, NativeDelayedCall* done) where T : IGetLinkOperation
     {
         try
         {
@@ -78,10 +78,10 @@ public static unsafe class VfsThunkAdapters
     }
 
     [UnmanagedCallersOnly, KernelCallback]
-    private static void FreeLinkCopy(void* copy) => NativeMemory.Free(copy); // SAFETY: the copy GetLink allocated, freed once by the delayed call
+    private static unsafe void FreeLinkCopy(void* copy) => NativeMemory.Free(copy); // SAFETY: the copy GetLink allocated, freed once by the delayed call
 
     /// <summary>permission.</summary>
-    public static int Permission<T>(void* idmap, NativeInode* inode, int mask) where T : IPermissionOperation
+    public static unsafe int Permission<T>(void* idmap, NativeInode* inode, int mask) where T : IPermissionOperation
     {
         _ = idmap;
         try
@@ -97,7 +97,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>create.</summary>
-    public static int Create<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, ushort mode, byte excl) where T : ICreateOperation
+    public static unsafe int Create<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, ushort mode, byte excl) where T : ICreateOperation
     {
         _ = idmap;
         try
@@ -113,7 +113,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>link.</summary>
-    public static int Link<T>(NativeDentry* oldDentry, NativeInode* dir, NativeDentry* dentry) where T : ILinkOperation
+    public static unsafe int Link<T>(NativeDentry* oldDentry, NativeInode* dir, NativeDentry* dentry) where T : ILinkOperation
     {
         try
         {
@@ -128,7 +128,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>unlink and rmdir.</summary>
-    public static int InodeDentry<T>(NativeInode* dir, NativeDentry* dentry) where T : IInodeDentryOperation
+    public static unsafe int InodeDentry<T>(NativeInode* dir, NativeDentry* dentry) where T : IInodeDentryOperation
     {
         try
         {
@@ -143,7 +143,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>symlink.</summary>
-    public static int Symlink<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, byte* target) where T : ISymlinkOperation
+    public static unsafe int Symlink<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, byte* target) where T : ISymlinkOperation
     {
         _ = idmap;
         try
@@ -160,7 +160,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>mkdir: NULL (the dentry given was instantiated) or ERR_PTR.</summary>
-    public static NativeDentry* Mkdir<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, ushort mode) where T : IMkdirOperation
+    public static unsafe NativeDentry* Mkdir<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, ushort mode) where T : IMkdirOperation
     {
         _ = idmap;
         try
@@ -176,7 +176,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>mknod.</summary>
-    public static int Mknod<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, ushort mode, uint dev) where T : IMknodOperation
+    public static unsafe int Mknod<T>(void* idmap, NativeInode* dir, NativeDentry* dentry, ushort mode, uint dev) where T : IMknodOperation
     {
         _ = idmap;
         try
@@ -192,7 +192,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>rename.</summary>
-    public static int Rename<T>(void* idmap, NativeInode* oldDir, NativeDentry* oldDentry, NativeInode* newDir, NativeDentry* newDentry, uint flags) where T : IRenameOperation
+    public static unsafe int Rename<T>(void* idmap, NativeInode* oldDir, NativeDentry* oldDentry, NativeInode* newDir, NativeDentry* newDentry, uint flags) where T : IRenameOperation
     {
         _ = idmap;
         try
@@ -208,7 +208,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>setattr.</summary>
-    public static int Setattr<T>(void* idmap, NativeDentry* dentry, NativeIattr* attr) where T : ISetattrOperation
+    public static unsafe int Setattr<T>(void* idmap, NativeDentry* dentry, NativeIattr* attr) where T : ISetattrOperation
     {
         _ = idmap;
         try
@@ -224,7 +224,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>getattr.</summary>
-    public static int Getattr<T>(void* idmap, NativePath* path, NativeKstat* stat, uint requestMask, uint queryFlags) where T : IGetattrOperation
+    public static unsafe int Getattr<T>(void* idmap, NativePath* path, NativeKstat* stat, uint requestMask, uint queryFlags) where T : IGetattrOperation
     {
         _ = idmap;
         try
@@ -240,7 +240,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>tmpfile.</summary>
-    public static int Tmpfile<T>(void* idmap, NativeInode* dir, NativeFile* file, ushort mode) where T : ITmpfileOperation
+    public static unsafe int Tmpfile<T>(void* idmap, NativeInode* dir, NativeFile* file, ushort mode) where T : ITmpfileOperation
     {
         _ = idmap;
         try
@@ -256,7 +256,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>drop_inode: 1 evicts. A throwing handler evicts (the safe choice: nothing keeps a broken inode cached).</summary>
-    public static int DropInode<T>(NativeInode* inode) where T : IDropInodeOperation
+    public static unsafe int DropInode<T>(NativeInode* inode) where T : IDropInodeOperation
     {
         try
         {
@@ -272,7 +272,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>evict_inode.</summary>
-    public static void InodeVoid<T>(NativeInode* inode) where T : IInodeVoidOperation
+    public static unsafe void InodeVoid<T>(NativeInode* inode) where T : IInodeVoidOperation
     {
         try
         {
@@ -287,7 +287,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>put_super, umount_begin and kill_sb.</summary>
-    public static void SuperBlockVoid<T>(NativeSuperBlock* sb) where T : ISuperBlockVoidOperation
+    public static unsafe void SuperBlockVoid<T>(NativeSuperBlock* sb) where T : ISuperBlockVoidOperation
     {
         try
         {
@@ -302,7 +302,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>sync_fs.</summary>
-    public static int SyncFs<T>(NativeSuperBlock* sb, int wait) where T : ISyncFsOperation
+    public static unsafe int SyncFs<T>(NativeSuperBlock* sb, int wait) where T : ISyncFsOperation
     {
         try
         {
@@ -317,7 +317,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>statfs.</summary>
-    public static int Statfs<T>(NativeDentry* dentry, NativeKstatfs* buf) where T : IStatfsOperation
+    public static unsafe int Statfs<T>(NativeDentry* dentry, NativeKstatfs* buf) where T : IStatfsOperation
     {
         try
         {
@@ -332,7 +332,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>init_fs_context, get_tree and reconfigure.</summary>
-    public static int FsContext<T>(NativeFsContext* fc) where T : IFsContextOperation
+    public static unsafe int FsContext<T>(NativeFsContext* fc) where T : IFsContextOperation
     {
         try
         {
@@ -347,7 +347,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>free (fs_context).</summary>
-    public static void FsContextVoid<T>(NativeFsContext* fc) where T : IFsContextVoidOperation
+    public static unsafe void FsContextVoid<T>(NativeFsContext* fc) where T : IFsContextVoidOperation
     {
         try
         {
@@ -362,7 +362,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>parse_param.</summary>
-    public static int ParseParam<T>(NativeFsContext* fc, NativeFsParameter* param) where T : IParseParamOperation
+    public static unsafe int ParseParam<T>(NativeFsContext* fc, NativeFsParameter* param) where T : IParseParamOperation
     {
         try
         {
@@ -379,7 +379,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>parse_monolithic: the data page up to its NUL (at most PAGE_SIZE bytes).</summary>
-    public static int ParseMonolithic<T>(NativeFsContext* fc, void* data) where T : IParseMonolithicOperation
+    public static unsafe int ParseMonolithic<T>(NativeFsContext* fc, void* data) where T : IParseMonolithicOperation
     {
         try
         {
@@ -401,7 +401,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>iterate_shared.</summary>
-    public static int IterateShared<T>(NativeFile* file, NativeDirContext* ctx) where T : IIterateSharedOperation
+    public static unsafe int IterateShared<T>(NativeFile* file, NativeDirContext* ctx) where T : IIterateSharedOperation
     {
         try
         {
@@ -417,7 +417,7 @@ public static unsafe class VfsThunkAdapters
     }
 
     /// <summary>Stateful iterate_shared: the per-open state borrowed from private_data.</summary>
-    public static int StatefulIterateShared<T, TState>(NativeFile* file, NativeDirContext* ctx) where T : IIterateSharedOperation<TState> where TState : class
+    public static unsafe int StatefulIterateShared<T, TState>(NativeFile* file, NativeDirContext* ctx) where T : IIterateSharedOperation<TState> where TState : class
     {
         try
         {
@@ -438,6 +438,6 @@ public static unsafe class VfsThunkAdapters
         result.IsOk ? 0 : (int)ThunkAdapters.ErrorReturn<T>(result.Error);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TPointee* Pointer<T, TPointee>(KResult result) where T : IHandlerOperation where TPointee : unmanaged =>
+    private static unsafe TPointee* Pointer<T, TPointee>(KResult result) where T : IHandlerOperation where TPointee : unmanaged =>
         result.IsOk ? null : ErrPtr<TPointee>(ThunkAdapters.ErrorReturn<T>(result.Error));
 }

@@ -12,42 +12,42 @@ namespace KernelOps;
 /// operations a file system performs on the dentries it is given (d_instantiate, d_add, the
 /// "extra count" that pins a RAM file system's dentries) are members.
 /// </summary>
-public readonly unsafe ref struct Dentry
+public readonly ref struct Dentry
 {
-    private readonly NativeDentry* _dentry;
+    private readonly unsafe NativeDentry* _dentry;
 
     /// <summary>Wraps a raw dentry pointer (thunks do, after checking it is not null).</summary>
-    public Dentry(NativeDentry* dentry) => _dentry = dentry;
+    public unsafe Dentry(NativeDentry* dentry) => _dentry = dentry;
 
     /// <summary>The raw pointer.</summary>
-    public NativeDentry* Pointer => _dentry;
+    public unsafe NativeDentry* Pointer => _dentry;
 
     /// <summary>True for the default value (no dentry).</summary>
-    public bool IsNull => _dentry == null;
+    public unsafe bool IsNull => _dentry == null;
 
     /// <summary><c>d_name</c> as bytes (Linux names are bytes; no encoding is implied).</summary>
-    public ReadOnlySpan<byte> NameBytes => new(_dentry->d_name, (int)_dentry->d_name_len);
+    public unsafe ReadOnlySpan<byte> NameBytes => new(_dentry->d_name, (int)_dentry->d_name_len);
 
     /// <summary><c>d_name</c> decoded as UTF-8 (invalid sequences become U+FFFD).</summary>
     public string Name => Encoding.UTF8.GetString(NameBytes);
 
     /// <summary>True when the dentry has an inode (<c>d_really_is_positive</c>).</summary>
-    public bool IsPositive => Volatile.Read(ref *(nint*)&_dentry->d_inode) != 0;
+    public unsafe bool IsPositive => Volatile.Read(ref *(nint*)&_dentry->d_inode) != 0;
 
     /// <summary>True when the dentry has no inode (a name looked up and not found, or removed).</summary>
     public bool IsNegative => !IsPositive;
 
     /// <summary><c>d_inode</c>; a null <see cref="Inode"/> (<see cref="Inode.Pointer"/> is null) for a negative dentry.</summary>
-    public Inode Inode => new(_dentry->d_inode);
+    public unsafe Inode Inode => new(_dentry->d_inode);
 
     /// <summary><c>d_parent</c> (a root is its own parent).</summary>
-    public Dentry Parent => new(_dentry->d_parent);
+    public unsafe Dentry Parent => new(_dentry->d_parent);
 
     /// <summary><c>d_sb</c>.</summary>
-    public SuperBlock SuperBlock => new(_dentry->d_sb);
+    public unsafe SuperBlock SuperBlock => new(_dentry->d_sb);
 
     /// <summary><c>d_fsdata</c>: one word for the file system.</summary>
-    public nint FsData
+    public unsafe nint FsData
     {
         get => Volatile.Read(ref _dentry->d_fsdata);
         set => Volatile.Write(ref _dentry->d_fsdata, value);
@@ -86,10 +86,10 @@ public readonly unsafe ref struct Dentry
     /// </summary>
     public bool IsEmptyDirectory => Dcache.SimpleEmpty(Managed);
 
-    internal VfsDentry Managed => VfsDentry.FromNative(_dentry);
+    internal unsafe VfsDentry Managed => VfsDentry.FromNative(_dentry);
 
     /// <inheritdoc/>
-    public override string ToString() => _dentry == null ? "(null dentry)" : Name;
+    public override unsafe string ToString() => _dentry == null ? "(null dentry)" : Name;
 }
 
 /// <summary>
@@ -97,28 +97,28 @@ public readonly unsafe ref struct Dentry
 /// size, maximum file size, time granularity, operations, root) and the file system's private word.
 /// Valid for the call that received it.
 /// </summary>
-public readonly unsafe ref struct SuperBlock
+public readonly ref struct SuperBlock
 {
-    private readonly NativeSuperBlock* _sb;
+    private readonly unsafe NativeSuperBlock* _sb;
 
     /// <summary>Wraps a raw superblock pointer.</summary>
-    public SuperBlock(NativeSuperBlock* superBlock) => _sb = superBlock;
+    public unsafe SuperBlock(NativeSuperBlock* superBlock) => _sb = superBlock;
 
     /// <summary>The raw pointer.</summary>
-    public NativeSuperBlock* Pointer => _sb;
+    public unsafe NativeSuperBlock* Pointer => _sb;
 
     /// <summary>True for the default value.</summary>
-    public bool IsNull => _sb == null;
+    public unsafe bool IsNull => _sb == null;
 
     /// <summary><c>s_magic</c> (statfs' f_type).</summary>
-    public ulong Magic
+    public unsafe ulong Magic
     {
         get => _sb->s_magic;
         set => _sb->s_magic = value;
     }
 
     /// <summary><c>s_blocksize</c> (a power of two; <c>s_blocksize_bits</c> follows).</summary>
-    public ulong BlockSize
+    public unsafe ulong BlockSize
     {
         get => _sb->s_blocksize;
         set
@@ -130,44 +130,44 @@ public readonly unsafe ref struct SuperBlock
     }
 
     /// <summary><c>s_maxbytes</c>: writes and truncates beyond it fail with EFBIG.</summary>
-    public long MaxBytes
+    public unsafe long MaxBytes
     {
         get => _sb->s_maxbytes;
         set => _sb->s_maxbytes = value;
     }
 
     /// <summary><c>s_time_gran</c>: timestamps are truncated to this many nanoseconds (1 .. 1e9).</summary>
-    public uint TimeGranularity
+    public unsafe uint TimeGranularity
     {
         get => _sb->s_time_gran;
         set => _sb->s_time_gran = value is >= 1 and <= 1_000_000_000 ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
 
     /// <summary><c>s_max_links</c>: the most names an inode may have (0: no limit); EMLINK beyond.</summary>
-    public uint MaxLinks
+    public unsafe uint MaxLinks
     {
         get => _sb->s_max_links;
         set => _sb->s_max_links = value;
     }
 
     /// <summary><c>s_dev</c>: the superblock's (anonymous) device number, MKDEV encoding.</summary>
-    public uint Device => _sb->s_dev;
+    public unsafe uint Device => _sb->s_dev;
 
     /// <summary><c>s_flags</c> (<see cref="SuperBlockFlags"/>): fill_super may add bits such as SB_NOUSER.</summary>
-    public ulong Flags
+    public unsafe ulong Flags
     {
         get => _sb->s_flags;
         set => _sb->s_flags = value;
     }
 
     /// <summary>True when mounted read-only (SB_RDONLY).</summary>
-    public bool IsReadOnly => (_sb->s_flags & SuperBlockFlags.ReadOnly) != 0;
+    public unsafe bool IsReadOnly => (_sb->s_flags & SuperBlockFlags.ReadOnly) != 0;
 
     /// <summary>Sets <c>s_op</c>.</summary>
-    public void SetOperations(OpsTable<SuperOperations> operations) => _sb->s_op = operations.Pointer;
+    public unsafe void SetOperations(OpsTable<SuperOperations> operations) => _sb->s_op = operations.Pointer;
 
     /// <summary><c>s_root</c> (a null dentry before fill_super set it).</summary>
-    public Dentry Root => new(_sb->s_root);
+    public unsafe Dentry Root => new(_sb->s_root);
 
     /// <summary>
     /// mirrors fs/dcache.c:d_make_root: makes <paramref name="rootInode"/> (taken over) the root of the
@@ -192,7 +192,7 @@ public readonly unsafe ref struct SuperBlock
     /// <summary>Sets <c>s_fs_info</c> (replacing any earlier object).</summary>
     public void SetFsInfo(object? info) => Managed.SetFsInfo(info);
 
-    internal VfsSuperBlock Managed => VfsSuperBlock.FromNative(_sb);
+    internal unsafe VfsSuperBlock Managed => VfsSuperBlock.FromNative(_sb);
 }
 
 /// <summary><c>SB_*</c> bits of <c>super_block.s_flags</c> (include/linux/fs.h).</summary>
@@ -224,7 +224,7 @@ public static class SuperBlockFlags
 /// <see cref="Dentry.Instantiate"/> or <see cref="SuperBlock.MakeRoot"/> transfers it (the object
 /// is empty afterwards, and disposing it does nothing), so <c>using</c> covers the failure paths.
 /// </summary>
-public sealed unsafe class InodeReference : IDisposable
+public sealed class InodeReference : IDisposable
 {
     private VfsInode? _inode;
 
@@ -235,7 +235,7 @@ public sealed unsafe class InodeReference : IDisposable
 
     /// <summary>A view of the inode for the duration of a call.</summary>
     /// <exception cref="ObjectDisposedException">The reference was released or transferred.</exception>
-    public Inode Borrow() => new(Held.Native);
+    public unsafe Inode Borrow() => new(Held.Native);
 
     /// <summary>iput. Idempotent; nothing after a transfer.</summary>
     public void Dispose() => Interlocked.Exchange(ref _inode, null)?.Put();

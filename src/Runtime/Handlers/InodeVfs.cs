@@ -10,60 +10,60 @@ namespace KernelOps;
 /// the inodes it creates (owner, link count, timestamps, operations, a symlink's target) and the
 /// fs/inode.c helpers it calls (inode_init_owner, init_special_inode, inc_nlink/drop_nlink, ihold).
 /// </summary>
-public static unsafe class InodeVfsExtensions
+public static class InodeVfsExtensions
 {
     extension(Inode inode)
     {
         /// <summary>True for a null view (the inode of a negative dentry).</summary>
-        public bool IsNull => inode.Pointer == null;
+        public unsafe bool IsNull => inode.Pointer == null;
 
         /// <summary><c>i_uid</c>.</summary>
-        public uint Uid
+        public unsafe uint Uid
         {
             get => Volatile.Read(ref inode.Pointer->i_uid);
             set => Volatile.Write(ref inode.Pointer->i_uid, value);
         }
 
         /// <summary><c>i_gid</c>.</summary>
-        public uint Gid
+        public unsafe uint Gid
         {
             get => Volatile.Read(ref inode.Pointer->i_gid);
             set => Volatile.Write(ref inode.Pointer->i_gid, value);
         }
 
         /// <summary><c>i_nlink</c>: how many names the inode has (change it with <see cref="IncLink"/> and friends).</summary>
-        public uint LinkCount => Volatile.Read(ref inode.Pointer->i_nlink);
+        public unsafe uint LinkCount => Volatile.Read(ref inode.Pointer->i_nlink);
 
         /// <summary><c>i_blocks</c>: 512-byte blocks, as generic_fillattr reports them.</summary>
-        public long Blocks
+        public unsafe long Blocks
         {
             get => Volatile.Read(ref inode.Pointer->i_blocks);
             set => Volatile.Write(ref inode.Pointer->i_blocks, value);
         }
 
         /// <summary><c>i_atime</c>.</summary>
-        public KernelTimespec Atime
+        public unsafe KernelTimespec Atime
         {
             get => inode.Pointer->i_atime;
             set => inode.Pointer->i_atime = value;
         }
 
         /// <summary><c>i_mtime</c>.</summary>
-        public KernelTimespec Mtime
+        public unsafe KernelTimespec Mtime
         {
             get => inode.Pointer->i_mtime;
             set => inode.Pointer->i_mtime = value;
         }
 
         /// <summary><c>i_ctime</c>.</summary>
-        public KernelTimespec Ctime
+        public unsafe KernelTimespec Ctime
         {
             get => inode.Pointer->i_ctime;
             set => inode.Pointer->i_ctime = value;
         }
 
         /// <summary><c>i_sb</c>.</summary>
-        public SuperBlock SuperBlock => new(inode.Pointer->i_sb);
+        public unsafe SuperBlock SuperBlock => new(inode.Pointer->i_sb);
 
         /// <summary>S_ISDIR(i_mode).</summary>
         public bool IsDirectory => UMode.IsDirectory(inode.Mode);
@@ -75,16 +75,16 @@ public static unsafe class InodeVfsExtensions
         public bool IsSymlink => UMode.IsSymlink(inode.Mode);
 
         /// <summary>Sets <c>i_mode</c> (type and permission bits), as a file system does for a new inode.</summary>
-        public void SetMode(uint mode) => Volatile.Write(ref inode.Pointer->i_mode, mode);
+        public unsafe void SetMode(uint mode) => Volatile.Write(ref inode.Pointer->i_mode, mode);
 
         /// <summary>Sets <c>i_ino</c>, as a file system does with <see cref="Libfs.GetNextIno"/> or its own numbering.</summary>
-        public void SetNumber(ulong number) => inode.Pointer->i_ino = number;
+        public unsafe void SetNumber(ulong number) => inode.Pointer->i_ino = number;
 
         /// <summary>Sets <c>i_op</c>.</summary>
-        public void SetOperations(OpsTable<InodeOperations> operations) => inode.Pointer->i_op = operations.Pointer;
+        public unsafe void SetOperations(OpsTable<InodeOperations> operations) => inode.Pointer->i_op = operations.Pointer;
 
         /// <summary>Sets <c>i_fop</c>: the file_operations files opened on the inode get.</summary>
-        public void SetFileOperations(OpsTable<FileOperations> operations) => VfsInode.FromNative(inode.Pointer).SetFileOperations(operations);
+        public unsafe void SetFileOperations(OpsTable<FileOperations> operations) => VfsInode.FromNative(inode.Pointer).SetFileOperations(operations);
 
         /// <summary>
         /// mirrors fs/inode.c:inode_init_owner: the owner is the caller's fsuid; the group is the
@@ -92,29 +92,29 @@ public static unsafe class InodeVfsExtensions
         /// fsgid; a new non-directory in a setgid directory keeps S_ISGID only if the caller is in the
         /// group or has CAP_FSETID. <paramref name="dir"/> may be a null view (the root).
         /// </summary>
-        public void InitOwner(Inode dir, uint mode) => VfsInode.FromNative(inode.Pointer).InitOwner(dir.Pointer == null ? null : VfsInode.FromNative(dir.Pointer), mode);
+        public unsafe void InitOwner(Inode dir, uint mode) => VfsInode.FromNative(inode.Pointer).InitOwner(dir.Pointer == null ? null : VfsInode.FromNative(dir.Pointer), mode);
 
         /// <summary>
         /// mirrors fs/inode.c:init_special_inode: a character or block device (<paramref name="device"/>
         /// is MKDEV), FIFO or socket: sets the mode, <c>i_rdev</c> and the VFS's own file operations
         /// for it (def_chr_fops, def_blk_fops, pipefifo_fops, bad_sock_fops).
         /// </summary>
-        public void InitSpecial(uint mode, uint device) => VfsInode.FromNative(inode.Pointer).InitSpecial(mode, device);
+        public unsafe void InitSpecial(uint mode, uint device) => VfsInode.FromNative(inode.Pointer).InitSpecial(mode, device);
 
         /// <summary>mirrors fs/inode.c:inc_nlink.</summary>
-        public void IncLink() => VfsInode.FromNative(inode.Pointer).IncLink();
+        public unsafe void IncLink() => VfsInode.FromNative(inode.Pointer).IncLink();
 
         /// <summary>mirrors fs/inode.c:drop_nlink (a warning, not an underflow, at 0).</summary>
-        public void DropLink() => VfsInode.FromNative(inode.Pointer).DropLink();
+        public unsafe void DropLink() => VfsInode.FromNative(inode.Pointer).DropLink();
 
         /// <summary>mirrors fs/inode.c:clear_nlink.</summary>
-        public void ClearLink() => VfsInode.FromNative(inode.Pointer).SetLinkCount(0);
+        public unsafe void ClearLink() => VfsInode.FromNative(inode.Pointer).SetLinkCount(0);
 
         /// <summary>mirrors fs/inode.c:set_nlink.</summary>
-        public void SetLink(uint count) => VfsInode.FromNative(inode.Pointer).SetLinkCount(count);
+        public unsafe void SetLink(uint count) => VfsInode.FromNative(inode.Pointer).SetLinkCount(count);
 
         /// <summary>mirrors fs/inode.c:current_time: now, truncated to the superblock's granularity.</summary>
-        public KernelTimespec CurrentTime() => VfsInode.FromNative(inode.Pointer).Sb.CurrentTime();
+        public unsafe KernelTimespec CurrentTime() => VfsInode.FromNative(inode.Pointer).Sb.CurrentTime();
 
         /// <summary>Sets atime, mtime and ctime to now (what a file system does for a new inode).</summary>
         public void SetAllTimesCurrent()
@@ -140,19 +140,19 @@ public static unsafe class InodeVfsExtensions
         /// Stores a symlink's target in the inode (<c>i_link</c>, as simple_get_link and page_symlink
         /// keep it) and sets <c>i_size</c> to its length; freed with the inode.
         /// </summary>
-        public void SetLinkTarget(ReadOnlySpan<byte> target) => VfsInode.FromNative(inode.Pointer).SetLinkTarget(target);
+        public unsafe void SetLinkTarget(ReadOnlySpan<byte> target) => VfsInode.FromNative(inode.Pointer).SetLinkTarget(target);
 
         /// <summary>The target stored with <see cref="SetLinkTarget"/>, or empty.</summary>
-        public ReadOnlySpan<byte> LinkTarget => VfsInode.FromNative(inode.Pointer).LinkTarget;
+        public unsafe ReadOnlySpan<byte> LinkTarget => VfsInode.FromNative(inode.Pointer).LinkTarget;
 
         /// <summary>
         /// Sets <c>i_private</c> to <paramref name="data"/> (one GCHandle word the VFS owns and frees
         /// when the inode is evicted); handlers read it back with <see cref="Inode.Data{T}"/>.
         /// </summary>
-        public void SetData(object? data) => VfsInode.FromNative(inode.Pointer).SetPrivateData(data);
+        public unsafe void SetData(object? data) => VfsInode.FromNative(inode.Pointer).SetPrivateData(data);
 
         /// <summary>ihold: a counted reference that keeps the inode allocated (see <see cref="InodeReference"/>).</summary>
-        public InodeReference GetReference()
+        public unsafe InodeReference GetReference()
         {
             VfsInode managed = VfsInode.FromNative(inode.Pointer);
             managed.Hold();
@@ -163,6 +163,6 @@ public static unsafe class InodeVfsExtensions
     extension(FileRef file)
     {
         /// <summary><c>file-&gt;f_path.dentry</c>: the name the file was opened by.</summary>
-        public Dentry Dentry => new(OpenFile.FromNative(file.Pointer) is { } f ? f.Path.Dentry.Native : null);
+        public unsafe Dentry Dentry => new(OpenFile.FromNative(file.Pointer) is { } f ? f.Path.Dentry.Native : null);
     }
 }

@@ -10,123 +10,123 @@ namespace KernelOps;
 /// What a <c>-&gt;setattr</c> handler is handed: the attribute change (<c>struct iattr</c>) notify_change
 /// prepared. <see cref="Valid"/> says which fields are meant. Valid for the call.
 /// </summary>
-public readonly unsafe ref struct Iattr
+public readonly ref struct Iattr
 {
-    private readonly NativeIattr* _attr;
+    private readonly unsafe NativeIattr* _attr;
 
     /// <summary>Wraps a raw iattr pointer.</summary>
-    public Iattr(NativeIattr* attributes) => _attr = attributes;
+    public unsafe Iattr(NativeIattr* attributes) => _attr = attributes;
 
     /// <summary>The raw pointer.</summary>
-    public NativeIattr* Pointer => _attr;
+    public unsafe NativeIattr* Pointer => _attr;
 
     /// <summary><c>ia_valid</c>.</summary>
-    public IattrValid Valid => (IattrValid)_attr->ia_valid;
+    public unsafe IattrValid Valid => (IattrValid)_attr->ia_valid;
 
     /// <summary><c>ia_mode</c> (with <see cref="IattrValid.Mode"/>).</summary>
-    public uint Mode => _attr->ia_mode;
+    public unsafe uint Mode => _attr->ia_mode;
 
     /// <summary><c>ia_uid</c> (with <see cref="IattrValid.Uid"/>).</summary>
-    public uint Uid => _attr->ia_uid;
+    public unsafe uint Uid => _attr->ia_uid;
 
     /// <summary><c>ia_gid</c> (with <see cref="IattrValid.Gid"/>).</summary>
-    public uint Gid => _attr->ia_gid;
+    public unsafe uint Gid => _attr->ia_gid;
 
     /// <summary><c>ia_size</c> (with <see cref="IattrValid.Size"/>).</summary>
-    public long Size => _attr->ia_size;
+    public unsafe long Size => _attr->ia_size;
 
     /// <summary><c>ia_atime</c>.</summary>
-    public KernelTimespec Atime => _attr->ia_atime;
+    public unsafe KernelTimespec Atime => _attr->ia_atime;
 
     /// <summary><c>ia_mtime</c>.</summary>
-    public KernelTimespec Mtime => _attr->ia_mtime;
+    public unsafe KernelTimespec Mtime => _attr->ia_mtime;
 
     /// <summary><c>ia_ctime</c>.</summary>
-    public KernelTimespec Ctime => _attr->ia_ctime;
+    public unsafe KernelTimespec Ctime => _attr->ia_ctime;
 }
 
 /// <summary>What a <c>-&gt;getattr</c> handler fills (<c>struct kstat</c>). Valid for the call.</summary>
-public readonly unsafe ref struct Kstat
+public readonly ref struct Kstat
 {
-    private readonly NativeKstat* _stat;
+    private readonly unsafe NativeKstat* _stat;
 
     /// <summary>Wraps a raw kstat pointer.</summary>
-    public Kstat(NativeKstat* stat) => _stat = stat;
+    public unsafe Kstat(NativeKstat* stat) => _stat = stat;
 
     /// <summary>The raw pointer, for fields without a property.</summary>
-    public NativeKstat* Pointer => _stat;
+    public unsafe NativeKstat* Pointer => _stat;
 
     /// <summary><c>blocks</c>: 512-byte units allocated.</summary>
-    public ulong Blocks { get => _stat->blocks; set => _stat->blocks = value; }
+    public unsafe ulong Blocks { get => _stat->blocks; set => _stat->blocks = value; }
 
     /// <summary><c>size</c>.</summary>
-    public long Size { get => _stat->size; set => _stat->size = value; }
+    public unsafe long Size { get => _stat->size; set => _stat->size = value; }
 
     /// <summary><c>nlink</c>.</summary>
-    public uint LinkCount { get => _stat->nlink; set => _stat->nlink = value; }
+    public unsafe uint LinkCount { get => _stat->nlink; set => _stat->nlink = value; }
 
     /// <summary><c>mode</c>.</summary>
-    public uint Mode { get => _stat->mode; set => _stat->mode = value; }
+    public unsafe uint Mode { get => _stat->mode; set => _stat->mode = value; }
 
     /// <summary><c>blksize</c>.</summary>
-    public uint BlockSize { get => _stat->blksize; set => _stat->blksize = value; }
+    public unsafe uint BlockSize { get => _stat->blksize; set => _stat->blksize = value; }
 
     /// <summary><c>result_mask</c>.</summary>
-    public StatxMask ResultMask { get => (StatxMask)_stat->result_mask; set => _stat->result_mask = (uint)value; }
+    public unsafe StatxMask ResultMask { get => (StatxMask)_stat->result_mask; set => _stat->result_mask = (uint)value; }
 }
 
 /// <summary>What a <c>-&gt;statfs</c> handler fills (<c>struct kstatfs</c>). Valid for the call.</summary>
-public readonly unsafe ref struct Kstatfs
+public readonly ref struct Kstatfs
 {
-    private readonly NativeKstatfs* _buf;
+    private readonly unsafe NativeKstatfs* _buf;
 
     /// <summary>Wraps a raw kstatfs pointer.</summary>
-    public Kstatfs(NativeKstatfs* buffer) => _buf = buffer;
+    public unsafe Kstatfs(NativeKstatfs* buffer) => _buf = buffer;
 
     /// <summary>The raw pointer, for fields without a property.</summary>
-    public NativeKstatfs* Pointer => _buf;
+    public unsafe NativeKstatfs* Pointer => _buf;
 
     /// <summary><c>f_type</c>.</summary>
-    public long Type { get => _buf->f_type; set => _buf->f_type = value; }
+    public unsafe long Type { get => _buf->f_type; set => _buf->f_type = value; }
 
     /// <summary><c>f_bsize</c>.</summary>
-    public long BlockSize { get => _buf->f_bsize; set => _buf->f_bsize = value; }
+    public unsafe long BlockSize { get => _buf->f_bsize; set => _buf->f_bsize = value; }
 
     /// <summary><c>f_blocks</c>.</summary>
-    public ulong Blocks { get => _buf->f_blocks; set => _buf->f_blocks = value; }
+    public unsafe ulong Blocks { get => _buf->f_blocks; set => _buf->f_blocks = value; }
 
     /// <summary><c>f_bfree</c>.</summary>
-    public ulong FreeBlocks { get => _buf->f_bfree; set => _buf->f_bfree = value; }
+    public unsafe ulong FreeBlocks { get => _buf->f_bfree; set => _buf->f_bfree = value; }
 
     /// <summary><c>f_bavail</c>.</summary>
-    public ulong AvailableBlocks { get => _buf->f_bavail; set => _buf->f_bavail = value; }
+    public unsafe ulong AvailableBlocks { get => _buf->f_bavail; set => _buf->f_bavail = value; }
 
     /// <summary><c>f_files</c>.</summary>
-    public ulong Files { get => _buf->f_files; set => _buf->f_files = value; }
+    public unsafe ulong Files { get => _buf->f_files; set => _buf->f_files = value; }
 
     /// <summary><c>f_ffree</c>.</summary>
-    public ulong FreeFiles { get => _buf->f_ffree; set => _buf->f_ffree = value; }
+    public unsafe ulong FreeFiles { get => _buf->f_ffree; set => _buf->f_ffree = value; }
 
     /// <summary><c>f_namelen</c>.</summary>
-    public long NameLength { get => _buf->f_namelen; set => _buf->f_namelen = value; }
+    public unsafe long NameLength { get => _buf->f_namelen; set => _buf->f_namelen = value; }
 }
 
 /// <summary>
 /// What a file system's mount callbacks see of a <c>struct fs_context</c>: the operations to use, the
 /// private object carried to the superblock (<c>s_fs_info</c>), the source, and the root get_tree makes.
 /// </summary>
-public readonly unsafe ref struct FsContext
+public readonly ref struct FsContext
 {
-    private readonly NativeFsContext* _fc;
+    private readonly unsafe NativeFsContext* _fc;
 
     /// <summary>Wraps a raw fs_context pointer.</summary>
-    public FsContext(NativeFsContext* context) => _fc = context;
+    public unsafe FsContext(NativeFsContext* context) => _fc = context;
 
     /// <summary>The raw pointer.</summary>
-    public NativeFsContext* Pointer => _fc;
+    public unsafe NativeFsContext* Pointer => _fc;
 
     /// <summary>Sets <c>fc-&gt;ops</c> (what init_fs_context is for).</summary>
-    public void SetOperations(OpsTable<FsContextOperations> operations) => _fc->ops = operations.Pointer;
+    public unsafe void SetOperations(OpsTable<FsContextOperations> operations) => _fc->ops = operations.Pointer;
 
     /// <summary>
     /// <c>fc-&gt;s_fs_info</c>: the object sget_fc hands to the new superblock's <c>s_fs_info</c>
@@ -142,35 +142,35 @@ public readonly unsafe ref struct FsContext
     public string? Source => Managed.Source;
 
     /// <summary>SB_* flags asked for (SB_RDONLY ...).</summary>
-    public ulong SuperBlockFlags => _fc->sb_flags;
+    public unsafe ulong SuperBlockFlags => _fc->sb_flags;
 
     /// <summary>
     /// The superblock of a reconfigure (mount -o remount), or a null <see cref="SuperBlock"/> for a new mount.
     /// </summary>
-    public SuperBlock SuperBlock => Managed.ReconfigureTarget is { } sb ? new SuperBlock(sb.Native) : default;
+    public unsafe SuperBlock SuperBlock => Managed.ReconfigureTarget is { } sb ? new SuperBlock(sb.Native) : default;
 
-    internal VfsFsContext Managed => VfsFsContext.FromNative(_fc);
+    internal unsafe VfsFsContext Managed => VfsFsContext.FromNative(_fc);
 }
 
 /// <summary>One mount option handed to <c>-&gt;parse_param</c> (<c>struct fs_parameter</c>).</summary>
-public readonly unsafe ref struct FsParameter
+public readonly ref struct FsParameter
 {
-    private readonly NativeFsParameter* _param;
+    private readonly unsafe NativeFsParameter* _param;
 
     /// <summary>Wraps a raw fs_parameter pointer.</summary>
-    public FsParameter(NativeFsParameter* parameter) => _param = parameter;
+    public unsafe FsParameter(NativeFsParameter* parameter) => _param = parameter;
 
     /// <summary>The raw pointer.</summary>
-    public NativeFsParameter* Pointer => _param;
+    public unsafe NativeFsParameter* Pointer => _param;
 
     /// <summary>The option's name ("mode").</summary>
-    public string Key => Marshal.PtrToStringUTF8((nint)_param->key) ?? string.Empty;
+    public unsafe string Key => Marshal.PtrToStringUTF8((nint)_param->key) ?? string.Empty;
 
     /// <summary>Flag ("ro") or string ("mode=0755").</summary>
-    public FsParameterType Type => (FsParameterType)_param->type;
+    public unsafe FsParameterType Type => (FsParameterType)_param->type;
 
     /// <summary>The value, or null for a flag.</summary>
-    public string? Value => _param->@string == null ? null : Marshal.PtrToStringUTF8((nint)_param->@string);
+    public unsafe string? Value => _param->@string == null ? null : Marshal.PtrToStringUTF8((nint)_param->@string);
 
     /// <summary>
     /// fsparam_u32oct: the value as an unsigned octal number (<c>mode=0755</c>). EINVAL ("Bad value
@@ -205,18 +205,18 @@ public readonly unsafe ref struct FsParameter
 /// What an <c>iterate_shared</c> handler emits into (<c>struct dir_context</c>): <see cref="Position"/>
 /// is where to continue (0 and 1 are "." and ".."), and <c>Emit</c> is dir_emit.
 /// </summary>
-public readonly unsafe ref struct DirContext
+public readonly ref struct DirContext
 {
-    private readonly NativeDirContext* _ctx;
+    private readonly unsafe NativeDirContext* _ctx;
 
     /// <summary>Wraps a raw dir_context pointer.</summary>
-    public DirContext(NativeDirContext* context) => _ctx = context;
+    public unsafe DirContext(NativeDirContext* context) => _ctx = context;
 
     /// <summary>The raw pointer.</summary>
-    public NativeDirContext* Pointer => _ctx;
+    public unsafe NativeDirContext* Pointer => _ctx;
 
     /// <summary><c>ctx-&gt;pos</c>: advance it past every entry emitted.</summary>
-    public long Position
+    public unsafe long Position
     {
         get => _ctx->pos;
         set => _ctx->pos = value;
@@ -226,7 +226,7 @@ public readonly unsafe ref struct DirContext
     /// dir_emit: hands one entry to getdents; false when the caller's buffer is full (stop, and do not
     /// advance <see cref="Position"/> past this entry).
     /// </summary>
-    public bool Emit(ReadOnlySpan<byte> name, ulong inode, uint mode)
+    public unsafe bool Emit(ReadOnlySpan<byte> name, ulong inode, uint mode)
     {
         fixed (byte* n = name)
         {
@@ -247,7 +247,7 @@ public readonly unsafe ref struct DirContext
     /// dir_emit_dots: emits "." (this directory) and ".." (its parent) for positions 0 and 1; false
     /// when the buffer filled. <see cref="Position"/> is advanced past each.
     /// </summary>
-    public bool EmitDots(FileRef file)
+    public unsafe bool EmitDots(FileRef file)
     {
         VfsPath path = OpenFile.FromNative(file.Pointer)!.Path;
         if (Position == 0)

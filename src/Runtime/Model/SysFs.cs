@@ -386,7 +386,7 @@ public sealed class KernfsNode : IDisposable
 
 /// <summary>fs/sysfs/mount.c's sysfs_fs_type.</summary>
 [FileSystemType(Name = "sysfs", Flags = FsFlags.UserNsMount)]
-internal static unsafe partial class SysfsType
+internal static partial class SysfsType
 {
     [InitFsContext]
     private static KResult InitFsContext(FsContext context)
@@ -402,13 +402,13 @@ internal static unsafe partial class SysfsType
 
 /// <summary>fs/sysfs/mount.c's sysfs_fs_context_ops (kernfs_get_tree: one superblock per root).</summary>
 [FsContextOperations]
-internal static unsafe partial class SysfsContextOps
+internal static partial class SysfsContextOps
 {
     [GetTree]
     private static KResult GetTree(FsContext context) => Libfs.GetTreeSingle(context, FillSuper);
 
     // mirrors fs/kernfs/mount.c:kernfs_fill_super
-    private static KResult FillSuper(SuperBlock sb, FsContext context)
+    private static unsafe KResult FillSuper(SuperBlock sb, FsContext context)
     {
         VfsSuperBlock managed = VfsSuperBlock.FromNative(sb.Pointer);
         SysFs sysfs = managed.Kernel.SysFs;
@@ -423,14 +423,14 @@ internal static unsafe partial class SysfsContextOps
 
 /// <summary>fs/kernfs/mount.c's kernfs_sops.</summary>
 [SuperOperations]
-internal static unsafe partial class SysfsSuperOps
+internal static partial class SysfsSuperOps
 {
     [Statfs]
     private static KResult Statfs(Dentry dentry, Kstatfs buffer) => Libfs.SimpleStatfs(dentry, buffer);
 
     // mirrors fs/kernfs/inode.c:kernfs_evict_inode: kernfs_put
     [EvictInode]
-    private static void EvictInode(Inode inode)
+    private static unsafe void EvictInode(Inode inode)
     {
         if (VfsInode.FromNative(inode.Pointer).FsNode is KernfsNode kn) kn.Release();
     }
@@ -438,7 +438,7 @@ internal static unsafe partial class SysfsSuperOps
 
 /// <summary>What kernfs_iops gives every sysfs inode: getattr with the node's link count, setattr (chmod/chown by root).</summary>
 [InodeOperations]
-internal static unsafe partial class SysfsInodeOps
+internal static partial class SysfsInodeOps
 {
     [Getattr]
     private static KResult Getattr(Dentry dentry, Kstat stat, StatxMask requestMask, uint queryFlags) => SysfsAttrs.Getattr(dentry, stat);
@@ -446,7 +446,7 @@ internal static unsafe partial class SysfsInodeOps
 
 /// <summary>fs/kernfs/dir.c's kernfs_dir_iops (no mkdir/rmdir for sysfs: EPERM).</summary>
 [InodeOperations]
-internal static unsafe partial class SysfsDirInodeOps
+internal static partial class SysfsDirInodeOps
 {
     // mirrors fs/kernfs/dir.c:kernfs_iop_lookup: the node's inode, or a negative dentry
     [Lookup]
@@ -493,11 +493,11 @@ internal static unsafe partial class SysfsDirInodeOps
 
 /// <summary>fs/kernfs/symlink.c's kernfs_symlink_iops: the target as a path relative to the link's directory.</summary>
 [InodeOperations]
-internal static unsafe partial class SysfsSymlinkInodeOps
+internal static partial class SysfsSymlinkInodeOps
 {
     // mirrors fs/kernfs/symlink.c:kernfs_get_target_path
     [GetLink]
-    private static KResult GetLink(Dentry dentry, Inode inode, LinkTarget target)
+    private static unsafe KResult GetLink(Dentry dentry, Inode inode, LinkTarget target)
     {
         var link = (KernfsNode)VfsInode.FromNative(inode.Pointer).FsNode!;
         if (link.Target is not { } to || link.Parent is not { } from) return Errno.ENOENT;
@@ -521,7 +521,7 @@ internal static unsafe partial class SysfsSymlinkInodeOps
 
 /// <summary>fs/kernfs/dir.c's kernfs_dir_fops.</summary>
 [FileOperations]
-internal static unsafe partial class SysfsDirFileOps
+internal static partial class SysfsDirFileOps
 {
     [Lseek]
     private static KResult<long> Lseek(FileRef file, long offset, Whence whence) => Libfs.GenericFileLlseek(file, offset, whence);
@@ -531,7 +531,7 @@ internal static unsafe partial class SysfsDirFileOps
 
     // mirrors fs/kernfs/dir.c:kernfs_fop_readdir (by name here; kernfs orders by name hash)
     [IterateShared]
-    private static KResult Iterate(FileRef file, DirContext context)
+    private static unsafe KResult Iterate(FileRef file, DirContext context)
     {
         if (!context.EmitDots(file)) return KResult.Ok;
         var dir = (KernfsNode)VfsInode.FromNative(file.Inode.Pointer).FsNode!;
@@ -558,11 +558,11 @@ internal static unsafe partial class SysfsDirFileOps
 /// at the read from offset 0, later reads continue in it; a write hands store up to a page.
 /// </summary>
 [FileOperations]
-internal static unsafe partial class SysfsFileOps
+internal static partial class SysfsFileOps
 {
     // mirrors fs/kernfs/file.c:kernfs_fop_open: active node, and a show (store) for reading (writing)
     [Open]
-    private static OpenResult<SysfsOpenFile> Open(Inode inode, FileRef file)
+    private static unsafe OpenResult<SysfsOpenFile> Open(Inode inode, FileRef file)
     {
         var kn = (KernfsNode)VfsInode.FromNative(inode.Pointer).FsNode!;
         if (!kn.GetActive()) return Errno.ENODEV;

@@ -9,7 +9,7 @@ namespace KernelOps.Model;
 /// anonymous file shares its one inode, <c>anon_inode_inode</c> (mode 0600 with no file type, as
 /// alloc_anon_inode makes it), through a dentry of its own that no directory holds.
 /// </summary>
-internal sealed unsafe class AnonInodes
+internal sealed class AnonInodes
 {
     /// <summary>ANON_INODE_FS_MAGIC (include/uapi/linux/magic.h).</summary>
     public const ulong Magic = 0x09041934;
@@ -31,7 +31,7 @@ internal sealed unsafe class AnonInodes
     /// mirrors fs/libfs.c:alloc_anon_inode: a new inode numbered by get_next_ino, mode S_IRUSR|S_IWUSR
     /// and no type, owned by the caller's fsuid/fsgid, S_PRIVATE, with empty f_op.
     /// </summary>
-    private static VfsInode AllocAnonInode(VfsSuperBlock sb)
+    private static unsafe VfsInode AllocAnonInode(VfsSuperBlock sb)
     {
         VfsInode inode = sb.NewInode();
         NativeInode* i = inode.Native;
@@ -53,7 +53,7 @@ internal sealed unsafe class AnonInodes
     /// anon_inode_inode, served by <paramref name="dispatch"/>, with f_flags
     /// <paramref name="flags"/> &amp; (O_ACCMODE | O_NONBLOCK). The caller sets f_mode and the rest.
     /// </summary>
-    public OpenFile GetFile(string name, FileDispatch dispatch, OpenFlags flags, Credentials cred)
+    public unsafe OpenFile GetFile(string name, FileDispatch dispatch, OpenFlags flags, Credentials cred)
     {
         VfsMount mount = _mount ?? throw new System.ObjectDisposedException(nameof(AnonInodes));
         VfsInode inode = _inode!;
@@ -81,7 +81,7 @@ internal sealed unsafe class AnonInodes
 
 /// <summary>fs/anon_inodes.c's anon_inode_fs_type: a pseudo file system (init_pseudo), never mounted by user space.</summary>
 [FileSystemType(Name = "anon_inodefs")]
-internal static unsafe partial class AnonInodeFsType
+internal static partial class AnonInodeFsType
 {
     [InitFsContext]
     private static KResult InitFsContext(FsContext context)
@@ -96,7 +96,7 @@ internal static unsafe partial class AnonInodeFsType
 
 /// <summary>fs/libfs.c's pseudo_fs_context_ops for anon_inodefs.</summary>
 [FsContextOperations]
-internal static unsafe partial class AnonInodeFsContextOps
+internal static partial class AnonInodeFsContextOps
 {
     [GetTree]
     private static KResult GetTree(FsContext context) => Libfs.GetTreeNodev(context, FillSuper);
@@ -120,7 +120,7 @@ internal static unsafe partial class AnonInodeFsContextOps
 
 /// <summary>fs/libfs.c's simple_super_operations.</summary>
 [SuperOperations]
-internal static unsafe partial class AnonInodeFsSuperOps
+internal static partial class AnonInodeFsSuperOps
 {
     [Statfs]
     private static KResult Statfs(Dentry dentry, Kstatfs buffer) => Libfs.SimpleStatfs(dentry, buffer);

@@ -8,12 +8,12 @@ namespace KernelOps.Model;
 /// inode_newsize_ok) and the timestamp rules around reads and writes (fs/inode.c: touch_atime with
 /// relatime, file_update_time, file_remove_privs).
 /// </summary>
-internal static unsafe class Attr
+internal static class Attr
 {
     private const long SecondsPerDay = 24 * 60 * 60;
 
     /// <summary>mirrors fs/attr.c:chown_ok.</summary>
-    private static bool ChownOk(VfsInode inode, uint uid)
+    private static unsafe bool ChownOk(VfsInode inode, uint uid)
     {
         Credentials cred = CurrentCred.Get();
         if (inode.Native->i_uid == cred.Fsuid && uid == inode.Native->i_uid) return true;
@@ -21,7 +21,7 @@ internal static unsafe class Attr
     }
 
     /// <summary>mirrors fs/attr.c:chgrp_ok.</summary>
-    private static bool ChgrpOk(VfsInode inode, uint gid)
+    private static unsafe bool ChgrpOk(VfsInode inode, uint gid)
     {
         Credentials cred = CurrentCred.Get();
         if (inode.Native->i_uid == cred.Fsuid)
@@ -33,14 +33,14 @@ internal static unsafe class Attr
     }
 
     /// <summary>mirrors fs/attr.c:inode_newsize_ok: EFBIG beyond s_maxbytes (RLIMIT_FSIZE is unlimited).</summary>
-    public static int InodeNewsizeOk(VfsInode inode, long offset)
+    public static unsafe int InodeNewsizeOk(VfsInode inode, long offset)
     {
         if (Volatile.Read(ref inode.Native->i_size) < offset && offset > inode.Sb.Native->s_maxbytes) return -(int)Errno.EFBIG;
         return 0;
     }
 
     /// <summary>mirrors fs/attr.c:setattr_prepare: may this caller make this change?</summary>
-    public static int SetattrPrepare(VfsDentry dentry, NativeIattr* attr)
+    public static unsafe int SetattrPrepare(VfsDentry dentry, NativeIattr* attr)
     {
         VfsInode inode = dentry.Inode!;
         var valid = (IattrValid)attr->ia_valid;
@@ -71,7 +71,7 @@ internal static unsafe class Attr
     }
 
     /// <summary>mirrors fs/attr.c:setattr_copy.</summary>
-    public static void SetattrCopy(VfsInode inode, NativeIattr* attr)
+    public static unsafe void SetattrCopy(VfsInode inode, NativeIattr* attr)
     {
         var valid = (IattrValid)attr->ia_valid;
         if ((valid & IattrValid.Uid) != 0) inode.Native->i_uid = attr->ia_uid;
@@ -88,7 +88,7 @@ internal static unsafe class Attr
     }
 
     /// <summary>mirrors fs/libfs.c:simple_setattr: setattr_prepare, truncate_setsize, setattr_copy.</summary>
-    public static int SimpleSetattr(VfsDentry dentry, NativeIattr* attr)
+    public static unsafe int SimpleSetattr(VfsDentry dentry, NativeIattr* attr)
     {
         VfsInode inode = dentry.Inode!;
         int error = SetattrPrepare(dentry, attr);
@@ -99,7 +99,7 @@ internal static unsafe class Attr
     }
 
     /// <summary>mirrors fs/attr.c:may_setattr.</summary>
-    private static int MaySetattr(VfsInode inode, IattrValid valid)
+    private static unsafe int MaySetattr(VfsInode inode, IattrValid valid)
     {
         uint flags = inode.Native->i_flags;
         if ((valid & (IattrValid.Mode | IattrValid.Uid | IattrValid.Gid | IattrValid.TimesSet)) != 0 &&
@@ -123,7 +123,7 @@ internal static unsafe class Attr
     /// mirrors fs/attr.c:notify_change (the inode is locked by the caller): checks, fills the times,
     /// turns ATTR_KILL_SUID/SGID into a mode change, then ->setattr or simple_setattr.
     /// </summary>
-    public static int NotifyChange(VfsDentry dentry, NativeIattr* attr)
+    public static unsafe int NotifyChange(VfsDentry dentry, NativeIattr* attr)
     {
         VfsInode inode = dentry.Inode!;
         uint mode = inode.Mode;
@@ -161,7 +161,7 @@ internal static unsafe class Attr
     }
 
     /// <summary>mirrors fs/attr.c:setattr_should_drop_sgid.</summary>
-    public static IattrValid ShouldDropSgid(VfsInode inode)
+    public static unsafe IattrValid ShouldDropSgid(VfsInode inode)
     {
         uint mode = inode.Mode;
         if ((mode & UMode.S_ISGID) == 0) return 0;
@@ -186,7 +186,7 @@ internal static unsafe class Attr
     /// mirrors fs/inode.c:file_remove_privs: a write by a caller without CAP_FSETID clears the set-id
     /// bits of a regular file (with a notify_change of ATTR_FORCE).
     /// </summary>
-    public static int FileRemovePrivs(VfsDentry dentry)
+    public static unsafe int FileRemovePrivs(VfsDentry dentry)
     {
         VfsInode inode = dentry.Inode!;
         IattrValid kill = ShouldDropSuidgid(inode);
@@ -196,7 +196,7 @@ internal static unsafe class Attr
     }
 
     /// <summary>mirrors fs/inode.c:file_update_time (inode_needs_update_time + generic_update_time): mtime and ctime to now.</summary>
-    public static void FileUpdateTime(VfsPath path)
+    public static unsafe void FileUpdateTime(VfsPath path)
     {
         if (path.Mount.IsReadOnly) return;
         VfsInode inode = path.Dentry.Inode!;
@@ -209,7 +209,7 @@ internal static unsafe class Attr
     /// mirrors fs/inode.c:touch_atime / atime_needs_update with relatime (the default mount
     /// option): atime moves when it is older than mtime or ctime, or more than a day old.
     /// </summary>
-    public static void TouchAtime(VfsPath path)
+    public static unsafe void TouchAtime(VfsPath path)
     {
         VfsInode? inode = path.Dentry.Inode;
         if (inode is null) return;

@@ -34,13 +34,13 @@ internal sealed class DentryOperations
 /// how many mounts sit on it. Names are byte strings: a <see cref="string"/> whose chars are bytes
 /// (Latin-1), so any name Linux allows round-trips.
 /// </summary>
-internal sealed unsafe class VfsDentry
+internal sealed class VfsDentry
 {
     private GCHandle _self;
-    private byte* _nameBytes;
+    private unsafe byte* _nameBytes;
 
     /// <summary>A dentry named <paramref name="name"/> (a byte string) under <paramref name="parent"/> (null: a root).</summary>
-    internal VfsDentry(VfsSuperBlock sb, VfsDentry? parent, string name)
+    internal unsafe VfsDentry(VfsSuperBlock sb, VfsDentry? parent, string name)
     {
         Sb = sb;
         Parent = parent ?? this;
@@ -69,7 +69,7 @@ internal sealed unsafe class VfsDentry
     public VfsSuperBlock Sb { get; }
 
     /// <summary>The native dentry; null for a cursor and after the dentry is freed.</summary>
-    public NativeDentry* Native { get; private set; }
+    public unsafe NativeDentry* Native { get; private set; }
 
     /// <summary>d_parent (itself for a root). Changes only by rename, under the dcache lock.</summary>
     public VfsDentry Parent;
@@ -120,7 +120,7 @@ internal sealed unsafe class VfsDentry
     public bool IsDirectory => Inode is { } i && UMode.IsDirectory(i.Mode);
 
     /// <summary>d_can_lookup: a directory with a ->lookup the walk can step into.</summary>
-    public bool CanLookup => Inode is { } i && UMode.IsDirectory(i.Mode) && i.Native->i_op != null && i.Native->i_op->lookup != null;
+    public unsafe bool CanLookup => Inode is { } i && UMode.IsDirectory(i.Mode) && i.Native->i_op != null && i.Native->i_op->lookup != null;
 
     /// <summary>d_is_symlink.</summary>
     public bool IsSymlink => Inode is { } i && UMode.IsSymlink(i.Mode);
@@ -129,7 +129,7 @@ internal sealed unsafe class VfsDentry
     public string DisplayName => Dcache.ToDisplay(Name);
 
     /// <summary>The managed dentry behind a native one.</summary>
-    public static VfsDentry FromNative(NativeDentry* dentry)
+    public static unsafe VfsDentry FromNative(NativeDentry* dentry)
     {
         // SAFETY: a pointer that passes RawPointer.Is is read; d_model is set at allocation and
         // cleared (with the handle freed) only when the dentry is freed, after its last reference.
@@ -143,7 +143,7 @@ internal sealed unsafe class VfsDentry
     /// <summary>dget: the caller already holds a reference.</summary>
     public void Get() => Interlocked.Increment(ref Count);
 
-    internal void SetNameBytes(string name)
+    internal unsafe void SetNameBytes(string name)
     {
         byte* old = _nameBytes;
         byte* bytes = (byte*)NativeMemory.Alloc((nuint)name.Length + 1);
@@ -156,7 +156,7 @@ internal sealed unsafe class VfsDentry
         if (old != null) NativeMemory.Free(old);
     }
 
-    internal void Free()
+    internal unsafe void Free()
     {
         if (Native == null) return;
         NativeMemory.Free(_nameBytes);
@@ -182,7 +182,7 @@ internal sealed unsafe class VfsDentry
 /// when it is unhashed or its d_op says so (every kernel file system and libfs), and otherwise
 /// stays cached, unused, until umount or drop_caches.
 /// </summary>
-internal static unsafe class Dcache
+internal static class Dcache
 {
     /// <summary>mirrors fs/dcache.c:d_alloc: a negative, unhashed child of <paramref name="parent"/> with one reference.</summary>
     public static VfsDentry Alloc(VfsDentry parent, string name)
@@ -233,7 +233,7 @@ internal static unsafe class Dcache
     }
 
     /// <summary>mirrors fs/dcache.c:d_instantiate: binds the negative dentry to <paramref name="inode"/> (its reference taken over).</summary>
-    public static void Instantiate(VfsDentry dentry, VfsInode inode)
+    public static unsafe void Instantiate(VfsDentry dentry, VfsInode inode)
     {
         lock (dentry.Sb.DcacheLock)
         {
@@ -293,7 +293,7 @@ internal static unsafe class Dcache
     /// reference the dentry turns negative in place (its inode is put); otherwise it is unhashed and
     /// keeps its inode for the files still open on it.
     /// </summary>
-    public static void Delete(VfsDentry dentry)
+    public static unsafe void Delete(VfsDentry dentry)
     {
         VfsInode? inode = null;
         lock (dentry.Sb.DcacheLock)
@@ -379,7 +379,7 @@ internal static unsafe class Dcache
     }
 
     // Unlinks a dentry with no references from the tree; returns its inode and parent to put.
-    private static (VfsInode? Inode, VfsDentry? Parent) KillLocked(VfsDentry dentry)
+    private static unsafe (VfsInode? Inode, VfsDentry? Parent) KillLocked(VfsDentry dentry)
     {
         dentry.Ops?.Release?.Invoke(dentry);
         dentry.Dead = true;
@@ -446,7 +446,7 @@ internal static unsafe class Dcache
         }
     }
 
-    private static void SwapNamesAndParents(VfsDentry a, VfsDentry b)
+    private static unsafe void SwapNamesAndParents(VfsDentry a, VfsDentry b)
     {
         string aName = a.Name, bName = b.Name;
         VfsDentry aParent = a.Parent, bParent = b.Parent;

@@ -45,7 +45,7 @@ internal sealed class Completion
 /// credentials (<c>f_cred</c>). <c>file-&gt;f_model</c> holds a GCHandle to it. Freed, with the native
 /// struct, by the last <see cref="Put"/> (__fput).
 /// </summary>
-internal sealed unsafe class OpenFile
+internal sealed class OpenFile
 {
     private readonly KernelCounters _counters;
     // Lifetime references: every holder of f_count plus every syscall in flight on the file.
@@ -69,7 +69,7 @@ internal sealed unsafe class OpenFile
     public KernelCounters Counters => _counters;
 
     /// <summary>The native <c>struct file</c>.</summary>
-    public NativeFile* File { get; private set; }
+    public unsafe NativeFile* File { get; private set; }
 
     /// <summary><c>f_path</c> (valid once <see cref="HasPath"/>): the file holds a reference to both.</summary>
     public VfsPath Path { get; private set; }
@@ -108,16 +108,16 @@ internal sealed unsafe class OpenFile
     public int FileCount => Volatile.Read(ref _fileCount);
 
     /// <summary><c>f_flags</c>.</summary>
-    public OpenFlags Flags => (OpenFlags)Volatile.Read(ref File->f_flags);
+    public unsafe OpenFlags Flags => (OpenFlags)Volatile.Read(ref File->f_flags);
 
     /// <summary><c>f_mode</c>.</summary>
-    public FMode Mode => (FMode)Volatile.Read(ref File->f_mode);
+    public unsafe FMode Mode => (FMode)Volatile.Read(ref File->f_mode);
 
     /// <summary>
     /// mirrors fs/file_table.c:alloc_empty_file: a zeroed struct file with one reference (the
     /// opener's, handed to the fd table by fd_install) and the opener's credentials.
     /// </summary>
-    public static OpenFile Allocate(KernelCounters counters, OpenFlags flags, Credentials cred)
+    public static unsafe OpenFile Allocate(KernelCounters counters, OpenFlags flags, Credentials cred)
     {
         var file = new OpenFile(counters, cred);
         file.File = (NativeFile*)NativeMemory.AllocZeroed((nuint)sizeof(NativeFile));
@@ -133,7 +133,7 @@ internal sealed unsafe class OpenFile
     }
 
     /// <summary>Sets f_path and f_inode, taking over the caller's path reference (do_dentry_open's path_get).</summary>
-    public void SetPath(VfsPath path)
+    public unsafe void SetPath(VfsPath path)
     {
         Path = path;
         _hasPath = true;
@@ -142,7 +142,7 @@ internal sealed unsafe class OpenFile
     }
 
     /// <summary>The record behind a native file (reads <c>f_model</c>); null if it is not a model file.</summary>
-    public static OpenFile? FromNative(NativeFile* file)
+    public static unsafe OpenFile? FromNative(NativeFile* file)
     {
         if (!RawPointer.IsFile(file)) return null;
         // SAFETY: f_model is set only by Allocate and cleared before the handle is freed in __fput;
@@ -191,7 +191,7 @@ internal sealed unsafe class OpenFile
 
     // mirrors fs/file_table.c:__fput: release only for a file whose open succeeded
     // (FMODE_OPENED), then fops_put, then free the file and put its path (dput, mntput).
-    private void Fput()
+    private unsafe void Fput()
     {
         NativeFile* file = File;
         try

@@ -12,12 +12,12 @@ namespace KernelOps.Model;
 /// <c>.owner = THIS_MODULE</c>, kept by the model instead of written into a shared table), and its
 /// superblocks (<c>fs_supers</c>).
 /// </summary>
-internal sealed unsafe class RegisteredFileSystem
+internal sealed class RegisteredFileSystem
 {
     private readonly Lock _lock = new();
     private readonly List<VfsSuperBlock> _supers = new();
 
-    public RegisteredFileSystem(FileSystemType* table, string name, FsFlags flags, LoadedModule? owner)
+    public unsafe RegisteredFileSystem(FileSystemType* table, string name, FsFlags flags, LoadedModule? owner)
     {
         Table = table;
         Name = name;
@@ -25,7 +25,7 @@ internal sealed unsafe class RegisteredFileSystem
         Owner = owner;
     }
 
-    public FileSystemType* Table { get; }
+    public unsafe FileSystemType* Table { get; }
 
     public string Name { get; }
 
@@ -96,7 +96,7 @@ public sealed class FileSystemRegistration : IDisposable
 /// The kernel's list of file system types (fs/filesystems.c: register_filesystem,
 /// unregister_filesystem, get_fs_type, /proc/filesystems). Thread-safe.
 /// </summary>
-public sealed unsafe class FileSystemRegistry
+public sealed class FileSystemRegistry
 {
     private readonly Kernel _kernel;
     private readonly Lock _lock = new(); // file_systems_lock
@@ -126,7 +126,7 @@ public sealed unsafe class FileSystemRegistry
     /// <exception cref="KernelErrorException">EINVAL for a missing name or one containing '.'; EBUSY when a type of that name is registered.</exception>
     public FileSystemRegistration Register(OpsTable<FileSystemType> table) => Register(table, owner: null);
 
-    internal FileSystemRegistration Register(OpsTable<FileSystemType> table, LoadedModule? owner)
+    internal unsafe FileSystemRegistration Register(OpsTable<FileSystemType> table, LoadedModule? owner)
     {
         if (table.IsNull) throw new ArgumentException("A file system type needs a file_system_type table.", nameof(table));
         _kernel.ThrowIfDisposed();
@@ -154,7 +154,7 @@ public sealed unsafe class FileSystemRegistry
     /// A type the kernel mounts for itself without registering it (anon_inode_fs_type, pipefs,
     /// sockfs: kern_mount of a file_system_type no <c>mount -t</c> finds).
     /// </summary>
-    internal RegisteredFileSystem Unlisted(OpsTable<FileSystemType> table)
+    internal unsafe RegisteredFileSystem Unlisted(OpsTable<FileSystemType> table)
     {
         // SAFETY: an OpsTable points at a table that outlives every use of it.
         FileSystemType* fs = table.Pointer;

@@ -11,14 +11,14 @@ namespace KernelOps.Model;
 /// until a superblock adopts it, and holds the root get_tree made (with an active superblock
 /// reference) until the mount takes its own.
 /// </summary>
-internal sealed unsafe class VfsFsContext : IDisposable
+internal sealed class VfsFsContext : IDisposable
 {
     private GCHandle _self;
     private nint _fsInfoWord;
-    private byte* _source;
+    private unsafe byte* _source;
     private bool _freed;
 
-    private VfsFsContext(Kernel kernel, RegisteredFileSystem type, uint purpose, uint sbFlags)
+    private unsafe VfsFsContext(Kernel kernel, RegisteredFileSystem type, uint purpose, uint sbFlags)
     {
         Kernel = kernel;
         Type = type;
@@ -35,7 +35,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
 
     public RegisteredFileSystem Type { get; }
 
-    public NativeFsContext* Native { get; private set; }
+    public unsafe NativeFsContext* Native { get; private set; }
 
     /// <summary>fc-&gt;source.</summary>
     public string? Source { get; private set; }
@@ -49,7 +49,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
     /// <summary>fc-&gt;s_fs_info as the object behind it.</summary>
     public object? FsInfo => _fsInfoWord == 0 ? null : GCHandle.FromIntPtr(_fsInfoWord).Target;
 
-    public static VfsFsContext FromNative(NativeFsContext* fc)
+    public static unsafe VfsFsContext FromNative(NativeFsContext* fc)
     {
         // SAFETY: a pointer that passes RawPointer.Is is read; fc_model is set at allocation and cleared only by Dispose.
         if (RawPointer.Is<NativeFsContext>(fc) && RawPointer.HandleTarget(Volatile.Read(ref fc->fc_model)) is VfsFsContext c) return c;
@@ -60,7 +60,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
     /// mirrors fs/fs_context.c:alloc_fs_context: a context for <paramref name="type"/> (whose module
     /// reference, taken by get_fs_type, it takes over), initialised by the type's init_fs_context.
     /// </summary>
-    public static int Create(Kernel kernel, RegisteredFileSystem type, uint purpose, uint sbFlags, VfsSuperBlock? reconfigure, out VfsFsContext? context)
+    public static unsafe int Create(Kernel kernel, RegisteredFileSystem type, uint purpose, uint sbFlags, VfsSuperBlock? reconfigure, out VfsFsContext? context)
     {
         var fc = new VfsFsContext(kernel, type, purpose, sbFlags) { ReconfigureTarget = reconfigure };
         context = null;
@@ -83,7 +83,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
         return 0;
     }
 
-    public void SetFsInfo(object? info)
+    public unsafe void SetFsInfo(object? info)
     {
         nint old = _fsInfoWord;
         _fsInfoWord = info is null ? 0 : GCHandle.ToIntPtr(GCHandle.Alloc(info));
@@ -97,7 +97,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
     }
 
     /// <summary>sget_fc: the superblock takes over s_fs_info.</summary>
-    public nint TakeFsInfoWord()
+    public unsafe nint TakeFsInfoWord()
     {
         nint word = _fsInfoWord;
         _fsInfoWord = 0;
@@ -109,7 +109,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
     /// mirrors fs/fs_context.c:vfs_parse_fs_param: the SB_* flags the VFS knows, then the file
     /// system's parse_param, then "source"; anything else is "Unknown parameter": EINVAL.
     /// </summary>
-    public int ParseParam(string key, string? value)
+    public unsafe int ParseParam(string key, string? value)
     {
         // mirrors fs/fs_context.c:vfs_parse_sb_flag (common_set_sb_flag / common_clear_sb_flag)
         if (value is null && SbFlag(key, out uint set, out uint clear))
@@ -135,7 +135,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
         return Invalid($"{Type.Name}: Unknown parameter '{key}'");
     }
 
-    private int CallParseParam(FsContextOperations* ops, string key, string? value)
+    private unsafe int CallParseParam(FsContextOperations* ops, string key, string? value)
     {
         nint keyCopy = Marshal.StringToCoTaskMemUTF8(key);
         nint valueCopy = value is null ? 0 : Marshal.StringToCoTaskMemUTF8(value);
@@ -177,7 +177,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
     /// mirrors fs/fs_context.c:parse_monolithic_mount_data: the type's parse_monolithic, or
     /// generic_parse_monolithic (comma-separated options, each "key" or "key=value").
     /// </summary>
-    public int ParseMonolithic(byte[]? data)
+    public unsafe int ParseMonolithic(byte[]? data)
     {
         if (data is null) return 0;
         FsContextOperations* ops = Native->ops;
@@ -204,7 +204,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
     /// <summary>
     /// mirrors fs/super.c:vfs_get_tree: the file system's get_tree, which must set fc-&gt;root.
     /// </summary>
-    public int GetTree()
+    public unsafe int GetTree()
     {
         FsContextOperations* ops = Native->ops;
         if (ops == null || ops->get_tree == null) return Invalid($"{Type.Name}: no get_tree");
@@ -220,14 +220,14 @@ internal sealed unsafe class VfsFsContext : IDisposable
     }
 
     /// <summary>Sets fc-&gt;root (get_tree's result) with the references the caller hands over: a dentry reference and an active superblock reference.</summary>
-    public void SetRoot(VfsDentry root)
+    public unsafe void SetRoot(VfsDentry root)
     {
         Root = root;
         Native->root = root.Native;
     }
 
     /// <summary>mirrors fs/fs_context.c:vfs_parse_fs_string("source").</summary>
-    public void SetSource(string source)
+    public unsafe void SetSource(string source)
     {
         Source = source;
         if (_source != null) Marshal.FreeCoTaskMem((nint)_source);
@@ -245,7 +245,7 @@ internal sealed unsafe class VfsFsContext : IDisposable
     /// mirrors fs/fs_context.c:put_fs_context: drops the root (dput and deactivate_super), calls
     /// ->free, frees what the context still owns and unpins the type's module.
     /// </summary>
-    public void Dispose()
+    public unsafe void Dispose()
     {
         if (_freed) return;
         _freed = true;

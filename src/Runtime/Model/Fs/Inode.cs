@@ -37,7 +37,7 @@ internal static class InodeFlags
 /// One lifetime for every file system: new_inode/iget, iput, and eviction when the last reference
 /// goes and <c>drop_inode</c> says so (generic_drop_inode: no link left, or never hashed).
 /// </summary>
-internal sealed unsafe class VfsInode
+internal sealed class VfsInode
 {
     private GCHandle _self;
     private int _count = 1;
@@ -45,7 +45,7 @@ internal sealed unsafe class VfsInode
     private bool _ownsPrivate;
     private byte[]? _linkTarget;
 
-    private VfsInode(VfsSuperBlock sb)
+    private unsafe VfsInode(VfsSuperBlock sb)
     {
         Sb = sb;
         // SAFETY: a fresh zeroed allocation owned by this object until Destroy.
@@ -62,7 +62,7 @@ internal sealed unsafe class VfsInode
     public VfsSuperBlock Sb { get; }
 
     /// <summary>The native inode; live until the last reference is dropped and the inode evicted.</summary>
-    public NativeInode* Native { get; private set; }
+    public unsafe NativeInode* Native { get; private set; }
 
     /// <summary>i_state, under <see cref="VfsSuperBlock.InodeLock"/>.</summary>
     public InodeState State;
@@ -89,16 +89,16 @@ internal sealed unsafe class VfsInode
     public int WriteCount;
 
     /// <summary><c>i_ino</c>.</summary>
-    public ulong Number => Native->i_ino;
+    public unsafe ulong Number => Native->i_ino;
 
     /// <summary><c>i_mode</c>.</summary>
-    public uint Mode => Volatile.Read(ref Native->i_mode);
+    public unsafe uint Mode => Volatile.Read(ref Native->i_mode);
 
     /// <summary><c>i_count</c>.</summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>The managed inode behind a native one.</summary>
-    public static VfsInode FromNative(NativeInode* inode)
+    public static unsafe VfsInode FromNative(NativeInode* inode)
     {
         // SAFETY: a pointer that passes RawPointer.IsInode is read; i_model is set at allocation and
         // cleared (with the handle freed) only in Destroy, after which nothing holds the native inode.
@@ -115,7 +115,7 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>The managed f_op of files opened on the inode (i_fop as the model calls it), or null.</summary>
-    public FileDispatch? FileDispatch
+    public unsafe FileDispatch? FileDispatch
     {
         get
         {
@@ -126,14 +126,14 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>Sets i_fop to a file_operations table (what handlers do).</summary>
-    public void SetFileOperations(OpsTable<FileOperations> operations)
+    public unsafe void SetFileOperations(OpsTable<FileOperations> operations)
     {
         Native->i_fop = operations.Pointer;
         Volatile.Write(ref _fop, operations.IsNull ? null : Sb.Kernel.Vfs.DispatchFor(operations.Pointer));
     }
 
     /// <summary>Sets the managed f_op (what the kernel's own file systems do) and i_fop to its table, if it has one.</summary>
-    public void SetFileDispatch(FileDispatch dispatch)
+    public unsafe void SetFileDispatch(FileDispatch dispatch)
     {
         Native->i_fop = dispatch.Ops;
         Volatile.Write(ref _fop, dispatch);
@@ -161,7 +161,7 @@ internal sealed unsafe class VfsInode
 
     // mirrors fs/inode.c:iput_final: ask ->drop_inode (or generic_drop_inode) whether to keep the
     // unused inode cached; evict it otherwise (always when the superblock is going away).
-    private void IputFinal()
+    private unsafe void IputFinal()
     {
         bool drop;
         SuperOperations* sop = Sb.Native->s_op;
@@ -179,7 +179,7 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>mirrors fs/inode.c:evict: ->evict_inode (or truncate + clear_inode), then destroy.</summary>
-    internal void Evict()
+    internal unsafe void Evict()
     {
         try
         {
@@ -197,7 +197,7 @@ internal sealed unsafe class VfsInode
     }
 
     // mirrors fs/inode.c:destroy_inode
-    private void Destroy()
+    private unsafe void Destroy()
     {
         if (_ownsPrivate && Native->i_private != 0)
         {
@@ -213,10 +213,10 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>mirrors fs/inode.c:inc_nlink.</summary>
-    public void IncLink() => Interlocked.Increment(ref Native->i_nlink);
+    public unsafe void IncLink() => Interlocked.Increment(ref Native->i_nlink);
 
     /// <summary>mirrors fs/inode.c:drop_nlink: a WARN, not an underflow, at 0.</summary>
-    public void DropLink()
+    public unsafe void DropLink()
     {
         uint n = Volatile.Read(ref Native->i_nlink);
         while (n > 0)
@@ -229,10 +229,10 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>mirrors fs/inode.c:set_nlink / clear_nlink.</summary>
-    public void SetLinkCount(uint count) => Volatile.Write(ref Native->i_nlink, count);
+    public unsafe void SetLinkCount(uint count) => Volatile.Write(ref Native->i_nlink, count);
 
     /// <summary>mirrors fs/inode.c:inode_init_owner.</summary>
-    public void InitOwner(VfsInode? dir, uint mode)
+    public unsafe void InitOwner(VfsInode? dir, uint mode)
     {
         Credentials cred = CurrentCred.Get();
         Native->i_uid = cred.Fsuid;
@@ -250,7 +250,7 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>mirrors fs/inode.c:init_special_inode.</summary>
-    public void InitSpecial(uint mode, uint device)
+    public unsafe void InitSpecial(uint mode, uint device)
     {
         Volatile.Write(ref Native->i_mode, mode);
         switch (mode & UMode.S_IFMT)
@@ -276,7 +276,7 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>Sets i_private to an object the VFS owns (freed at eviction).</summary>
-    public void SetPrivateData(object? data)
+    public unsafe void SetPrivateData(object? data)
     {
         nint old = Native->i_private;
         Native->i_private = data is null ? 0 : GCHandle.ToIntPtr(GCHandle.Alloc(data));
@@ -290,14 +290,14 @@ internal sealed unsafe class VfsInode
     }
 
     /// <summary>Sets i_private to a word someone else owns (a proc entry's data, freed by its rundown).</summary>
-    public void SetBorrowedPrivateWord(nint word)
+    public unsafe void SetBorrowedPrivateWord(nint word)
     {
         if (_ownsPrivate) throw new InvalidOperationException("i_private is already owned by the inode.");
         Native->i_private = word;
     }
 
     /// <summary>Keeps a symlink target in i_link (NUL-terminated) and sets i_size to its length.</summary>
-    public void SetLinkTarget(ReadOnlySpan<byte> target)
+    public unsafe void SetLinkTarget(ReadOnlySpan<byte> target)
     {
         if (target.IndexOf((byte)0) >= 0) throw new ArgumentException("A link target cannot contain NUL.", nameof(target));
         byte* copy = (byte*)NativeMemory.Alloc((nuint)target.Length + 1);
@@ -314,5 +314,5 @@ internal sealed unsafe class VfsInode
     public ReadOnlySpan<byte> LinkTarget => _linkTarget;
 
     /// <inheritdoc/>
-    public override string ToString() => Native == null ? "(freed inode)" : $"inode {Number} on {Sb}";
+    public override unsafe string ToString() => Native == null ? "(freed inode)" : $"inode {Number} on {Sb}";
 }

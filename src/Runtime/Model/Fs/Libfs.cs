@@ -17,7 +17,7 @@ public delegate KResult FillSuperCallback(SuperBlock superBlock, FsContext conte
 /// setup and teardown, the dcache-backed directory operations of a RAM file system, page-cache file
 /// I/O, and the common answers (simple_statfs, generic_delete_inode, noop_fsync).
 /// </summary>
-public static unsafe class Libfs
+public static class Libfs
 {
     /// <summary>RAMFS_MAGIC (include/uapi/linux/magic.h).</summary>
     public const ulong RamfsMagic = 0x858458f6;
@@ -68,7 +68,7 @@ public static unsafe class Libfs
     }
 
     // mirrors fs/super.c:vfs_get_super: sget_fc hands s_fs_info over; a failed fill_super deactivates
-    private static KResult FillAndSetRoot(VfsFsContext fc, VfsSuperBlock sb, FillSuperCallback fill)
+    private static unsafe KResult FillAndSetRoot(VfsFsContext fc, VfsSuperBlock sb, FillSuperCallback fill)
     {
         sb.AdoptFsInfoWord(fc.TakeFsInfoWord());
         sb.Native->s_flags |= fc.Native->sb_flags;
@@ -190,7 +190,7 @@ public static unsafe class Libfs
     }
 
     /// <summary>mirrors fs/libfs.c:simple_rename_exchange.</summary>
-    public static KResult SimpleRenameExchange(Inode oldDir, Dentry oldDentry, Inode newDir, Dentry newDentry)
+    public static unsafe KResult SimpleRenameExchange(Inode oldDir, Dentry oldDentry, Inode newDir, Dentry newDentry)
     {
         bool oldIsDir = oldDentry.Inode.IsDirectory;
         bool newIsDir = newDentry.Inode.IsDirectory;
@@ -212,7 +212,7 @@ public static unsafe class Libfs
     }
 
     /// <summary>mirrors fs/libfs.c:simple_rename_timestamp.</summary>
-    public static void SimpleRenameTimestamp(Inode oldDir, Dentry oldDentry, Inode newDir, Dentry newDentry)
+    public static unsafe void SimpleRenameTimestamp(Inode oldDir, Dentry oldDentry, Inode newDir, Dentry newDentry)
     {
         oldDir.SetMtimeCtimeCurrent();
         if (newDir.Pointer != oldDir.Pointer) newDir.SetMtimeCtimeCurrent();
@@ -224,7 +224,7 @@ public static unsafe class Libfs
     /// mirrors fs/libfs.c:simple_getattr: generic_fillattr, with st_blocks the pages the file has in
     /// the page cache (nrpages &lt;&lt; 3), as a RAM file system reports it.
     /// </summary>
-    public static KResult SimpleGetattr(Dentry dentry, Kstat stat, StatxMask requestMask, uint queryFlags)
+    public static unsafe KResult SimpleGetattr(Dentry dentry, Kstat stat, StatxMask requestMask, uint queryFlags)
     {
         VfsInode inode = VfsInode.FromNative(dentry.Inode.Pointer);
         FsStat.GenericFillattr(inode, stat.Pointer);
@@ -233,14 +233,14 @@ public static unsafe class Libfs
     }
 
     /// <summary>mirrors fs/libfs.c:simple_setattr: setattr_prepare, truncate_setsize, setattr_copy.</summary>
-    public static KResult SimpleSetattr(Dentry dentry, Iattr attributes)
+    public static unsafe KResult SimpleSetattr(Dentry dentry, Iattr attributes)
     {
         int error = Attr.SimpleSetattr(dentry.Managed, attributes.Pointer);
         return error == 0 ? KResult.Ok : (Errno)(-error);
     }
 
     /// <summary>mirrors fs/libfs.c:simple_statfs: the magic, PAGE_SIZE blocks, NAME_MAX, the fsid from s_dev; no block or inode counts.</summary>
-    public static KResult SimpleStatfs(Dentry dentry, Kstatfs buffer)
+    public static unsafe KResult SimpleStatfs(Dentry dentry, Kstatfs buffer)
     {
         SuperBlock sb = dentry.SuperBlock;
         buffer.Type = (long)sb.Magic;
@@ -313,6 +313,6 @@ public static unsafe class Libfs
     /// <summary>fs/libfs.c's <c>simple_symlink_inode_operations</c> (and page_symlink_inode_operations): get_link from i_link.</summary>
     public static OpsTable<InodeOperations> SimpleSymlinkInodeOperations => SimpleSymlinkInodeOps.Table;
 
-    private static OpenFile ModelFile(FileRef file) =>
+    private static unsafe OpenFile ModelFile(FileRef file) =>
         OpenFile.FromNative(file.Pointer) ?? throw new InvalidOperationException("The file is not a kernel-model file.");
 }

@@ -139,11 +139,11 @@ internal sealed class DcacheCursor
 
 /// <summary>fs/libfs.c's simple_dir_operations, as a generated file_operations table with the cursor as per-open state.</summary>
 [FileOperations]
-internal static unsafe partial class SimpleDirOps
+internal static partial class SimpleDirOps
 {
     // dcache_dir_open
     [Open]
-    private static OpenResult<DcacheCursor> Open(Inode inode, FileRef file) =>
+    private static unsafe OpenResult<DcacheCursor> Open(Inode inode, FileRef file) =>
         OpenFile.FromNative(file.Pointer) is { HasPath: true } f ? new DcacheCursor(f.Path.Dentry) : Errno.EINVAL;
 
     // dcache_dir_close
@@ -173,7 +173,7 @@ internal static unsafe partial class SimpleDirOps
 
 /// <summary>fs/libfs.c's simple_dir_inode_operations.</summary>
 [InodeOperations]
-internal static unsafe partial class SimpleDirInodeOps
+internal static partial class SimpleDirInodeOps
 {
     [Lookup]
     private static KResult Lookup(Inode dir, Dentry dentry, LookupFlags flags) => Libfs.SimpleLookup(dir, dentry, flags);
@@ -181,7 +181,7 @@ internal static unsafe partial class SimpleDirInodeOps
 
 /// <summary>fs/libfs.c's simple_symlink_inode_operations: simple_get_link (the body kept in i_link).</summary>
 [InodeOperations]
-internal static unsafe partial class SimpleSymlinkInodeOps
+internal static partial class SimpleSymlinkInodeOps
 {
     [GetLink]
     private static KResult GetLink(Dentry dentry, Inode inode, LinkTarget target)

@@ -17,7 +17,7 @@ internal enum LastType
 /// the process root (referenced once needed), the last component and its type, the lookup flags and
 /// the symlink count. Disposing it drops what it holds (terminate_walk). Paths are byte strings.
 /// </summary>
-internal sealed unsafe class Nameidata : IDisposable
+internal sealed class Nameidata : IDisposable
 {
     /// <summary>MAXSYMLINKS (include/linux/namei.h): symlinks one walk may follow, nested or not.</summary>
     public const int MaxSymlinks = 40;
@@ -125,7 +125,7 @@ internal sealed unsafe class Nameidata : IDisposable
     }
 
     /// <summary>mirrors fs/namei.c:link_path_walk: walks every component but the last. Returns 0 or -errno.</summary>
-    public int LinkPathWalk(string name)
+    public unsafe int LinkPathWalk(string name)
     {
         LastType = LastType.Root;
         Flags |= LookupParent;
@@ -266,7 +266,7 @@ internal sealed unsafe class Nameidata : IDisposable
     /// mirrors fs/namei.c:lookup_one_qstr_excl: the dcache, then ->lookup; the directory is locked
     /// by the caller. The result may be negative.
     /// </summary>
-    public static int LookupLocked(VfsDentry parent, string name, LookupFlags flags, out VfsDentry? dentry)
+    public static unsafe int LookupLocked(VfsDentry parent, string name, LookupFlags flags, out VfsDentry? dentry)
     {
         int err = LookupFast(parent, name, out dentry);
         if (err != 0 || dentry is not null) return err;
@@ -336,7 +336,7 @@ internal sealed unsafe class Nameidata : IDisposable
 
     // mirrors fs/namei.c:may_follow_link: with fs.protected_symlinks, a trailing symlink in a sticky
     // world-writable directory is followed only by its owner or when the directory's owner owns it
-    private int MayFollowLink(VfsInode inode)
+    private unsafe int MayFollowLink(VfsInode inode)
     {
         if (inode.Sb.Kernel.FsSysctls.ProtectedSymlinks == 0) return 0;
         uint owner = inode.Native->i_uid;
@@ -382,7 +382,7 @@ internal sealed unsafe class Nameidata : IDisposable
     }
 
     /// <summary>The body of a symlink: i_link, or ->get_link's answer (its delayed call run at once, after the copy).</summary>
-    public static int ReadLink(VfsDentry dentry, VfsInode inode, out byte[]? body)
+    public static unsafe int ReadLink(VfsDentry dentry, VfsInode inode, out byte[]? body)
     {
         body = null;
         byte* res = inode.Native->i_link;

@@ -8,7 +8,7 @@ namespace KernelOps.Model;
 /// linkat, renameat2, readlinkat) and their vfs_* steps, in the order and with the errors Linux
 /// has. Names are byte strings already copied from the caller (getname).
 /// </summary>
-internal static unsafe class FsNamei
+internal static class FsNamei
 {
     /// <summary>mirrors fs/namei.c:filename_lookup.</summary>
     public static int FilenameLookup(UserProcess process, int dfd, string name, LookupFlags flags, out VfsPath path)
@@ -88,7 +88,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_create.</summary>
-    public static int VfsCreate(VfsInode dir, VfsDentry dentry, uint mode, bool wantExcl)
+    public static unsafe int VfsCreate(VfsInode dir, VfsDentry dentry, uint mode, bool wantExcl)
     {
         int error = Permission.MayCreate(dir, dentry);
         if (error != 0) return error;
@@ -99,7 +99,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_mknod.</summary>
-    public static int VfsMknod(VfsInode dir, VfsDentry dentry, uint mode, uint dev)
+    public static unsafe int VfsMknod(VfsInode dir, VfsDentry dentry, uint mode, uint dev)
     {
         int error = Permission.MayCreate(dir, dentry);
         if (error != 0) return error;
@@ -143,7 +143,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_mkdir (6.18: ->mkdir answers NULL or an error).</summary>
-    public static int VfsMkdir(VfsInode dir, VfsDentry dentry, uint mode)
+    public static unsafe int VfsMkdir(VfsInode dir, VfsDentry dentry, uint mode)
     {
         int error = Permission.MayCreate(dir, dentry);
         if (error != 0) return error;
@@ -175,7 +175,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_rmdir.</summary>
-    public static int VfsRmdir(VfsInode dir, VfsDentry dentry)
+    public static unsafe int VfsRmdir(VfsInode dir, VfsDentry dentry)
     {
         int error = Permission.MayDelete(dir, dentry, isDir: true);
         if (error != 0) return error;
@@ -239,7 +239,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_unlink.</summary>
-    public static int VfsUnlink(VfsInode dir, VfsDentry dentry)
+    public static unsafe int VfsUnlink(VfsInode dir, VfsDentry dentry)
     {
         VfsInode? target = dentry.Inode;
         int error = Permission.MayDelete(dir, dentry, isDir: false);
@@ -297,7 +297,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_symlink.</summary>
-    public static int VfsSymlink(VfsInode dir, VfsDentry dentry, string oldName)
+    public static unsafe int VfsSymlink(VfsInode dir, VfsDentry dentry, string oldName)
     {
         int error = Permission.MayCreate(dir, dentry);
         if (error != 0) return error;
@@ -343,7 +343,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_link.</summary>
-    public static int VfsLink(VfsDentry oldDentry, VfsInode dir, VfsDentry newDentry)
+    public static unsafe int VfsLink(VfsDentry oldDentry, VfsInode dir, VfsDentry newDentry)
     {
         VfsInode? inode = oldDentry.Inode;
         if (inode is null) return -(int)Errno.ENOENT;
@@ -430,7 +430,7 @@ internal static unsafe class FsNamei
     }
 
     /// <summary>mirrors fs/namei.c:vfs_rename (both parents locked by the caller).</summary>
-    public static int VfsRename(VfsInode oldDir, VfsDentry oldDentry, VfsInode newDir, VfsDentry newDentry, RenameFlags flags)
+    public static unsafe int VfsRename(VfsInode oldDir, VfsDentry oldDentry, VfsInode newDir, VfsDentry newDentry, RenameFlags flags)
     {
         bool isDir = oldDentry.IsDirectory;
         VfsInode source = oldDentry.Inode!;
@@ -613,7 +613,7 @@ internal static unsafe class FsNamei
     /// cut to <paramref name="bufferSize"/>). An empty path (AT_EMPTY_PATH semantics are implied for
     /// readlinkat's empty name) reads the link the fd stands for.
     /// </summary>
-    public static int DoReadlinkat(UserProcess process, int dfd, string name, int bufferSize, out byte[]? body)
+    public static unsafe int DoReadlinkat(UserProcess process, int dfd, string name, int bufferSize, out byte[]? body)
     {
         body = null;
         if (bufferSize <= 0) return -(int)Errno.EINVAL;

@@ -311,7 +311,7 @@ public enum UnmountFlags
 }
 
 /// <summary>fs/namespace.c: mount(2) (path_mount, do_new_mount, do_add_mount) and umount2(2) (do_umount).</summary>
-internal static unsafe class FsNamespace
+internal static class FsNamespace
 {
     private const ulong MsMgcMask = 0xffff0000, MsMgcVal = 0xC0ED0000;
 
@@ -372,7 +372,7 @@ internal static unsafe class FsNamespace
     }
 
     // mirrors fs/namespace.c:do_new_mount_fc + vfs_create_mount + do_add_mount + graft_tree
-    private static int DoNewMountFc(Kernel kernel, VfsFsContext fc, VfsPath mountpoint, MountFlags mntFlags, string devName, out VfsMount? mounted)
+    private static unsafe int DoNewMountFc(Kernel kernel, VfsFsContext fc, VfsPath mountpoint, MountFlags mntFlags, string devName, out VfsMount? mounted)
     {
         mounted = null;
         VfsDentry root = fc.Root!;
@@ -421,7 +421,7 @@ internal static unsafe class FsNamespace
     }
 
     // mirrors fs/namespace.c:do_remount: reconfigure the superblock (its ->reconfigure, if any), then the mount's flags
-    private static int DoRemount(VfsPath path, uint sbFlags, MountFlags mntFlags, byte[]? data)
+    private static unsafe int DoRemount(VfsPath path, uint sbFlags, MountFlags mntFlags, byte[]? data)
     {
         VfsMount mnt = path.Mount;
         if (mnt.Root != path.Dentry) return -(int)Errno.EINVAL;
@@ -444,7 +444,7 @@ internal static unsafe class FsNamespace
     }
 
     /// <summary>mirrors fs/namespace.c:path_umount (can_umount + do_umount); consumes <paramref name="path"/>'s reference.</summary>
-    public static int PathUmount(UserProcess process, VfsPath path, UnmountFlags flags)
+    public static unsafe int PathUmount(UserProcess process, VfsPath path, UnmountFlags flags)
     {
         List<Action>? puts = null;
         int ret;

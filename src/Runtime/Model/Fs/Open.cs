@@ -19,7 +19,7 @@ internal struct OpenOp
 /// do_open, do_tmpfile, do_o_path), do_dentry_open, truncate, chmod, chown, access, chdir; and
 /// fs/utimes.c.
 /// </summary>
-internal static unsafe class FsOpen
+internal static class FsOpen
 {
     /// <summary>__O_TMPFILE without O_DIRECTORY.</summary>
     public const OpenFlags TmpfileBit = (OpenFlags)0x400000;
@@ -158,7 +158,7 @@ internal static unsafe class FsOpen
     private static int StepDots(Nameidata nd, out string? link) => nd.LookupLast(out link);
 
     // mirrors fs/namei.c:lookup_open (the directory is locked)
-    private static int LookupOpen(Nameidata nd, in OpenOp op, bool gotWrite, ref bool created, out VfsDentry? result)
+    private static unsafe int LookupOpen(Nameidata nd, in OpenOp op, bool gotWrite, ref bool created, out VfsDentry? result)
     {
         result = null;
         VfsDentry dir = nd.Path.Dentry;
@@ -257,7 +257,7 @@ internal static unsafe class FsOpen
     /// only under fs.protected_fifos/protected_regular; anything else (a symlink opened O_NOFOLLOW, a
     /// socket, a device node) always, when the directory is world-writable.
     /// </summary>
-    private static int MayCreateInSticky(Nameidata nd, VfsInode inode)
+    private static unsafe int MayCreateInSticky(Nameidata nd, VfsInode inode)
     {
         uint dirMode = nd.DirMode;
         if ((dirMode & UMode.S_ISVTX) == 0) return 0;
@@ -273,7 +273,7 @@ internal static unsafe class FsOpen
     }
 
     /// <summary>mirrors fs/namei.c:may_open.</summary>
-    public static int MayOpen(VfsPath path, int accMode, OpenFlags flag)
+    public static unsafe int MayOpen(VfsPath path, int accMode, OpenFlags flag)
     {
         VfsInode? inode = path.Dentry.Inode;
         if (inode is null) return -(int)Errno.ENOENT;
@@ -314,11 +314,11 @@ internal static unsafe class FsOpen
     }
 
     /// <summary>mirrors fs/namei.c:may_open_dev: no device nodes on a nodev mount.</summary>
-    public static bool MayOpenDev(VfsPath path) =>
+    public static unsafe bool MayOpenDev(VfsPath path) =>
         (path.Mount.Flags & MountFlags.NoDev) == 0 && (path.Mount.Sb.Native->s_flags & SuperBlockFlags.NoDev) == 0;
 
     /// <summary>path_noexec.</summary>
-    public static bool PathNoexec(VfsPath path) =>
+    public static unsafe bool PathNoexec(VfsPath path) =>
         (path.Mount.Flags & MountFlags.NoExec) != 0 || (path.Mount.Sb.Native->s_flags & SuperBlockFlags.NoExec) != 0;
 
     /// <summary>mirrors fs/namespace.c:mnt_want_write: EROFS on a read-only mount or superblock.</summary>
@@ -329,7 +329,7 @@ internal static unsafe class FsOpen
         DoTruncate(file.Path.Dentry, 0, IattrValid.Mtime | IattrValid.Ctime | IattrValid.Open, file);
 
     // mirrors fs/namei.c:do_tmpfile + vfs_tmpfile
-    private static int DoTmpfile(Nameidata nd, string name, in OpenOp op, OpenFile file)
+    private static unsafe int DoTmpfile(Nameidata nd, string name, in OpenOp op, OpenFile file)
     {
         int error = nd.PathLookupAt(name, op.LookupFlags | LookupFlags.Directory);
         if (error != 0) return error;
@@ -383,7 +383,7 @@ internal static unsafe class FsOpen
     /// inode's f_op (pinning its owner), the FMODE bits, ->open, and FMODE_CAN_READ/WRITE from the
     /// slots present. On failure the caller's fput frees the file without ->release.
     /// </summary>
-    public static int DentryOpen(OpenFile file)
+    public static unsafe int DentryOpen(OpenFile file)
     {
         NativeFile* f = file.File;
         VfsInode inode = file.Inode!;
@@ -440,7 +440,7 @@ internal static unsafe class FsOpen
         UMode.IsCharDevice(mode) || UMode.IsBlockDevice(mode) || UMode.IsFifo(mode) || UMode.IsSocket(mode);
 
     /// <summary>mirrors fs/open.c:do_truncate: notify_change with ATTR_SIZE (and the privilege kill), under the inode lock.</summary>
-    public static int DoTruncate(VfsDentry dentry, long length, IattrValid timeAttrs, OpenFile? filp)
+    public static unsafe int DoTruncate(VfsDentry dentry, long length, IattrValid timeAttrs, OpenFile? filp)
     {
         if (length < 0) return -(int)Errno.EINVAL;
         VfsInode inode = dentry.Inode!;
@@ -463,7 +463,7 @@ internal static unsafe class FsOpen
     }
 
     /// <summary>mirrors fs/open.c:vfs_truncate (truncate(2) after the lookup).</summary>
-    public static int VfsTruncate(VfsPath path, long length)
+    public static unsafe int VfsTruncate(VfsPath path, long length)
     {
         VfsInode inode = path.Dentry.Inode!;
         // For directories it's -EISDIR, for other non-regulars - -EINVAL
@@ -478,7 +478,7 @@ internal static unsafe class FsOpen
     }
 
     /// <summary>mirrors fs/open.c:do_ftruncate.</summary>
-    public static int DoFtruncate(OpenFile file, long length)
+    public static unsafe int DoFtruncate(OpenFile file, long length)
     {
         if (length < 0) return -(int)Errno.EINVAL;
         VfsInode? inode = file.Inode;
@@ -488,7 +488,7 @@ internal static unsafe class FsOpen
     }
 
     /// <summary>mirrors fs/open.c:chmod_common.</summary>
-    public static int ChmodCommon(VfsPath path, uint mode)
+    public static unsafe int ChmodCommon(VfsPath path, uint mode)
     {
         int error = MntWantWrite(path.Mount);
         if (error != 0) return error;
@@ -503,7 +503,7 @@ internal static unsafe class FsOpen
     }
 
     /// <summary>mirrors fs/open.c:chown_common (uid/gid of uint.MaxValue mean "leave as is").</summary>
-    public static int ChownCommon(VfsPath path, uint user, uint group)
+    public static unsafe int ChownCommon(VfsPath path, uint user, uint group)
     {
         int error = MntWantWrite(path.Mount);
         if (error != 0) return error;
@@ -535,7 +535,7 @@ internal static unsafe class FsOpen
     /// mirrors fs/utimes.c:vfs_utimes: null <paramref name="times"/> (or both UTIME_NOW) sets both
     /// to now and needs only write permission; explicit times need ownership or CAP_FOWNER.
     /// </summary>
-    public static int VfsUtimes(VfsPath path, KernelTimespec[]? times)
+    public static unsafe int VfsUtimes(VfsPath path, KernelTimespec[]? times)
     {
         if (times is not null)
         {

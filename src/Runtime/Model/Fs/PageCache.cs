@@ -13,7 +13,7 @@ namespace KernelOps.Model;
 /// store and no readahead, so the pages present are exactly the ones touched: what
 /// simple_getattr reports as st_blocks (nrpages &lt;&lt; 3). SEEK_DATA/SEEK_HOLE see no holes.
 /// </summary>
-internal sealed unsafe class AddressSpace
+internal sealed class AddressSpace
 {
     /// <summary>PAGE_SIZE.</summary>
     public const int PageSize = 4096;
@@ -33,7 +33,7 @@ internal sealed unsafe class AddressSpace
     }
 
     /// <summary>The page at <paramref name="index"/>, made (zeroed) if missing. Under <see cref="Lock"/>.</summary>
-    public byte* GetOrCreatePageLocked(long index)
+    public unsafe byte* GetOrCreatePageLocked(long index)
     {
         if (_pages.TryGetValue(index, out nint page)) return (byte*)page;
         // SAFETY: a fresh zeroed page owned by this mapping until it is truncated away or released.
@@ -45,7 +45,7 @@ internal sealed unsafe class AddressSpace
     }
 
     /// <summary>mirrors mm/truncate.c:truncate_inode_pages_range from <paramref name="newSize"/> on: drops whole pages past it and zeroes the tail of the last one.</summary>
-    public void TruncateLocked(long newSize)
+    public unsafe void TruncateLocked(long newSize)
     {
         long firstGone = (newSize + PageSize - 1) / PageSize;
         var gone = new List<long>();
@@ -56,7 +56,7 @@ internal sealed unsafe class AddressSpace
             new Span<byte>((byte*)page + partial, PageSize - partial).Clear();
     }
 
-    private void FreePageLocked(long index)
+    private unsafe void FreePageLocked(long index)
     {
         NativeMemory.AlignedFree((void*)_pages[index]);
         _pages.Remove(index);
@@ -64,7 +64,7 @@ internal sealed unsafe class AddressSpace
     }
 
     /// <summary>truncate_inode_pages_final: every page goes (eviction).</summary>
-    public void Release()
+    public unsafe void Release()
     {
         lock (Lock)
         {
@@ -83,7 +83,7 @@ internal sealed unsafe class AddressSpace
 /// generic_file_read_iter/filemap_read and generic_file_write_iter/generic_perform_write), and
 /// truncation (truncate_setsize).
 /// </summary>
-internal static unsafe class PageCache
+internal static class PageCache
 {
     /// <summary>i_mapping: the inode's page cache, made on first use.</summary>
     public static AddressSpace MappingOf(VfsInode inode)
@@ -99,7 +99,7 @@ internal static unsafe class PageCache
     /// (zero-filled) pages the read touches, then file_accessed. A fault part-way is a short read;
     /// one before the first byte is EFAULT.
     /// </summary>
-    public static KResult<nuint> Read(OpenFile file, ref UserSliceWriter destination, ref long pos)
+    public static unsafe KResult<nuint> Read(OpenFile file, ref UserSliceWriter destination, ref long pos)
     {
         VfsInode inode = file.Inode!;
         if (pos >= inode.Sb.Native->s_maxbytes || destination.IsEmpty) return (nuint)0;
@@ -141,7 +141,7 @@ internal static unsafe class PageCache
     /// generic_perform_write (simple_write_begin/end: pages made and filled, i_size extended). A
     /// fault part-way is a short write; one before the first byte is EFAULT.
     /// </summary>
-    public static KResult<nuint> Write(OpenFile file, ref UserSliceReader source, ref long pos)
+    public static unsafe KResult<nuint> Write(OpenFile file, ref UserSliceReader source, ref long pos)
     {
         VfsInode inode = file.Inode!;
         lock (inode.Rwsem)
@@ -194,7 +194,7 @@ internal static unsafe class PageCache
     }
 
     /// <summary>mirrors mm/truncate.c:truncate_setsize: i_size, then the pages past it.</summary>
-    public static void TruncateSetsize(VfsInode inode, long newSize)
+    public static unsafe void TruncateSetsize(VfsInode inode, long newSize)
     {
         long old = Volatile.Read(ref inode.Native->i_size);
         Volatile.Write(ref inode.Native->i_size, newSize);

@@ -6,10 +6,10 @@ namespace KernelOps.Model;
 /// The one permission check of the model (fs/namei.c: generic_permission, inode_permission,
 /// may_create, may_delete; fs/attr.c's ownership rules), against the calling task's credentials.
 /// </summary>
-internal static unsafe class Permission
+internal static class Permission
 {
     /// <summary>mirrors fs/namei.c:acl_permission_check (no POSIX ACLs).</summary>
-    private static int AclPermissionCheck(VfsInode inode, int mask)
+    private static unsafe int AclPermissionCheck(VfsInode inode, int mask)
     {
         Credentials cred = CurrentCred.Get();
         uint mode = inode.Mode;
@@ -55,7 +55,7 @@ internal static unsafe class Permission
     /// directories and links (EROFS), an immutable inode refuses writes (EPERM), then the file
     /// system's ->permission or generic_permission.
     /// </summary>
-    public static int InodePermission(VfsInode inode, MayMask mask)
+    public static unsafe int InodePermission(VfsInode inode, MayMask mask)
     {
         if ((mask & MayMask.Write) != 0)
         {
@@ -69,7 +69,7 @@ internal static unsafe class Permission
     }
 
     /// <summary>mirrors fs/namei.c:may_create.</summary>
-    public static int MayCreate(VfsInode dir, VfsDentry child)
+    public static unsafe int MayCreate(VfsInode dir, VfsDentry child)
     {
         if (child.Inode is not null) return -(int)Errno.EEXIST;
         if ((dir.Native->i_flags & InodeFlags.Dead) != 0) return -(int)Errno.ENOENT;
@@ -77,7 +77,7 @@ internal static unsafe class Permission
     }
 
     /// <summary>mirrors fs/namei.c:__check_sticky: in a sticky directory only the file's or the directory's owner (or CAP_FOWNER) may remove.</summary>
-    public static bool CheckSticky(VfsInode dir, VfsInode inode)
+    public static unsafe bool CheckSticky(VfsInode dir, VfsInode inode)
     {
         if ((dir.Mode & UMode.S_ISVTX) == 0) return false;
         uint fsuid = CurrentCred.Get().Fsuid;
@@ -87,7 +87,7 @@ internal static unsafe class Permission
     }
 
     /// <summary>mirrors fs/namei.c:may_delete.</summary>
-    public static int MayDelete(VfsInode dir, VfsDentry victim, bool isDir)
+    public static unsafe int MayDelete(VfsInode dir, VfsDentry victim, bool isDir)
     {
         VfsInode? inode = victim.Inode;
         if (inode is null) return -(int)Errno.ENOENT;
@@ -122,7 +122,7 @@ internal static unsafe class Permission
     }
 
     /// <summary>mirrors fs/inode.c:mode_strip_sgid.</summary>
-    private static uint StripSgid(VfsInode dir, uint mode)
+    private static unsafe uint StripSgid(VfsInode dir, uint mode)
     {
         if ((mode & (UMode.S_ISGID | UMode.S_IXGRP)) != (UMode.S_ISGID | UMode.S_IXGRP)) return mode;
         if (UMode.IsDirectory(mode) || (dir.Mode & UMode.S_ISGID) == 0) return mode;

@@ -151,22 +151,22 @@ internal struct PipeEnd
 /// the other end opens, or not with O_NONBLOCK), pipe_read, pipe_write, pipe_poll; a stream (no
 /// lseek, pread or pwrite).
 /// </summary>
-internal sealed unsafe class PipeFifoDispatch : FileDispatch
+internal sealed class PipeFifoDispatch : FileDispatch
 {
     public static readonly PipeFifoDispatch Instance = new();
 
     private PipeFifoDispatch() { }
 
-    public override void* Ops => null;
+    public override unsafe void* Ops => null;
     public override bool HasRead => true;
     public override bool HasWrite => true;
     public override bool HasLlseek => false;
     public override bool HasIoctl => false;
 
-    private static OpenFile File(NativeFile* file) => OpenFile.FromNative(file)!;
+    private static unsafe OpenFile File(NativeFile* file) => OpenFile.FromNative(file)!;
 
     // mirrors fs/pipe.c:fifo_open
-    public override int Open(NativeInode* inode, NativeFile* file)
+    public override unsafe int Open(NativeInode* inode, NativeFile* file)
     {
         OpenFile f = File(file);
         VfsInode vi = f.Inode!;
@@ -248,7 +248,7 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
     }
 
     // mirrors fs/pipe.c:pipe_read: everything buffered up to count, from as many buffers as that takes
-    public override nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
+    public override unsafe nint Read(NativeFile* file, byte* buffer, nuint count, long* position)
     {
         OpenFile f = File(file);
         Pipe pipe = f.PipeEnd.Pipe!;
@@ -278,7 +278,7 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
     // mirrors fs/pipe.c:pipe_write: the write's tail (length modulo PAGE_SIZE) first merges into the
     // last buffer when it fits there, then whole pages go into new buffers while any is free. A
     // write of PIPE_BUF or less lands in one buffer, so it is atomic.
-    public override nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
+    public override unsafe nint Write(NativeFile* file, byte* buffer, nuint count, long* position)
     {
         OpenFile f = File(file);
         Pipe pipe = f.PipeEnd.Pipe!;
@@ -322,12 +322,12 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
         }
     }
 
-    public override long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
+    public override unsafe long Llseek(NativeFile* file, long offset, int whence) => -(long)Errno.ESPIPE;
 
-    public override nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
+    public override unsafe nint Ioctl(NativeFile* file, uint command, nuint argument) => -(nint)Errno.ENOTTY;
 
     // mirrors fs/pipe.c:pipe_poll
-    public override uint Poll(NativeFile* file, NativePollTable* table)
+    public override unsafe uint Poll(NativeFile* file, NativePollTable* table)
     {
         OpenFile f = File(file);
         Pipe pipe = f.PipeEnd.Pipe!;
@@ -353,7 +353,7 @@ internal sealed unsafe class PipeFifoDispatch : FileDispatch
         return (uint)mask;
     }
 
-    public override int Release(NativeInode* inode, NativeFile* file)
+    public override unsafe int Release(NativeInode* inode, NativeFile* file)
     {
         File(file).PipeEnd.Release();
         return 0;

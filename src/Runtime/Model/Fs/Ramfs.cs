@@ -97,7 +97,7 @@ internal static class Ramfs
 }
 
 [InodeOperations]
-internal static unsafe partial class RamfsDirInodeOps
+internal static partial class RamfsDirInodeOps
 {
     [Create]
     private static KResult Create(Inode dir, Dentry dentry, uint mode, bool exclusive) => Ramfs.Mknod(dir, dentry, mode | UMode.S_IFREG, 0);
@@ -154,7 +154,7 @@ internal static unsafe partial class RamfsDirInodeOps
 
 /// <summary>fs/ramfs/file-mmu.c's ramfs_file_inode_operations.</summary>
 [InodeOperations]
-internal static unsafe partial class RamfsFileInodeOps
+internal static partial class RamfsFileInodeOps
 {
     [Setattr]
     private static KResult Setattr(Dentry dentry, Iattr attributes) => Libfs.SimpleSetattr(dentry, attributes);
@@ -165,7 +165,7 @@ internal static unsafe partial class RamfsFileInodeOps
 
 /// <summary>fs/ramfs/file-mmu.c's ramfs_file_operations.</summary>
 [FileOperations]
-internal static unsafe partial class RamfsFileOps
+internal static partial class RamfsFileOps
 {
     [Read]
     private static KResult<nuint> Read(FileRef file, UserSliceWriter destination, ref long position) => Libfs.GenericFileRead(file, destination, ref position);
@@ -182,7 +182,7 @@ internal static unsafe partial class RamfsFileOps
 
 /// <summary>fs/ramfs/inode.c's ramfs_ops.</summary>
 [SuperOperations]
-internal static unsafe partial class RamfsSuperOps
+internal static partial class RamfsSuperOps
 {
     [Statfs]
     private static KResult Statfs(Dentry dentry, Kstatfs buffer) => Libfs.SimpleStatfs(dentry, buffer);
@@ -193,7 +193,7 @@ internal static unsafe partial class RamfsSuperOps
 
 /// <summary>fs/ramfs/inode.c's ramfs_context_ops.</summary>
 [FsContextOperations]
-internal static unsafe partial class RamfsContextOps
+internal static partial class RamfsContextOps
 {
     [ParseParam]
     private static KResult ParseParam(FsContext context, FsParameter parameter) => Ramfs.ParseParam(context, parameter);
@@ -204,7 +204,7 @@ internal static unsafe partial class RamfsContextOps
 
 /// <summary>ramfs: the type "ramfs" (FS_USERNS_MOUNT).</summary>
 [FileSystemType(Name = "ramfs", Flags = FsFlags.UserNsMount)]
-internal static unsafe partial class RamfsType
+internal static partial class RamfsType
 {
     [InitFsContext]
     private static KResult InitFsContext(FsContext context) => Ramfs.InitFsContext(context, RamfsContextOps.Table);
@@ -216,7 +216,7 @@ internal static unsafe partial class RamfsType
 
 /// <summary>init/do_mounts.c's rootfs on ramfs: what "/" is.</summary>
 [FileSystemType(Name = "rootfs")]
-internal static unsafe partial class RootfsType
+internal static partial class RootfsType
 {
     [InitFsContext]
     private static KResult InitFsContext(FsContext context) => Ramfs.InitFsContext(context, RamfsContextOps.Table);
@@ -227,7 +227,7 @@ internal static unsafe partial class RootfsType
 
 /// <summary>drivers/base/devtmpfs.c's context: every mount of devtmpfs shows the one superblock the kernel made at boot.</summary>
 [FsContextOperations]
-internal static unsafe partial class DevtmpfsContextOps
+internal static partial class DevtmpfsContextOps
 {
     [ParseParam]
     private static KResult ParseParam(FsContext context, FsParameter parameter) => Ramfs.ParseParam(context, parameter);
@@ -238,7 +238,7 @@ internal static unsafe partial class DevtmpfsContextOps
 
 /// <summary>devtmpfs: ramfs semantics, one superblock, mounted at /dev.</summary>
 [FileSystemType(Name = "devtmpfs")]
-internal static unsafe partial class DevtmpfsType
+internal static partial class DevtmpfsType
 {
     [InitFsContext]
     private static KResult InitFsContext(FsContext context) => Ramfs.InitFsContext(context, DevtmpfsContextOps.Table);

@@ -7,7 +7,7 @@ namespace KernelOps.Model;
 /// The VFS constants and the read/write steps between a syscall's fd lookup and the file's ops
 /// (fs/read_write.c, fs/ioctl.c), each mirroring one Linux function.
 /// </summary>
-internal static unsafe partial class Vfs
+internal static partial class Vfs
 {
     /// <summary>MAY_WRITE / MAY_READ (include/linux/fs.h).</summary>
     public const int MayWrite = 2, MayRead = 4;
@@ -19,7 +19,7 @@ internal static unsafe partial class Vfs
     /// TASK_SIZE_MAX: the top of user space. x86_64 with 4-level paging; on other hosts the model's
     /// user mappings (native heap addresses) can sit higher, so only wrapping is checked there.
     /// </summary>
-    public static readonly nuint TaskSizeMax =
+    public static readonly unsafe nuint TaskSizeMax =
         RuntimeInformation.ProcessArchitecture == Architecture.X64 && sizeof(nuint) == 8
             ? unchecked((nuint)0x7FFF_FFFF_F000UL)
             : nuint.MaxValue;
@@ -43,7 +43,7 @@ internal static unsafe partial class Vfs
     }
 
     /// <summary>mirrors fs/read_write.c:rw_verify_area (unsigned_offsets() is false for model files).</summary>
-    public static int RwVerifyArea(long* position, nuint count)
+    public static unsafe int RwVerifyArea(long* position, nuint count)
     {
         if ((long)(ulong)count < 0) return -(int)Errno.EINVAL;
         if (position != null)
@@ -56,7 +56,7 @@ internal static unsafe partial class Vfs
     }
 
     /// <summary>mirrors fs/read_write.c:vfs_read.</summary>
-    public static nint Read(OpenFile file, nuint buffer, nuint count, long* position)
+    public static unsafe nint Read(OpenFile file, nuint buffer, nuint count, long* position)
     {
         // SAFETY: callers hold a reference to file (fget), so the native struct is live; the user
         // buffer is never dereferenced here, only handed to the table, whose handlers copy through
@@ -73,7 +73,7 @@ internal static unsafe partial class Vfs
     }
 
     /// <summary>mirrors fs/read_write.c:vfs_write.</summary>
-    public static nint Write(OpenFile file, nuint buffer, nuint count, long* position)
+    public static unsafe nint Write(OpenFile file, nuint buffer, nuint count, long* position)
     {
         NativeFile* f = file.File;
         var mode = (FMode)f->f_mode;
@@ -87,7 +87,7 @@ internal static unsafe partial class Vfs
     }
 
     /// <summary>mirrors fs/read_write.c:vfs_llseek (the whence range was checked by ksys_lseek).</summary>
-    public static long Llseek(OpenFile file, long offset, int whence)
+    public static unsafe long Llseek(OpenFile file, long offset, int whence)
     {
         NativeFile* f = file.File;
         if (((FMode)f->f_mode & FMode.FMODE_LSEEK) == 0) return -(long)Errno.ESPIPE;
@@ -95,7 +95,7 @@ internal static unsafe partial class Vfs
     }
 
     /// <summary>mirrors fs/ioctl.c:vfs_ioctl (no generic do_vfs_ioctl commands are modelled).</summary>
-    public static long Ioctl(OpenFile file, uint command, nuint argument)
+    public static unsafe long Ioctl(OpenFile file, uint command, nuint argument)
     {
         if (!file.Dispatch.HasIoctl) return -(long)Errno.ENOTTY;
         long error = file.Dispatch.Ioctl(file.File, command, argument);

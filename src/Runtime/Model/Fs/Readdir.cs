@@ -91,7 +91,7 @@ internal sealed class ListDirentSink(List<DirectoryEntry> into) : DirentSink
 }
 
 /// <summary>fs/readdir.c: iterate_dir and the dir_context whose actor is filldir.</summary>
-internal static unsafe class FsReaddir
+internal static class FsReaddir
 {
     [StructLayout(LayoutKind.Sequential)]
     private struct ContextWithSink
@@ -104,7 +104,7 @@ internal static unsafe class FsReaddir
     /// mirrors fs/readdir.c:iterate_dir: the file's iterate_shared from f_pos, under the directory's
     /// lock (ENOENT for a removed directory), then f_pos updated and the access time touched.
     /// </summary>
-    public static int IterateDir(OpenFile file, DirentSink sink)
+    public static unsafe int IterateDir(OpenFile file, DirentSink sink)
     {
         if (!file.Dispatch.HasIterateShared) return -(int)Errno.ENOTDIR;
         VfsInode inode = file.Inode!;
@@ -131,7 +131,7 @@ internal static unsafe class FsReaddir
     }
 
     [UnmanagedCallersOnly, KernelCallback]
-    private static byte Filldir(NativeDirContext* ctx, byte* name, int length, long offset, ulong ino, uint type)
+    private static unsafe byte Filldir(NativeDirContext* ctx, byte* name, int length, long offset, ulong ino, uint type)
     {
         try
         {
@@ -149,7 +149,7 @@ internal static unsafe class FsReaddir
     }
 
     /// <summary>mirrors fs/readdir.c:getdents64 after fdget_pos: returns the bytes written, 0 at the end, or -errno.</summary>
-    public static int Getdents64(OpenFile file, UserMemory memory, nuint buffer, int count)
+    public static unsafe int Getdents64(OpenFile file, UserMemory memory, nuint buffer, int count)
     {
         var sink = new UserDirentSink(memory, buffer, count);
         int error = IterateDir(file, sink);

@@ -7,13 +7,13 @@ namespace KernelOps.Model;
 /// fs/stat.c (vfs_getattr_nosec, generic_fillattr, vfs_statx) and fs/statfs.c (statfs_by_dentry,
 /// vfs_statfs).
 /// </summary>
-internal static unsafe class FsStat
+internal static class FsStat
 {
     /// <summary>STATX_ATTR_AUTOMOUNT, STATX_ATTR_MOUNT_ROOT, STATX_ATTR_DAX (include/uapi/linux/stat.h).</summary>
     public const ulong AttrAutomount = 0x1000, AttrMountRoot = 0x2000, AttrDax = 0x200000;
 
     /// <summary>mirrors fs/stat.c:generic_fillattr.</summary>
-    public static void GenericFillattr(VfsInode inode, NativeKstat* stat)
+    public static unsafe void GenericFillattr(VfsInode inode, NativeKstat* stat)
     {
         NativeInode* i = inode.Native;
         stat->dev = inode.Sb.Dev;
@@ -32,7 +32,7 @@ internal static unsafe class FsStat
     }
 
     /// <summary>mirrors fs/stat.c:vfs_getattr_nosec: the file system's ->getattr or generic_fillattr.</summary>
-    public static int VfsGetattr(VfsPath path, NativeKstat* stat, StatxMask requestMask, uint queryFlags)
+    public static unsafe int VfsGetattr(VfsPath path, NativeKstat* stat, StatxMask requestMask, uint queryFlags)
     {
         VfsInode inode = path.Dentry.Inode!;
         *stat = default;
@@ -53,7 +53,7 @@ internal static unsafe class FsStat
     }
 
     /// <summary>mirrors fs/stat.c:vfs_statx_path: getattr plus the mount's id and whether the path is its root.</summary>
-    public static int VfsStatxPath(VfsPath path, NativeKstat* stat, StatxMask requestMask, uint flags)
+    public static unsafe int VfsStatxPath(VfsPath path, NativeKstat* stat, StatxMask requestMask, uint flags)
     {
         int error = VfsGetattr(path, stat, requestMask, flags);
         if (error != 0) return error;
@@ -91,7 +91,7 @@ internal static unsafe class FsStat
         StNoatime = 1024, StNodiratime = 2048, StRelatime = 4096, StNosymfollow = 0x2000;
 
     /// <summary>mirrors fs/statfs.c:vfs_statfs (statfs_by_dentry + calculate_f_flags).</summary>
-    public static int VfsStatfs(VfsPath path, NativeKstatfs* buf)
+    public static unsafe int VfsStatfs(VfsPath path, NativeKstatfs* buf)
     {
         VfsSuperBlock sb = path.Dentry.Sb;
         SuperOperations* sop = sb.Native->s_op;

@@ -12,13 +12,13 @@ namespace KernelOps.Model;
 /// its locks, and its active count (<c>s_active</c>: one per mount; the last deactivate_super calls the
 /// type's kill_sb). While it exists its file system type's module is pinned, so rmmod answers EAGAIN.
 /// </summary>
-internal sealed unsafe class VfsSuperBlock
+internal sealed class VfsSuperBlock
 {
     private GCHandle _self;
     private nint _fsInfoWord;
     private int _active = 1;
 
-    private VfsSuperBlock(Kernel kernel, RegisteredFileSystem type, uint dev)
+    private unsafe VfsSuperBlock(Kernel kernel, RegisteredFileSystem type, uint dev)
     {
         Kernel = kernel;
         Type = type;
@@ -45,7 +45,7 @@ internal sealed unsafe class VfsSuperBlock
 
     public string TypeName => Type.Name;
 
-    public NativeSuperBlock* Native { get; private set; }
+    public unsafe NativeSuperBlock* Native { get; private set; }
 
     /// <summary>s_dev (MKDEV, an anonymous device from get_anon_bdev).</summary>
     public uint Dev { get; }
@@ -75,7 +75,7 @@ internal sealed unsafe class VfsSuperBlock
     public volatile bool Dying;
 
     /// <summary>SB_RDONLY.</summary>
-    public bool IsReadOnly => (Native->s_flags & SuperBlockFlags.ReadOnly) != 0;
+    public unsafe bool IsReadOnly => (Native->s_flags & SuperBlockFlags.ReadOnly) != 0;
 
     /// <summary>The kernel file system's own state (a ProcFs, a kernfs root), for its handlers.</summary>
     public object? KernelFsData;
@@ -84,7 +84,7 @@ internal sealed unsafe class VfsSuperBlock
     public object? FsInfo => _fsInfoWord == 0 ? null : GCHandle.FromIntPtr(_fsInfoWord).Target;
 
     /// <summary>The managed superblock behind a native one.</summary>
-    public static VfsSuperBlock FromNative(NativeSuperBlock* sb)
+    public static unsafe VfsSuperBlock FromNative(NativeSuperBlock* sb)
     {
         // SAFETY: a pointer that passes RawPointer.Is is read; s_model is set at allocation and cleared only when the superblock is freed.
         if (RawPointer.Is<NativeSuperBlock>(sb) && RawPointer.HandleTarget(Volatile.Read(ref sb->s_model)) is VfsSuperBlock s) return s;
@@ -105,7 +105,7 @@ internal sealed unsafe class VfsSuperBlock
     }
 
     /// <summary>Sets s_fs_info (a GCHandle the superblock owns).</summary>
-    public void SetFsInfo(object? info)
+    public unsafe void SetFsInfo(object? info)
     {
         nint old = _fsInfoWord;
         _fsInfoWord = info is null ? 0 : GCHandle.ToIntPtr(GCHandle.Alloc(info));
@@ -115,7 +115,7 @@ internal sealed unsafe class VfsSuperBlock
     }
 
     /// <summary>sget_fc's hand-over of fc->s_fs_info: the superblock now owns the handle word.</summary>
-    public void AdoptFsInfoWord(nint word)
+    public unsafe void AdoptFsInfoWord(nint word)
     {
         FreeHandle(_fsInfoWord);
         _fsInfoWord = word;
@@ -130,7 +130,7 @@ internal sealed unsafe class VfsSuperBlock
     }
 
     /// <summary>mirrors fs/dcache.c:d_make_root on this superblock: sets s_root.</summary>
-    public KResult MakeRoot(VfsInode inode)
+    public unsafe KResult MakeRoot(VfsInode inode)
     {
         if (Root is not null)
         {
@@ -166,7 +166,7 @@ internal sealed unsafe class VfsSuperBlock
     /// reference, or a new one (hashed, <see cref="InodeState.New"/>) the caller fills and then marks
     /// ready with <see cref="UnlockNewInode"/>. <paramref name="isNew"/> says which.
     /// </summary>
-    public VfsInode IgetLocked(ulong ino, out bool isNew)
+    public unsafe VfsInode IgetLocked(ulong ino, out bool isNew)
     {
         lock (InodeLock)
         {
@@ -248,10 +248,10 @@ internal sealed unsafe class VfsSuperBlock
     }
 
     /// <summary>current_time for an inode of this superblock: now, truncated to s_time_gran.</summary>
-    public KernelTimespec CurrentTime() => Kernel.Vfs.Clock.Now(Native->s_time_gran);
+    public unsafe KernelTimespec CurrentTime() => Kernel.Vfs.Clock.Now(Native->s_time_gran);
 
     /// <summary>Truncates a given time to this superblock's granularity (timestamp_truncate).</summary>
-    public KernelTimespec Truncate(KernelTimespec t)
+    public unsafe KernelTimespec Truncate(KernelTimespec t)
     {
         uint gran = Native->s_time_gran;
         if (gran <= 1) return t;
@@ -274,7 +274,7 @@ internal sealed unsafe class VfsSuperBlock
         Kill();
     }
 
-    internal void Kill()
+    internal unsafe void Kill()
     {
         Dying = true;
         try
@@ -294,7 +294,7 @@ internal sealed unsafe class VfsSuperBlock
     /// mirrors fs/super.c:generic_shutdown_super: frees the dentry tree, evicts the inodes, calls
     /// put_super. Idempotent (kill_sb helpers call it; the model calls it again if one did not).
     /// </summary>
-    public void GenericShutdown()
+    public unsafe void GenericShutdown()
     {
         if (ShutDown) return;
         ShutDown = true;
@@ -312,7 +312,7 @@ internal sealed unsafe class VfsSuperBlock
 
     private bool ShutDown;
 
-    private void Free()
+    private unsafe void Free()
     {
         if (Native == null) return;
         FreeHandle(_fsInfoWord);

@@ -40,7 +40,7 @@ internal static partial class Vfs
 /// inode numbers get_next_ino hands out, the clock timestamps come from, and one dispatcher per
 /// file_operations table the kernel has seen in an i_fop.
 /// </summary>
-internal sealed unsafe class VirtualFileSystem
+internal sealed class VirtualFileSystem
 {
     private readonly Lock _anonLock = new();
     private readonly SortedSet<uint> _anonInUse = new();
@@ -89,7 +89,7 @@ internal sealed unsafe class VirtualFileSystem
     }
 
     /// <summary>The dispatcher for files whose inode's i_fop is <paramref name="table"/> (one per table).</summary>
-    public FileDispatch DispatchFor(FileOperations* table) =>
+    public unsafe FileDispatch DispatchFor(FileOperations* table) =>
         _dispatchers.GetOrAdd((nint)table, static t => new FopsDispatch(new OpsTable<FileOperations>((FileOperations*)t, "i_fop"), owner: null));
 }
 

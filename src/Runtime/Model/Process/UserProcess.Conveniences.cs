@@ -6,7 +6,7 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 // What a shell does with a few syscalls: cat, echo >, echo >>.
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>Reads a whole file as <c>cat</c> does: open O_RDONLY, read until 0, close.</summary>
     /// <exception cref="KernelErrorException">Any step failed; the message names the syscall and path.</exception>

@@ -6,7 +6,7 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 // kernel/sys.c and kernel/groups.c: the credential syscalls (for tests and hosts that run as a user).
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>NGROUPS_MAX.</summary>
     public const int MaxGroups = 65536;

@@ -5,7 +5,7 @@ using KernelOps.Abi;
 
 namespace KernelOps.Model;
 
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>The default RLIMIT_NOFILE soft limit (EMFILE beyond it).</summary>
     public const int MaxOpenFiles = 1024;
@@ -70,7 +70,7 @@ public sealed unsafe partial class UserProcess
     }
 
     /// <summary>close(2) (fs/file.c:close_fd, then filp_close/fput).</summary>
-    public int Close(int fd)
+    public unsafe int Close(int fd)
     {
         using TaskScope task = EnterTask();
         OpenFile? file;
@@ -116,7 +116,7 @@ public sealed unsafe partial class UserProcess
     /// a bridge (the FUSE host) needs to know about a file it opened (FMODE_LSEEK, FMODE_PREAD,
     /// FMODE_STREAM), and what no syscall shows a real process.
     /// </summary>
-    public FMode? FileModeOf(int fd)
+    public unsafe FMode? FileModeOf(int fd)
     {
         using FileHandle f = FdGetRawHandle(fd);
         // SAFETY: FdGet took a reference, so the native file is live until the handle is disposed.

@@ -5,7 +5,7 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 // fs/namespace.c: mount(2) and umount2(2).
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>
     /// mount(2) of a new file system (fs/namespace.c:path_mount → do_new_mount): <paramref name="fstype"/>

@@ -5,7 +5,7 @@ namespace KernelOps.Model;
 
 // fs/namei.c: the syscalls that change names (mknod, mkdir, rmdir, unlink, symlink, link, rename)
 // and readlink. Raw forms take user-memory addresses; .NET forms take strings.
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>mknod(2): a regular file (type 0 or S_IFREG), FIFO, socket, or (CAP_MKNOD) a character or block device; <paramref name="dev"/> is the user dev_t (<see cref="DeviceNumber.MakeUser"/>).</summary>
     public int Mknod(string path, uint mode, ulong dev) => Mknodat(AtFdCwd, path, mode, dev);

@@ -8,7 +8,7 @@ namespace KernelOps.Model;
 
 // fs/open.c (open, truncate, chmod, chown, access, chdir, chroot, umask) and fs/utimes.c. Every
 // syscall has a raw form taking user-memory addresses, as Linux's, and a .NET form taking strings.
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>
     /// getname for a raw path argument: copies the NUL-terminated path from user memory (EFAULT for a

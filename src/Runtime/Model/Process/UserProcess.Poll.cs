@@ -7,7 +7,7 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 // fs/select.c: poll(2) and select(2).
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>
     /// poll(2) (fs/select.c:do_sys_poll → do_poll): asks each file's -&gt;poll (vfs_poll) and sleeps
@@ -17,7 +17,7 @@ public sealed unsafe partial class UserProcess
     /// timeout, or -errno (EINTR). Each entry's revents is filled as Linux does: the events asked
     /// for plus POLLERR/POLLHUP, POLLNVAL for a closed fd, 0 for a negative fd.
     /// </summary>
-    public int Poll(Span<PollFd> fds, int timeoutMs)
+    public unsafe int Poll(Span<PollFd> fds, int timeoutMs)
     {
         using TaskScope task = EnterTask();
         if ((uint)fds.Length > MaxOpenFiles) return -(int)Errno.EINVAL; // RLIMIT_NOFILE
@@ -112,7 +112,7 @@ public sealed unsafe partial class UserProcess
     private const PollEvents PollExSet = PollEvents.Pri;
 
     // mirrors fs/select.c:do_pollfd
-    private PollEvents DoPollFd(ref PollFd pollfd, NativePollTable* pt)
+    private unsafe PollEvents DoPollFd(ref PollFd pollfd, NativePollTable* pt)
     {
         if (pollfd.Fd < 0) return 0;
         using FileHandle f = FdGet(pollfd.Fd);

@@ -4,10 +4,10 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 // fs/read_write.c, fs/ioctl.c and fs/sync.c: the syscalls on an open file's data.
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>read(2).</summary>
-    public nint Read(int fd, nuint buf, nuint count)
+    public unsafe nint Read(int fd, nuint buf, nuint count)
     {
         using TaskScope task = EnterTask();
         // mirrors fs/read_write.c:ksys_read
@@ -24,7 +24,7 @@ public sealed unsafe partial class UserProcess
     }
 
     /// <summary>write(2).</summary>
-    public nint Write(int fd, nuint buf, nuint count)
+    public unsafe nint Write(int fd, nuint buf, nuint count)
     {
         using TaskScope task = EnterTask();
         // mirrors fs/read_write.c:ksys_write
@@ -40,7 +40,7 @@ public sealed unsafe partial class UserProcess
     }
 
     /// <summary>pread64(2): reads at <paramref name="pos"/> without using or moving f_pos.</summary>
-    public nint Pread(int fd, nuint buf, nuint count, long pos)
+    public unsafe nint Pread(int fd, nuint buf, nuint count, long pos)
     {
         using TaskScope task = EnterTask();
         // mirrors fs/read_write.c:ksys_pread64
@@ -52,7 +52,7 @@ public sealed unsafe partial class UserProcess
     }
 
     /// <summary>pwrite64(2): writes at <paramref name="pos"/> without using or moving f_pos.</summary>
-    public nint Pwrite(int fd, nuint buf, nuint count, long pos)
+    public unsafe nint Pwrite(int fd, nuint buf, nuint count, long pos)
     {
         using TaskScope task = EnterTask();
         // mirrors fs/read_write.c:ksys_pwrite64
@@ -89,7 +89,7 @@ public sealed unsafe partial class UserProcess
     /// <summary>fdatasync(2): as <see cref="Fsync"/> with datasync set.</summary>
     public int Fdatasync(int fd) => DoFsync(fd, datasync: 1);
 
-    private int DoFsync(int fd, int datasync)
+    private unsafe int DoFsync(int fd, int datasync)
     {
         using TaskScope task = EnterTask();
         using FileHandle f = FdGet(fd);
@@ -97,5 +97,5 @@ public sealed unsafe partial class UserProcess
         return (int)SyscallReturn(f.File.Dispatch.Fsync(f.File.File, 0, long.MaxValue, datasync));
     }
 
-    private static bool IsStream(NativeFile* file) => ((FMode)file->f_mode & FMode.FMODE_STREAM) != 0;
+    private static unsafe bool IsStream(NativeFile* file) => ((FMode)file->f_mode & FMode.FMODE_STREAM) != 0;
 }

@@ -5,7 +5,7 @@ using KernelOps.Abi;
 namespace KernelOps.Model;
 
 // kernel/signal.c as far as the model goes: a pending signal ends interruptible sleeps.
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     private readonly Lock _sleepersLock = new();
     private readonly List<TaskWaiter> _sleepers = new();

@@ -12,7 +12,7 @@ namespace KernelOps.Model;
 public readonly record struct DirectoryEntry(string Name, ulong Inode, uint Mode);
 
 // fs/stat.c (stat, lstat, fstat, newfstatat, statx), fs/statfs.c and fs/readdir.c (getdents64).
-public sealed unsafe partial class UserProcess
+public sealed partial class UserProcess
 {
     /// <summary>AT_STATX_SYNC_TYPE (statx's sync flags).</summary>
     private const int AtStatxSyncType = 0x6000;
@@ -72,7 +72,7 @@ public sealed unsafe partial class UserProcess
     private delegate int StatSink(in NativeKstat stat);
 
     // mirrors fs/stat.c:vfs_fstatat / do_statx: the AT_* checks, getname (AT_EMPTY_PATH allows ""), the lookup, vfs_statx_path
-    private int StatxCore(int dirfd, nuint? userPath, string? path, AtFlags flags, StatxMask mask, StatSink sink, bool statx)
+    private unsafe int StatxCore(int dirfd, nuint? userPath, string? path, AtFlags flags, StatxMask mask, StatSink sink, bool statx)
     {
         using TaskScope task = EnterTask();
         int valid = (int)(AtFlags.SymlinkNoFollow | AtFlags.NoAutomount | AtFlags.EmptyPath) | (statx ? AtStatxSyncType : 0);
@@ -98,7 +98,7 @@ public sealed unsafe partial class UserProcess
     }
 
     // mirrors fs/stat.c:vfs_fstat (fdget_raw, then vfs_getattr on the file's path)
-    private int FstatCore(int fd, StatSink sink)
+    private unsafe int FstatCore(int fd, StatSink sink)
     {
         using TaskScope task = EnterTask();
         OpenFile? file = FdGetRaw(fd);
@@ -239,7 +239,7 @@ public sealed unsafe partial class UserProcess
 
     private delegate int StatfsSink(in NativeKstatfs stat);
 
-    private static int StatfsTo(VfsPath path, StatfsSink sink)
+    private static unsafe int StatfsTo(VfsPath path, StatfsSink sink)
     {
         NativeKstatfs k;
         int error = FsStat.VfsStatfs(path, &k);

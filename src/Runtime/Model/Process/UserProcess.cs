@@ -45,7 +45,7 @@ public readonly struct CredentialsScope : IDisposable
 /// fs/open.c, fs/namei.c, fs/stat.c and fs/readdir.c, fs/namespace.c, kernel/sys.c (credentials),
 /// fs/select.c, kernel/signal.c; one partial file each.
 /// </remarks>
-public sealed unsafe partial class UserProcess : IDisposable
+public sealed partial class UserProcess : IDisposable
 {
     /// <summary>AT_FDCWD: the dirfd meaning "relative to the working directory".</summary>
     public const int AtFdCwd = Vfs.AtFdCwd;
@@ -151,7 +151,7 @@ public sealed unsafe partial class UserProcess : IDisposable
     /// and working directory, and unmaps the address space. Syscalls racing with exit fail cleanly;
     /// a later <see cref="Open(string, OpenFlags, uint)"/> throws.
     /// </summary>
-    public void Dispose()
+    public unsafe void Dispose()
     {
         List<OpenFile> files = CloseAllFiles();
         if (files.Count == 0 && _fsReleased) return;
