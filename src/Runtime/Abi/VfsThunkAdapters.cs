@@ -213,6 +213,7 @@ public static class VfsThunkAdapters
         _ = idmap;
         try
         {
+            // SAFETY: each pointer is dereferenced only after RawPointer validated it earlier in the same && chain (left-to-right short-circuit).
             if (!RawPointer.Is<NativeDentry>(dentry) || !RawPointer.Is<NativeIattr>(attr) || !RawPointer.IsInode(dentry->d_inode)) return -(int)Errno.EINVAL;
             // SAFETY: notify_change's dentry (positive, inode locked) and its iattr, live for the call.
             return Int<T>(T.Invoke(new Dentry(dentry), new Iattr(attr)));
@@ -229,6 +230,7 @@ public static class VfsThunkAdapters
         _ = idmap;
         try
         {
+            // SAFETY: each pointer is dereferenced only after RawPointer validated it earlier in the same && chain (left-to-right short-circuit).
             if (!RawPointer.Is<NativePath>(path) || !RawPointer.Is<NativeKstat>(stat) || !RawPointer.Is<NativeDentry>(path->dentry) || !RawPointer.IsInode(path->dentry->d_inode)) return -(int)Errno.EINVAL;
             // SAFETY: vfs_getattr's path (held) and kstat (the caller's), live for the call.
             return Int<T>(T.Invoke(new Dentry(path->dentry), new Kstat(stat), (StatxMask)requestMask, queryFlags));
@@ -366,6 +368,7 @@ public static class VfsThunkAdapters
     {
         try
         {
+            // SAFETY: each pointer is dereferenced only after RawPointer validated it earlier in the same && chain (left-to-right short-circuit).
             if (!RawPointer.Is<NativeFsContext>(fc) || !RawPointer.Is<NativeFsParameter>(param) || !RawPointer.Is<byte>(param->key)) return -(int)Errno.EINVAL;
             // SAFETY: the context and the VFS's copy of one option, live for the call.
             // ENOPARAM (an unknown option) is an error like any other on the C side: the VFS then
@@ -406,6 +409,7 @@ public static class VfsThunkAdapters
         try
         {
             if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
+            // SAFETY: each pointer is dereferenced only after RawPointer validated it earlier in the same && chain (left-to-right short-circuit).
             if (!RawPointer.Is<NativeDirContext>(ctx) || ctx->actor == null) return -(int)Errno.EINVAL;
             // SAFETY: iterate_dir holds the file and passes its own dir_context for the call.
             return Int<T>(T.Invoke(new FileRef(file), new DirContext(ctx)));
@@ -422,6 +426,7 @@ public static class VfsThunkAdapters
         try
         {
             if (!RawPointer.IsFile(file)) return -(int)Errno.EBADF;
+            // SAFETY: each pointer is dereferenced only after RawPointer validated it earlier in the same && chain (left-to-right short-circuit).
             if (!RawPointer.Is<NativeDirContext>(ctx) || ctx->actor == null) return -(int)Errno.EINVAL;
             if (!StatefulThunkAdapters.TryBorrow<T, TState>(file, out TState? state, out nint error)) return (int)error;
             // SAFETY: as IterateShared; the state lives until release, which cannot run during this call.

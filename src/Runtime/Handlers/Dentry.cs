@@ -26,29 +26,35 @@ public readonly ref struct Dentry
     public unsafe bool IsNull => _dentry == null;
 
     /// <summary><c>d_name</c> as bytes (Linux names are bytes; no encoding is implied).</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe ReadOnlySpan<byte> NameBytes => new(_dentry->d_name, (int)_dentry->d_name_len);
 
     /// <summary><c>d_name</c> decoded as UTF-8 (invalid sequences become U+FFFD).</summary>
     public string Name => Encoding.UTF8.GetString(NameBytes);
 
     /// <summary>True when the dentry has an inode (<c>d_really_is_positive</c>).</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe bool IsPositive => Volatile.Read(ref *(nint*)&_dentry->d_inode) != 0;
 
     /// <summary>True when the dentry has no inode (a name looked up and not found, or removed).</summary>
     public bool IsNegative => !IsPositive;
 
     /// <summary><c>d_inode</c>; a null <see cref="Inode"/> (<see cref="Inode.Pointer"/> is null) for a negative dentry.</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe Inode Inode => new(_dentry->d_inode);
 
     /// <summary><c>d_parent</c> (a root is its own parent).</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe Dentry Parent => new(_dentry->d_parent);
 
     /// <summary><c>d_sb</c>.</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe SuperBlock SuperBlock => new(_dentry->d_sb);
 
     /// <summary><c>d_fsdata</c>: one word for the file system.</summary>
     public unsafe nint FsData
     {
+        // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
         get => Volatile.Read(ref _dentry->d_fsdata);
         set => Volatile.Write(ref _dentry->d_fsdata, value);
     }
@@ -113,6 +119,7 @@ public readonly ref struct SuperBlock
     /// <summary><c>s_magic</c> (statfs' f_type).</summary>
     public unsafe ulong Magic
     {
+        // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
         get => _sb->s_magic;
         set => _sb->s_magic = value;
     }
@@ -120,6 +127,7 @@ public readonly ref struct SuperBlock
     /// <summary><c>s_blocksize</c> (a power of two; <c>s_blocksize_bits</c> follows).</summary>
     public unsafe ulong BlockSize
     {
+        // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
         get => _sb->s_blocksize;
         set
         {
@@ -132,6 +140,7 @@ public readonly ref struct SuperBlock
     /// <summary><c>s_maxbytes</c>: writes and truncates beyond it fail with EFBIG.</summary>
     public unsafe long MaxBytes
     {
+        // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
         get => _sb->s_maxbytes;
         set => _sb->s_maxbytes = value;
     }
@@ -139,6 +148,7 @@ public readonly ref struct SuperBlock
     /// <summary><c>s_time_gran</c>: timestamps are truncated to this many nanoseconds (1 .. 1e9).</summary>
     public unsafe uint TimeGranularity
     {
+        // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
         get => _sb->s_time_gran;
         set => _sb->s_time_gran = value is >= 1 and <= 1_000_000_000 ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
@@ -146,27 +156,33 @@ public readonly ref struct SuperBlock
     /// <summary><c>s_max_links</c>: the most names an inode may have (0: no limit); EMLINK beyond.</summary>
     public unsafe uint MaxLinks
     {
+        // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
         get => _sb->s_max_links;
         set => _sb->s_max_links = value;
     }
 
     /// <summary><c>s_dev</c>: the superblock's (anonymous) device number, MKDEV encoding.</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe uint Device => _sb->s_dev;
 
     /// <summary><c>s_flags</c> (<see cref="SuperBlockFlags"/>): fill_super may add bits such as SB_NOUSER.</summary>
     public unsafe ulong Flags
     {
+        // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
         get => _sb->s_flags;
         set => _sb->s_flags = value;
     }
 
     /// <summary>True when mounted read-only (SB_RDONLY).</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe bool IsReadOnly => (_sb->s_flags & SuperBlockFlags.ReadOnly) != 0;
 
     /// <summary>Sets <c>s_op</c>.</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe void SetOperations(OpsTable<SuperOperations> operations) => _sb->s_op = operations.Pointer;
 
     /// <summary><c>s_root</c> (a null dentry before fill_super set it).</summary>
+    // SAFETY: the view wraps a pointer its thunk checked with RawPointer (non-null, live model object) and the VFS holds a reference to that object for the whole call; a ref struct cannot outlive the call.
     public unsafe Dentry Root => new(_sb->s_root);
 
     /// <summary>

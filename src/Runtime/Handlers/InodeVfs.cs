@@ -20,6 +20,7 @@ public static class InodeVfsExtensions
         /// <summary><c>i_uid</c>.</summary>
         public unsafe uint Uid
         {
+            // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
             get => Volatile.Read(ref inode.Pointer->i_uid);
             set => Volatile.Write(ref inode.Pointer->i_uid, value);
         }
@@ -27,16 +28,19 @@ public static class InodeVfsExtensions
         /// <summary><c>i_gid</c>.</summary>
         public unsafe uint Gid
         {
+            // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
             get => Volatile.Read(ref inode.Pointer->i_gid);
             set => Volatile.Write(ref inode.Pointer->i_gid, value);
         }
 
         /// <summary><c>i_nlink</c>: how many names the inode has (change it with <see cref="IncLink"/> and friends).</summary>
+        // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
         public unsafe uint LinkCount => Volatile.Read(ref inode.Pointer->i_nlink);
 
         /// <summary><c>i_blocks</c>: 512-byte blocks, as generic_fillattr reports them.</summary>
         public unsafe long Blocks
         {
+            // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
             get => Volatile.Read(ref inode.Pointer->i_blocks);
             set => Volatile.Write(ref inode.Pointer->i_blocks, value);
         }
@@ -44,6 +48,7 @@ public static class InodeVfsExtensions
         /// <summary><c>i_atime</c>.</summary>
         public unsafe KernelTimespec Atime
         {
+            // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
             get => inode.Pointer->i_atime;
             set => inode.Pointer->i_atime = value;
         }
@@ -51,6 +56,7 @@ public static class InodeVfsExtensions
         /// <summary><c>i_mtime</c>.</summary>
         public unsafe KernelTimespec Mtime
         {
+            // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
             get => inode.Pointer->i_mtime;
             set => inode.Pointer->i_mtime = value;
         }
@@ -58,11 +64,13 @@ public static class InodeVfsExtensions
         /// <summary><c>i_ctime</c>.</summary>
         public unsafe KernelTimespec Ctime
         {
+            // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
             get => inode.Pointer->i_ctime;
             set => inode.Pointer->i_ctime = value;
         }
 
         /// <summary><c>i_sb</c>.</summary>
+        // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
         public unsafe SuperBlock SuperBlock => new(inode.Pointer->i_sb);
 
         /// <summary>S_ISDIR(i_mode).</summary>
@@ -75,12 +83,15 @@ public static class InodeVfsExtensions
         public bool IsSymlink => UMode.IsSymlink(inode.Mode);
 
         /// <summary>Sets <c>i_mode</c> (type and permission bits), as a file system does for a new inode.</summary>
+        // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
         public unsafe void SetMode(uint mode) => Volatile.Write(ref inode.Pointer->i_mode, mode);
 
         /// <summary>Sets <c>i_ino</c>, as a file system does with <see cref="Libfs.GetNextIno"/> or its own numbering.</summary>
+        // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
         public unsafe void SetNumber(ulong number) => inode.Pointer->i_ino = number;
 
         /// <summary>Sets <c>i_op</c>.</summary>
+        // SAFETY: inode.Pointer was checked by the thunk (RawPointer.IsInode) and the caller's dentry or open file holds the inode for the call, so the native inode is not freed (VfsInode.Destroy) under us.
         public unsafe void SetOperations(OpsTable<InodeOperations> operations) => inode.Pointer->i_op = operations.Pointer;
 
         /// <summary>Sets <c>i_fop</c>: the file_operations files opened on the inode get.</summary>

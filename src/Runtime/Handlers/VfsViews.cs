@@ -21,27 +21,35 @@ public readonly ref struct Iattr
     public unsafe NativeIattr* Pointer => _attr;
 
     /// <summary><c>ia_valid</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe IattrValid Valid => (IattrValid)_attr->ia_valid;
 
     /// <summary><c>ia_mode</c> (with <see cref="IattrValid.Mode"/>).</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe uint Mode => _attr->ia_mode;
 
     /// <summary><c>ia_uid</c> (with <see cref="IattrValid.Uid"/>).</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe uint Uid => _attr->ia_uid;
 
     /// <summary><c>ia_gid</c> (with <see cref="IattrValid.Gid"/>).</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe uint Gid => _attr->ia_gid;
 
     /// <summary><c>ia_size</c> (with <see cref="IattrValid.Size"/>).</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe long Size => _attr->ia_size;
 
     /// <summary><c>ia_atime</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe KernelTimespec Atime => _attr->ia_atime;
 
     /// <summary><c>ia_mtime</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe KernelTimespec Mtime => _attr->ia_mtime;
 
     /// <summary><c>ia_ctime</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe KernelTimespec Ctime => _attr->ia_ctime;
 }
 
@@ -57,21 +65,27 @@ public readonly ref struct Kstat
     public unsafe NativeKstat* Pointer => _stat;
 
     /// <summary><c>blocks</c>: 512-byte units allocated.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe ulong Blocks { get => _stat->blocks; set => _stat->blocks = value; }
 
     /// <summary><c>size</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe long Size { get => _stat->size; set => _stat->size = value; }
 
     /// <summary><c>nlink</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe uint LinkCount { get => _stat->nlink; set => _stat->nlink = value; }
 
     /// <summary><c>mode</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe uint Mode { get => _stat->mode; set => _stat->mode = value; }
 
     /// <summary><c>blksize</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe uint BlockSize { get => _stat->blksize; set => _stat->blksize = value; }
 
     /// <summary><c>result_mask</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe StatxMask ResultMask { get => (StatxMask)_stat->result_mask; set => _stat->result_mask = (uint)value; }
 }
 
@@ -87,27 +101,35 @@ public readonly ref struct Kstatfs
     public unsafe NativeKstatfs* Pointer => _buf;
 
     /// <summary><c>f_type</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe long Type { get => _buf->f_type; set => _buf->f_type = value; }
 
     /// <summary><c>f_bsize</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe long BlockSize { get => _buf->f_bsize; set => _buf->f_bsize = value; }
 
     /// <summary><c>f_blocks</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe ulong Blocks { get => _buf->f_blocks; set => _buf->f_blocks = value; }
 
     /// <summary><c>f_bfree</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe ulong FreeBlocks { get => _buf->f_bfree; set => _buf->f_bfree = value; }
 
     /// <summary><c>f_bavail</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe ulong AvailableBlocks { get => _buf->f_bavail; set => _buf->f_bavail = value; }
 
     /// <summary><c>f_files</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe ulong Files { get => _buf->f_files; set => _buf->f_files = value; }
 
     /// <summary><c>f_ffree</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe ulong FreeFiles { get => _buf->f_ffree; set => _buf->f_ffree = value; }
 
     /// <summary><c>f_namelen</c>.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe long NameLength { get => _buf->f_namelen; set => _buf->f_namelen = value; }
 }
 
@@ -126,6 +148,7 @@ public readonly ref struct FsContext
     public unsafe NativeFsContext* Pointer => _fc;
 
     /// <summary>Sets <c>fc-&gt;ops</c> (what init_fs_context is for).</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe void SetOperations(OpsTable<FsContextOperations> operations) => _fc->ops = operations.Pointer;
 
     /// <summary>
@@ -142,6 +165,7 @@ public readonly ref struct FsContext
     public string? Source => Managed.Source;
 
     /// <summary>SB_* flags asked for (SB_RDONLY ...).</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe ulong SuperBlockFlags => _fc->sb_flags;
 
     /// <summary>
@@ -164,12 +188,15 @@ public readonly ref struct FsParameter
     public unsafe NativeFsParameter* Pointer => _param;
 
     /// <summary>The option's name ("mode").</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe string Key => Marshal.PtrToStringUTF8((nint)_param->key) ?? string.Empty;
 
     /// <summary>Flag ("ro") or string ("mode=0755").</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe FsParameterType Type => (FsParameterType)_param->type;
 
     /// <summary>The value, or null for a flag.</summary>
+    // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
     public unsafe string? Value => _param->@string == null ? null : Marshal.PtrToStringUTF8((nint)_param->@string);
 
     /// <summary>
@@ -218,6 +245,7 @@ public readonly ref struct DirContext
     /// <summary><c>ctx-&gt;pos</c>: advance it past every entry emitted.</summary>
     public unsafe long Position
     {
+        // SAFETY: the VFS model allocates this struct for one call (on its stack or in the fs_context/file it holds) and the thunk checked the pointer with RawPointer; a ref struct cannot outlive the call.
         get => _ctx->pos;
         set => _ctx->pos = value;
     }

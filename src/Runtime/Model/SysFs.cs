@@ -166,6 +166,7 @@ public sealed class SysFs
         if (!isNew) return inode;
         // kernfs_init_inode
         NativeInode* i = inode.Native;
+        // SAFETY: i is the Native of the inode just allocated by iget for this node; nobody else can see it before it is returned.
         i->i_mode = kn.Mode;
         i->i_uid = kn.Uid;
         i->i_gid = kn.Gid;

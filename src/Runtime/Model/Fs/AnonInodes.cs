@@ -65,6 +65,7 @@ internal sealed class AnonInodes
         OpenFile file = OpenFile.Allocate(_kernel.Counters, flags & (OpenFlags.O_ACCMODE | OpenFlags.O_NONBLOCK), cred);
         file.SetPath(new VfsPath(mount, dentry));
         file.Dispatch = dispatch;
+        // SAFETY: the anon inode is pinned by this object for the model's lifetime and the new file's NativeFile was just allocated by OpenFile.Allocate.
         file.File->f_op = dispatch.Ops;
         return file;
     }

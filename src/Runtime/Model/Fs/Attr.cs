@@ -16,6 +16,7 @@ internal static class Attr
     private static unsafe bool ChownOk(VfsInode inode, uint uid)
     {
         Credentials cred = CurrentCred.Get();
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         if (inode.Native->i_uid == cred.Fsuid && uid == inode.Native->i_uid) return true;
         return CurrentCred.CapableWrtInode(Capability.Chown);
     }
@@ -24,6 +25,7 @@ internal static class Attr
     private static unsafe bool ChgrpOk(VfsInode inode, uint gid)
     {
         Credentials cred = CurrentCred.Get();
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         if (inode.Native->i_uid == cred.Fsuid)
         {
             if (gid == inode.Native->i_gid) return true;
@@ -35,6 +37,7 @@ internal static class Attr
     /// <summary>mirrors fs/attr.c:inode_newsize_ok: EFBIG beyond s_maxbytes (RLIMIT_FSIZE is unlimited).</summary>
     public static unsafe int InodeNewsizeOk(VfsInode inode, long offset)
     {
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         if (Volatile.Read(ref inode.Native->i_size) < offset && offset > inode.Sb.Native->s_maxbytes) return -(int)Errno.EFBIG;
         return 0;
     }
@@ -43,6 +46,7 @@ internal static class Attr
     public static unsafe int SetattrPrepare(VfsDentry dentry, NativeIattr* attr)
     {
         VfsInode inode = dentry.Inode!;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         var valid = (IattrValid)attr->ia_valid;
         // First check size constraints. These can't be overriden using ATTR_FORCE.
         if ((valid & IattrValid.Size) != 0)
@@ -73,6 +77,7 @@ internal static class Attr
     /// <summary>mirrors fs/attr.c:setattr_copy.</summary>
     public static unsafe void SetattrCopy(VfsInode inode, NativeIattr* attr)
     {
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         var valid = (IattrValid)attr->ia_valid;
         if ((valid & IattrValid.Uid) != 0) inode.Native->i_uid = attr->ia_uid;
         if ((valid & IattrValid.Gid) != 0) inode.Native->i_gid = attr->ia_gid;
@@ -93,6 +98,7 @@ internal static class Attr
         VfsInode inode = dentry.Inode!;
         int error = SetattrPrepare(dentry, attr);
         if (error != 0) return error;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         if (((IattrValid)attr->ia_valid & IattrValid.Size) != 0) PageCache.TruncateSetsize(inode, attr->ia_size);
         SetattrCopy(inode, attr);
         return 0;
@@ -101,6 +107,7 @@ internal static class Attr
     /// <summary>mirrors fs/attr.c:may_setattr.</summary>
     private static unsafe int MaySetattr(VfsInode inode, IattrValid valid)
     {
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         uint flags = inode.Native->i_flags;
         if ((valid & (IattrValid.Mode | IattrValid.Uid | IattrValid.Gid | IattrValid.TimesSet)) != 0 &&
             (flags & (InodeFlags.Immutable | InodeFlags.Append)) != 0)
@@ -127,6 +134,7 @@ internal static class Attr
     {
         VfsInode inode = dentry.Inode!;
         uint mode = inode.Mode;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         var valid = (IattrValid)attr->ia_valid;
         int error = MaySetattr(inode, valid);
         if (error != 0) return error;
@@ -166,6 +174,7 @@ internal static class Attr
         uint mode = inode.Mode;
         if ((mode & UMode.S_ISGID) == 0) return 0;
         if ((mode & UMode.S_IXGRP) != 0) return IattrValid.KillSgid;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         if (!CurrentCred.InGroupOrCapable(inode.Native->i_gid)) return IattrValid.KillSgid;
         return 0;
     }
@@ -201,6 +210,7 @@ internal static class Attr
         if (path.Mount.IsReadOnly) return;
         VfsInode inode = path.Dentry.Inode!;
         KernelTimespec now = inode.Sb.CurrentTime();
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         inode.Native->i_mtime = now;
         inode.Native->i_ctime = now;
     }
@@ -213,6 +223,7 @@ internal static class Attr
     {
         VfsInode? inode = path.Dentry.Inode;
         if (inode is null) return;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native and inode.Sb.Native stay allocated until the last reference goes (VfsInode.Destroy, VfsSuperBlock.Free).
         if ((inode.Native->i_flags & InodeFlags.NoAtime) != 0) return;
         MountFlags flags = path.Mount.Flags;
         if ((flags & MountFlags.NoAtime) != 0) return;

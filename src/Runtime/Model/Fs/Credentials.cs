@@ -176,6 +176,7 @@ internal static class CurrentCred
     public static bool CapableWrtInode(Capability capability) => Capable(capability);
 
     /// <summary>mirrors fs/inode.c:inode_owner_or_capable.</summary>
+    // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native stays allocated until VfsInode.Destroy runs after the last reference.
     public static unsafe bool InodeOwnerOrCapable(VfsInode inode) =>
         Get().Fsuid == inode.Native->i_uid || CapableWrtInode(Capability.Fowner);
 

@@ -120,6 +120,7 @@ internal sealed class VfsDentry
     public bool IsDirectory => Inode is { } i && UMode.IsDirectory(i.Mode);
 
     /// <summary>d_can_lookup: a directory with a ->lookup the walk can step into.</summary>
+    // SAFETY: the dentry holds its inode (d_inode), so i.Native stays allocated; i_op is a static generated table (never freed), checked non-null before ->lookup is read.
     public unsafe bool CanLookup => Inode is { } i && UMode.IsDirectory(i.Mode) && i.Native->i_op != null && i.Native->i_op->lookup != null;
 
     /// <summary>d_is_symlink.</summary>
@@ -151,6 +152,7 @@ internal sealed class VfsDentry
         bytes[name.Length] = 0;
         _nameBytes = bytes;
         Name = name;
+        // SAFETY: Native is owned by this dentry: allocated in the constructor and freed only when the dentry is killed after its last reference; the dcache lock serialises name/inode updates; callers hold a reference.
         Native->d_name = bytes;
         Native->d_name_len = (uint)name.Length;
         if (old != null) NativeMemory.Free(old);
@@ -161,6 +163,7 @@ internal sealed class VfsDentry
         if (Native == null) return;
         NativeMemory.Free(_nameBytes);
         _nameBytes = null;
+        // SAFETY: Native is owned by this dentry: allocated in the constructor and freed only when the dentry is killed after its last reference; the dcache lock serialises name/inode updates; callers hold a reference.
         Native->d_model = 0;
         _self.Free();
         NativeMemory.Free(Native);
@@ -243,6 +246,7 @@ internal static class Dcache
                 throw new InvalidOperationException($"d_instantiate on the positive dentry '{dentry.DisplayName}'");
             }
             dentry.Inode = inode;
+            // SAFETY: the caller holds the dentry and hands over its inode reference, so both Native structs are allocated; the dcache lock serialises d_inode updates.
             dentry.Native->d_inode = inode.Native;
         }
     }
@@ -302,6 +306,7 @@ internal static class Dcache
             {
                 inode = dentry.Inode;
                 dentry.Inode = null;
+                // SAFETY: Native is owned by this dentry: allocated in the constructor and freed only when the dentry is killed after its last reference; the dcache lock serialises name/inode updates; callers hold a reference.
                 dentry.Native->d_inode = null;
             }
             else
@@ -391,6 +396,7 @@ internal static class Dcache
         }
         VfsInode? inode = dentry.Inode;
         dentry.Inode = null;
+        // SAFETY: Native is owned by this dentry: allocated in the constructor and freed only when the dentry is killed after its last reference; the dcache lock serialises name/inode updates; callers hold a reference.
         dentry.Native->d_inode = null;
         VfsDentry? parent = null;
         if (!dentry.IsRoot)
@@ -456,6 +462,7 @@ internal static class Dcache
         b.Parent = aParent;
         a.SetNameBytes(bName);
         b.SetNameBytes(aName);
+        // SAFETY: d_exchange runs under the dcache lock with both dentries and both parents held by the rename, so all four Native structs are allocated.
         a.Native->d_parent = bParent.Native;
         b.Native->d_parent = aParent.Native;
         LinkChild(bParent, a); // list_move to the head of the new parent, as __d_move does

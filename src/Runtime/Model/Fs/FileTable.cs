@@ -108,9 +108,11 @@ internal sealed class OpenFile
     public int FileCount => Volatile.Read(ref _fileCount);
 
     /// <summary><c>f_flags</c>.</summary>
+    // SAFETY: File is allocated by Allocate and freed only by __fput after the last reference; callers hold a reference.
     public unsafe OpenFlags Flags => (OpenFlags)Volatile.Read(ref File->f_flags);
 
     /// <summary><c>f_mode</c>.</summary>
+    // SAFETY: File is allocated by Allocate and freed only by __fput after the last reference; callers hold a reference.
     public unsafe FMode Mode => (FMode)Volatile.Read(ref File->f_mode);
 
     /// <summary>
@@ -138,6 +140,7 @@ internal sealed class OpenFile
         Path = path;
         _hasPath = true;
         Inode = path.Dentry.Inode;
+        // SAFETY: File is allocated by Allocate and freed only by __fput after the last reference; callers hold a reference.
         File->f_inode = Inode is null ? null : Inode.Native;
     }
 
@@ -196,6 +199,7 @@ internal sealed class OpenFile
         NativeFile* file = File;
         try
         {
+            // SAFETY: File is allocated by Allocate and freed only by __fput after the last reference; callers hold a reference.
             if (((FMode)file->f_mode & (FMode.FMODE_OPENED | FMode.FMODE_PATH)) == FMode.FMODE_OPENED)
                 Dispatch.Release(file->f_inode, file);
         }

@@ -65,6 +65,7 @@ internal sealed class VfsFsContext : IDisposable
         var fc = new VfsFsContext(kernel, type, purpose, sbFlags) { ReconfigureTarget = reconfigure };
         context = null;
         FileSystemType* fs = type.Table;
+        // SAFETY: type.Table is the registered file_system_type table, kept alive by the registration (the module is pinned while the context exists).
         if (fs->init_fs_context == null)
         {
             // legacy_init_fs_context would use ->mount, which the model does not drive.
@@ -88,6 +89,7 @@ internal sealed class VfsFsContext : IDisposable
         nint old = _fsInfoWord;
         _fsInfoWord = info is null ? 0 : GCHandle.ToIntPtr(GCHandle.Alloc(info));
         if (info is not null) Kernel.Counters.Update(handles: 1);
+        // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
         Native->s_fs_info = _fsInfoWord;
         if (old != 0)
         {
@@ -101,6 +103,7 @@ internal sealed class VfsFsContext : IDisposable
     {
         nint word = _fsInfoWord;
         _fsInfoWord = 0;
+        // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
         Native->s_fs_info = 0;
         return word;
     }
@@ -114,6 +117,7 @@ internal sealed class VfsFsContext : IDisposable
         // mirrors fs/fs_context.c:vfs_parse_sb_flag (common_set_sb_flag / common_clear_sb_flag)
         if (value is null && SbFlag(key, out uint set, out uint clear))
         {
+            // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
             Native->sb_flags = (Native->sb_flags | set) & ~clear;
             Native->sb_flags_mask |= set | clear;
             return 0;
@@ -148,6 +152,7 @@ internal sealed class VfsFsContext : IDisposable
                 size = value is null ? 0 : (nuint)System.Text.Encoding.UTF8.GetByteCount(value),
                 @string = (byte*)valueCopy,
             };
+            // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
             return ops->parse_param(Native, &param);
         }
         finally
@@ -180,6 +185,7 @@ internal sealed class VfsFsContext : IDisposable
     public unsafe int ParseMonolithic(byte[]? data)
     {
         if (data is null) return 0;
+        // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
         FsContextOperations* ops = Native->ops;
         if (ops != null && ops->parse_monolithic != null)
         {
@@ -206,6 +212,7 @@ internal sealed class VfsFsContext : IDisposable
     /// </summary>
     public unsafe int GetTree()
     {
+        // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
         FsContextOperations* ops = Native->ops;
         if (ops == null || ops->get_tree == null) return Invalid($"{Type.Name}: no get_tree");
         if (Root is not null) return -(int)Errno.EBUSY;
@@ -223,6 +230,7 @@ internal sealed class VfsFsContext : IDisposable
     public unsafe void SetRoot(VfsDentry root)
     {
         Root = root;
+        // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
         Native->root = root.Native;
     }
 
@@ -232,6 +240,7 @@ internal sealed class VfsFsContext : IDisposable
         Source = source;
         if (_source != null) Marshal.FreeCoTaskMem((nint)_source);
         _source = (byte*)Marshal.StringToCoTaskMemUTF8(source);
+        // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
         Native->source = _source;
     }
 
@@ -252,6 +261,7 @@ internal sealed class VfsFsContext : IDisposable
         if (Root is { } root)
         {
             Root = null;
+            // SAFETY: Native is owned by this fs_context: allocated in the constructor and freed only by Dispose; callers use the context before disposing it.
             Native->root = null;
             VfsSuperBlock sb = root.Sb;
             Dcache.Put(root);

@@ -89,9 +89,11 @@ internal sealed class VfsInode
     public int WriteCount;
 
     /// <summary><c>i_ino</c>.</summary>
+    // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
     public unsafe ulong Number => Native->i_ino;
 
     /// <summary><c>i_mode</c>.</summary>
+    // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
     public unsafe uint Mode => Volatile.Read(ref Native->i_mode);
 
     /// <summary><c>i_count</c>.</summary>
@@ -120,6 +122,7 @@ internal sealed class VfsInode
         get
         {
             if (Volatile.Read(ref _fop) is { } fop) return fop;
+            // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
             void* table = Native->i_fop;
             return table == null ? null : Sb.Kernel.Vfs.DispatchFor((FileOperations*)table);
         }
@@ -128,6 +131,7 @@ internal sealed class VfsInode
     /// <summary>Sets i_fop to a file_operations table (what handlers do).</summary>
     public unsafe void SetFileOperations(OpsTable<FileOperations> operations)
     {
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         Native->i_fop = operations.Pointer;
         Volatile.Write(ref _fop, operations.IsNull ? null : Sb.Kernel.Vfs.DispatchFor(operations.Pointer));
     }
@@ -135,6 +139,7 @@ internal sealed class VfsInode
     /// <summary>Sets the managed f_op (what the kernel's own file systems do) and i_fop to its table, if it has one.</summary>
     public unsafe void SetFileDispatch(FileDispatch dispatch)
     {
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         Native->i_fop = dispatch.Ops;
         Volatile.Write(ref _fop, dispatch);
     }
@@ -164,6 +169,7 @@ internal sealed class VfsInode
     private unsafe void IputFinal()
     {
         bool drop;
+        // SAFETY: an inode holds a reference on its superblock (s_count) until Destroy, so Sb.Native is allocated; s_op is a static generated table whose non-null slots are thunks; Native is ours until Destroy.
         SuperOperations* sop = Sb.Native->s_op;
         if (sop != null && sop->drop_inode != null) drop = sop->drop_inode(Native) != 0;
         else drop = Volatile.Read(ref Native->i_nlink) == 0 || !Hashed; // generic_drop_inode
@@ -183,6 +189,7 @@ internal sealed class VfsInode
     {
         try
         {
+            // SAFETY: an inode holds a reference on its superblock (s_count) until Destroy, so Sb.Native is allocated; s_op is a static generated table whose non-null slots are thunks; Native is ours until Destroy.
             SuperOperations* sop = Sb.Native->s_op;
             if (sop != null && sop->evict_inode != null) sop->evict_inode(Native);
         }
@@ -199,6 +206,7 @@ internal sealed class VfsInode
     // mirrors fs/inode.c:destroy_inode
     private unsafe void Destroy()
     {
+        // SAFETY: Destroy runs once, after the last reference and link are gone; Native is still allocated here and freed at its end.
         if (_ownsPrivate && Native->i_private != 0)
         {
             GCHandle.FromIntPtr(Native->i_private).Free();
@@ -213,11 +221,13 @@ internal sealed class VfsInode
     }
 
     /// <summary>mirrors fs/inode.c:inc_nlink.</summary>
+    // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
     public unsafe void IncLink() => Interlocked.Increment(ref Native->i_nlink);
 
     /// <summary>mirrors fs/inode.c:drop_nlink: a WARN, not an underflow, at 0.</summary>
     public unsafe void DropLink()
     {
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         uint n = Volatile.Read(ref Native->i_nlink);
         while (n > 0)
         {
@@ -229,12 +239,14 @@ internal sealed class VfsInode
     }
 
     /// <summary>mirrors fs/inode.c:set_nlink / clear_nlink.</summary>
+    // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
     public unsafe void SetLinkCount(uint count) => Volatile.Write(ref Native->i_nlink, count);
 
     /// <summary>mirrors fs/inode.c:inode_init_owner.</summary>
     public unsafe void InitOwner(VfsInode? dir, uint mode)
     {
         Credentials cred = CurrentCred.Get();
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         Native->i_uid = cred.Fsuid;
         if (dir is not null && (dir.Mode & UMode.S_ISGID) != 0)
         {
@@ -252,6 +264,7 @@ internal sealed class VfsInode
     /// <summary>mirrors fs/inode.c:init_special_inode.</summary>
     public unsafe void InitSpecial(uint mode, uint device)
     {
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         Volatile.Write(ref Native->i_mode, mode);
         switch (mode & UMode.S_IFMT)
         {
@@ -278,6 +291,7 @@ internal sealed class VfsInode
     /// <summary>Sets i_private to an object the VFS owns (freed at eviction).</summary>
     public unsafe void SetPrivateData(object? data)
     {
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         nint old = Native->i_private;
         Native->i_private = data is null ? 0 : GCHandle.ToIntPtr(GCHandle.Alloc(data));
         if (data is not null) Sb.Counters.Update(handles: 1);
@@ -293,6 +307,7 @@ internal sealed class VfsInode
     public unsafe void SetBorrowedPrivateWord(nint word)
     {
         if (_ownsPrivate) throw new InvalidOperationException("i_private is already owned by the inode.");
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         Native->i_private = word;
     }
 
@@ -303,6 +318,7 @@ internal sealed class VfsInode
         byte* copy = (byte*)NativeMemory.Alloc((nuint)target.Length + 1);
         target.CopyTo(new Span<byte>(copy, target.Length));
         copy[target.Length] = 0;
+        // SAFETY: Native is owned by this inode: allocated in the constructor, freed only by Destroy after the last reference (i_count) and link are gone; callers hold a reference.
         byte* old = Native->i_link;
         Native->i_link = copy;
         if (old != null && _linkTarget is not null) NativeMemory.Free(old);

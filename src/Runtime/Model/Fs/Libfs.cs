@@ -71,6 +71,7 @@ public static class Libfs
     private static unsafe KResult FillAndSetRoot(VfsFsContext fc, VfsSuperBlock sb, FillSuperCallback fill)
     {
         sb.AdoptFsInfoWord(fc.TakeFsInfoWord());
+        // SAFETY: the superblock and fs_context are held by the mount in progress (or the statfs buffer is the caller's for the call), so the native structs stay allocated for this call.
         sb.Native->s_flags |= fc.Native->sb_flags;
         KResult result;
         try
@@ -246,6 +247,7 @@ public static class Libfs
         buffer.Type = (long)sb.Magic;
         buffer.BlockSize = PageSize;
         buffer.NameLength = Vfs.NameMax;
+        // SAFETY: the superblock and fs_context are held by the mount in progress (or the statfs buffer is the caller's for the call), so the native structs stay allocated for this call.
         buffer.Pointer->f_fsid0 = (int)DeviceNumber.ToUser(sb.Device); // u64_to_fsid(huge_encode_dev(s_dev))
         buffer.Pointer->f_fsid1 = 0;
         return KResult.Ok;

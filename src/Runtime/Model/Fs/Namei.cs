@@ -162,6 +162,7 @@ internal sealed class Nameidata : IDisposable
                 // pathname or trailing symlink, done
                 if (saved.Count == 0)
                 {
+                    // SAFETY: the walk holds the dentry and inode it dereferences (nd->path or a counted lookup result), so their Native structs stay allocated; i_op points at a static generated table whose non-null slots are [UnmanagedCallersOnly] thunks.
                     DirUid = Inode.Native->i_uid;
                     DirMode = Inode.Mode;
                     Flags &= ~LookupParent;
@@ -272,6 +273,7 @@ internal sealed class Nameidata : IDisposable
         if (err != 0 || dentry is not null) return err;
         VfsInode dir = parent.Inode!;
         // Don't create child dentry for a dead directory.
+        // SAFETY: the walk holds the dentry and inode it dereferences (nd->path or a counted lookup result), so their Native structs stay allocated; i_op points at a static generated table whose non-null slots are [UnmanagedCallersOnly] thunks.
         if ((dir.Native->i_flags & InodeFlags.Dead) != 0) return -(int)Errno.ENOENT;
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->lookup == null) return -(int)Errno.ENOTDIR;
@@ -339,6 +341,7 @@ internal sealed class Nameidata : IDisposable
     private unsafe int MayFollowLink(VfsInode inode)
     {
         if (inode.Sb.Kernel.FsSysctls.ProtectedSymlinks == 0) return 0;
+        // SAFETY: the walk holds the dentry and inode it dereferences (nd->path or a counted lookup result), so their Native structs stay allocated; i_op points at a static generated table whose non-null slots are [UnmanagedCallersOnly] thunks.
         uint owner = inode.Native->i_uid;
         if (owner == CurrentCred.Get().Fsuid) return 0;
         if ((DirMode & (UMode.S_ISVTX | 0x2)) != (UMode.S_ISVTX | 0x2)) return 0;
@@ -385,6 +388,7 @@ internal sealed class Nameidata : IDisposable
     public static unsafe int ReadLink(VfsDentry dentry, VfsInode inode, out byte[]? body)
     {
         body = null;
+        // SAFETY: the walk holds the dentry and inode it dereferences (nd->path or a counted lookup result), so their Native structs stay allocated; i_op points at a static generated table whose non-null slots are [UnmanagedCallersOnly] thunks.
         byte* res = inode.Native->i_link;
         NativeDelayedCall done = default;
         if (res == null)

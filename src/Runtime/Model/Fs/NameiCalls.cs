@@ -92,6 +92,7 @@ internal static class FsNamei
     {
         int error = Permission.MayCreate(dir, dentry);
         if (error != 0) return error;
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->create == null) return -(int)Errno.EACCES; // shouldn't it be ENOSYS?
         mode = Permission.PrepareMode(dir, mode, UMode.S_IALLUGO, UMode.S_IFREG);
@@ -105,6 +106,7 @@ internal static class FsNamei
         if (error != 0) return error;
         bool whiteout = UMode.IsCharDevice(mode) && dev == 0;
         if ((UMode.IsCharDevice(mode) || UMode.IsBlockDevice(mode)) && !whiteout && !CurrentCred.Capable(Capability.Mknod)) return -(int)Errno.EPERM;
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->mknod == null) return -(int)Errno.EPERM;
         mode = Permission.PrepareMode(dir, mode, mode, mode);
@@ -147,6 +149,7 @@ internal static class FsNamei
     {
         int error = Permission.MayCreate(dir, dentry);
         if (error != 0) return error;
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->mkdir == null) return -(int)Errno.EPERM;
         mode = Permission.PrepareMode(dir, mode, UMode.S_IRWXUGO | UMode.S_ISVTX, 0);
@@ -179,6 +182,7 @@ internal static class FsNamei
     {
         int error = Permission.MayDelete(dir, dentry, isDir: true);
         if (error != 0) return error;
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->rmdir == null) return -(int)Errno.EPERM;
         dentry.Get();
@@ -244,6 +248,7 @@ internal static class FsNamei
         VfsInode? target = dentry.Inode;
         int error = Permission.MayDelete(dir, dentry, isDir: false);
         if (error != 0) return error;
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->unlink == null) return -(int)Errno.EPERM;
         lock (target!.Rwsem)
@@ -301,6 +306,7 @@ internal static class FsNamei
     {
         int error = Permission.MayCreate(dir, dentry);
         if (error != 0) return error;
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->symlink == null) return -(int)Errno.EPERM;
         byte[] target = new byte[oldName.Length + 1];
@@ -351,6 +357,7 @@ internal static class FsNamei
         if (error != 0) return error;
         if (dir.Sb != inode.Sb) return -(int)Errno.EXDEV;
         // A link to an append-only or immutable file cannot be created.
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         if ((inode.Native->i_flags & (InodeFlags.Append | InodeFlags.Immutable)) != 0) return -(int)Errno.EPERM;
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->link == null) return -(int)Errno.EPERM;
@@ -451,6 +458,7 @@ internal static class FsNamei
                 : Permission.MayDelete(newDir, newDentry, newIsDir);
         }
         if (error != 0) return error;
+        // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = oldDir.Native->i_op;
         if (iop == null || iop->rename == null) return -(int)Errno.EPERM;
         // If we are going to change the parent - check write permissions, we'll need to flip '..'.
@@ -623,6 +631,7 @@ internal static class FsNamei
         {
             VfsInode? inode = path.Dentry.Inode;
             if (inode is null || !UMode.IsSymlink(inode.Mode)) return name.Length == 0 ? -(int)Errno.ENOENT : -(int)Errno.EINVAL;
+            // SAFETY: the parent path is held (locked) for the call, so dir.Native and the dentry's Native stay allocated; i_op points at a static generated table that is never freed, whose slots are null (checked) or [UnmanagedCallersOnly] thunks.
             InodeOperations* iop = inode.Native->i_op;
             if (inode.Native->i_link == null && (iop == null || iop->get_link == null)) return -(int)Errno.EINVAL;
             Attr.TouchAtime(path);

@@ -377,6 +377,7 @@ internal static class FsNamespace
         mounted = null;
         VfsDentry root = fc.Root!;
         VfsSuperBlock sb = root.Sb;
+        // SAFETY: the mount holds an active reference on its superblock (and the fs_context is owned by this call), so sb.Native/fc.Native stay allocated; ops tables are static generated tables whose non-null slots are thunks.
         if ((sb.Native->s_flags & SuperBlockFlags.NoUser) != 0) return -(int)Errno.EINVAL;
         // vfs_create_mount: the mount's own dentry and active superblock references
         root.Get();
@@ -433,6 +434,7 @@ internal static class FsNamespace
         {
             err = fc.ParseMonolithic(data);
             if (err != 0) return err;
+            // SAFETY: the mount holds an active reference on its superblock (and the fs_context is owned by this call), so sb.Native/fc.Native stay allocated; ops tables are static generated tables whose non-null slots are thunks.
             FsContextOperations* ops = fc.Native->ops;
             if (ops != null && ops->reconfigure != null) err = ops->reconfigure(fc.Native);
             if (err != 0) return err;
@@ -460,6 +462,7 @@ internal static class FsNamespace
             if ((flags & UnmountFlags.Expire) != 0) return ret = -(int)Errno.EINVAL; // expiry marks are not modelled
             if ((flags & UnmountFlags.Force) != 0)
             {
+                // SAFETY: the mount holds an active reference on its superblock (and the fs_context is owned by this call), so sb.Native/fc.Native stay allocated; ops tables are static generated tables whose non-null slots are thunks.
                 SuperOperations* sop = mnt.Sb.Native->s_op;
                 if (sop != null && sop->umount_begin != null) sop->umount_begin(mnt.Sb.Native);
             }

@@ -163,6 +163,7 @@ internal static class FsOpen
         result = null;
         VfsDentry dir = nd.Path.Dentry;
         VfsInode dirInode = dir.Inode!;
+        // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
         if ((dirInode.Native->i_flags & InodeFlags.Dead) != 0) return -(int)Errno.ENOENT;
         created = false;
         OpenFlags openFlag = op.OpenFlag;
@@ -265,6 +266,7 @@ internal static class FsOpen
         bool regular = UMode.IsRegular(inode.Mode), fifo = UMode.IsFifo(inode.Mode);
         if (regular && sysctls.ProtectedRegular == 0) return 0;
         if (fifo && sysctls.ProtectedFifos == 0) return 0;
+        // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
         uint owner = inode.Native->i_uid;
         if (owner == nd.DirUid || owner == CurrentCred.Get().Fsuid) return 0;
         if ((dirMode & 0x2) != 0) return -(int)Errno.EACCES; // world-writable
@@ -303,6 +305,7 @@ internal static class FsOpen
         int error = Permission.InodePermission(inode, MayMask.Open | (MayMask)accMode);
         if (error != 0) return error;
         // An append-only file must be opened in append mode for writing.
+        // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
         if ((inode.Native->i_flags & InodeFlags.Append) != 0)
         {
             if ((flag & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY && (flag & OpenFlags.O_APPEND) == 0) return -(int)Errno.EPERM;
@@ -314,10 +317,12 @@ internal static class FsOpen
     }
 
     /// <summary>mirrors fs/namei.c:may_open_dev: no device nodes on a nodev mount.</summary>
+    // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
     public static unsafe bool MayOpenDev(VfsPath path) =>
         (path.Mount.Flags & MountFlags.NoDev) == 0 && (path.Mount.Sb.Native->s_flags & SuperBlockFlags.NoDev) == 0;
 
     /// <summary>path_noexec.</summary>
+    // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
     public static unsafe bool PathNoexec(VfsPath path) =>
         (path.Mount.Flags & MountFlags.NoExec) != 0 || (path.Mount.Sb.Native->s_flags & SuperBlockFlags.NoExec) != 0;
 
@@ -340,6 +345,7 @@ internal static class FsOpen
         // we want directory to be writable
         error = Permission.InodePermission(dir, MayMask.Write | MayMask.Exec);
         if (error != 0) return error;
+        // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
         InodeOperations* iop = dir.Native->i_op;
         if (iop == null || iop->tmpfile == null) return -(int)Errno.EOPNOTSUPP;
         VfsDentry child = Dcache.Alloc(parent.Dentry, "/"); // slash_name: never hashed, never found
@@ -389,6 +395,7 @@ internal static class FsOpen
         VfsInode inode = file.Inode!;
         if ((file.Flags & OpenFlags.O_PATH) != 0)
         {
+            // SAFETY: file.File was allocated by OpenFile.Allocate for this open and is owned by the caller until it installs or fputs it.
             f->f_mode = (uint)(FMode.FMODE_PATH | FMode.FMODE_OPENED);
             file.Dispatch = NoOpsDispatch.Empty;
             f->f_op = null;
@@ -473,6 +480,7 @@ internal static class FsOpen
         if (error != 0) return error;
         error = Permission.InodePermission(inode, MayMask.Write);
         if (error != 0) return error;
+        // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
         if ((inode.Native->i_flags & InodeFlags.Append) != 0) return -(int)Errno.EPERM;
         return DoTruncate(path.Dentry, length, 0, null);
     }
@@ -483,6 +491,7 @@ internal static class FsOpen
         if (length < 0) return -(int)Errno.EINVAL;
         VfsInode? inode = file.Inode;
         if (inode is null || !UMode.IsRegular(inode.Mode) || (file.Mode & FMode.FMODE_WRITE) == 0) return -(int)Errno.EINVAL;
+        // SAFETY: the walk holds the dentries/inodes it dereferences (nd->path), so their Native structs stay allocated; i_op/f_op point at static generated tables that are never freed, whose slots are null or [UnmanagedCallersOnly] thunks.
         if ((inode.Native->i_flags & InodeFlags.Append) != 0) return -(int)Errno.EPERM;
         return DoTruncate(file.Path.Dentry, length, IattrValid.Mtime | IattrValid.Ctime, file);
     }

@@ -102,6 +102,7 @@ internal static class PageCache
     public static unsafe KResult<nuint> Read(OpenFile file, ref UserSliceWriter destination, ref long pos)
     {
         VfsInode inode = file.Inode!;
+        // SAFETY: the open file (or the setattr caller) holds the inode and its superblock, so inode.Native and inode.Sb.Native stay allocated for the call.
         if (pos >= inode.Sb.Native->s_maxbytes || destination.IsEmpty) return (nuint)0;
         AddressSpace mapping = MappingOf(inode);
         nuint done = 0;
@@ -147,6 +148,7 @@ internal static class PageCache
         lock (inode.Rwsem)
         {
             // mirrors fs/read_write.c:generic_write_checks + generic_write_check_limits
+            // SAFETY: the open file (or the setattr caller) holds the inode and its superblock, so inode.Native and inode.Sb.Native stay allocated for the call.
             if ((file.Flags & OpenFlags.O_APPEND) != 0) pos = Volatile.Read(ref inode.Native->i_size);
             long limit = inode.Sb.Native->s_maxbytes;
             if (source.IsEmpty) return (nuint)0;
@@ -196,6 +198,7 @@ internal static class PageCache
     /// <summary>mirrors mm/truncate.c:truncate_setsize: i_size, then the pages past it.</summary>
     public static unsafe void TruncateSetsize(VfsInode inode, long newSize)
     {
+        // SAFETY: the open file (or the setattr caller) holds the inode and its superblock, so inode.Native and inode.Sb.Native stay allocated for the call.
         long old = Volatile.Read(ref inode.Native->i_size);
         Volatile.Write(ref inode.Native->i_size, newSize);
         if (newSize < old && Volatile.Read(ref inode.Mapping) is { } mapping)

@@ -14,6 +14,7 @@ internal static class Permission
         Credentials cred = CurrentCred.Get();
         uint mode = inode.Mode;
         // Are we the owner? If so, ACL's don't matter
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native stays allocated until VfsInode.Destroy runs after the last reference.
         if (inode.Native->i_uid == cred.Fsuid)
         {
             mask &= 7;
@@ -61,6 +62,7 @@ internal static class Permission
         {
             uint mode = inode.Mode;
             if (inode.Sb.IsReadOnly && (UMode.IsRegular(mode) || UMode.IsDirectory(mode) || UMode.IsSymlink(mode))) return -(int)Errno.EROFS;
+            // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native stays allocated until VfsInode.Destroy runs after the last reference.
             if ((inode.Native->i_flags & InodeFlags.Immutable) != 0) return -(int)Errno.EPERM;
         }
         InodeOperations* iop = inode.Native->i_op;
@@ -72,6 +74,7 @@ internal static class Permission
     public static unsafe int MayCreate(VfsInode dir, VfsDentry child)
     {
         if (child.Inode is not null) return -(int)Errno.EEXIST;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native stays allocated until VfsInode.Destroy runs after the last reference.
         if ((dir.Native->i_flags & InodeFlags.Dead) != 0) return -(int)Errno.ENOENT;
         return InodePermission(dir, MayMask.Write | MayMask.Exec);
     }
@@ -81,6 +84,7 @@ internal static class Permission
     {
         if ((dir.Mode & UMode.S_ISVTX) == 0) return false;
         uint fsuid = CurrentCred.Get().Fsuid;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native stays allocated until VfsInode.Destroy runs after the last reference.
         if (inode.Native->i_uid == fsuid) return false;
         if (dir.Native->i_uid == fsuid) return false;
         return !CurrentCred.CapableWrtInode(Capability.Fowner);
@@ -93,6 +97,7 @@ internal static class Permission
         if (inode is null) return -(int)Errno.ENOENT;
         int error = InodePermission(dir, MayMask.Write | MayMask.Exec);
         if (error != 0) return error;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native stays allocated until VfsInode.Destroy runs after the last reference.
         if ((dir.Native->i_flags & InodeFlags.Append) != 0) return -(int)Errno.EPERM;
         if (CheckSticky(dir, inode) || (inode.Native->i_flags & (InodeFlags.Append | InodeFlags.Immutable)) != 0) return -(int)Errno.EPERM;
         if (isDir)
@@ -126,6 +131,7 @@ internal static class Permission
     {
         if ((mode & (UMode.S_ISGID | UMode.S_IXGRP)) != (UMode.S_ISGID | UMode.S_IXGRP)) return mode;
         if (UMode.IsDirectory(mode) || (dir.Mode & UMode.S_ISGID) == 0) return mode;
+        // SAFETY: the caller holds the inode (through a held dentry/path or open file), so inode.Native stays allocated until VfsInode.Destroy runs after the last reference.
         if (CurrentCred.InGroupOrCapable(dir.Native->i_gid)) return mode;
         return mode & ~UMode.S_ISGID;
     }

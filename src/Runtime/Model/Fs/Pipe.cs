@@ -172,6 +172,7 @@ internal sealed class PipeFifoDispatch : FileDispatch
         VfsInode vi = f.Inode!;
         Pipe pipe = Pipe.GetForOpen(vi);
         new FileRef(file).StreamOpen(); // We can only do regular read/write on fifos
+        // SAFETY: the VFS passes the NativeFile of an open file it holds for the call; it is freed only by __fput after the last reference.
         var mode = (FMode)file->f_mode & (FMode.FMODE_READ | FMode.FMODE_WRITE);
         bool nonBlock = (f.Flags & OpenFlags.O_NONBLOCK) != 0;
         switch (mode)
@@ -254,6 +255,7 @@ internal sealed class PipeFifoDispatch : FileDispatch
         Pipe pipe = f.PipeEnd.Pipe!;
         if (count == 0) return 0;
         var writer = new UserSliceWriter(CurrentTask.MemorySlot, (nuint)buffer, count);
+        // SAFETY: the VFS passes the NativeFile of an open file it holds for the call; it is freed only by __fput after the last reference.
         byte[] bounce = new byte[(int)Math.Min(count, (nuint)(Pipe.Buffers * Pipe.PageSize))];
         while (true)
         {
@@ -333,6 +335,7 @@ internal sealed class PipeFifoDispatch : FileDispatch
         Pipe pipe = f.PipeEnd.Pipe!;
         var pt = new PollTable(table);
         var fileRef = new FileRef(file);
+        // SAFETY: the VFS passes the NativeFile of an open file it holds for the call; it is freed only by __fput after the last reference.
         var mode = (FMode)file->f_mode;
         if ((mode & FMode.FMODE_READ) != 0) pt.Wait(fileRef, pipe.ReadWait);
         if ((mode & FMode.FMODE_WRITE) != 0) pt.Wait(fileRef, pipe.WriteWait);

@@ -48,6 +48,7 @@ internal static partial class Vfs
         if ((long)(ulong)count < 0) return -(int)Errno.EINVAL;
         if (position != null)
         {
+            // SAFETY: the caller holds the OpenFile, whose NativeFile is freed only by __fput after the last reference.
             long pos = *position;
             if (pos < 0) return -(int)Errno.EINVAL;
             if (unchecked(pos + (long)count) < 0) return -(int)Errno.EINVAL;
@@ -76,6 +77,7 @@ internal static partial class Vfs
     public static unsafe nint Write(OpenFile file, nuint buffer, nuint count, long* position)
     {
         NativeFile* f = file.File;
+        // SAFETY: the caller holds the OpenFile, whose NativeFile is freed only by __fput after the last reference.
         var mode = (FMode)f->f_mode;
         if ((mode & FMode.FMODE_WRITE) == 0) return -(nint)Errno.EBADF;
         if ((mode & FMode.FMODE_CAN_WRITE) == 0) return -(nint)Errno.EINVAL;
@@ -90,6 +92,7 @@ internal static partial class Vfs
     public static unsafe long Llseek(OpenFile file, long offset, int whence)
     {
         NativeFile* f = file.File;
+        // SAFETY: the caller holds the OpenFile, whose NativeFile is freed only by __fput after the last reference.
         if (((FMode)f->f_mode & FMode.FMODE_LSEEK) == 0) return -(long)Errno.ESPIPE;
         return file.Dispatch.Llseek(f, offset, whence);
     }

@@ -113,6 +113,7 @@ internal static class FsReaddir
         {
             lock (inode.Rwsem)
             {
+                // SAFETY: the fd table's reference keeps the OpenFile (and its NativeFile, freed only by __fput) and its inode allocated for the call; Sink is a GCHandle set by this class and freed only after the iteration returns.
                 if ((inode.Native->i_flags & InodeFlags.Dead) != 0) return -(int)Errno.ENOENT;
                 ContextWithSink ctx = default;
                 ctx.Context.actor = &Filldir;
@@ -156,6 +157,7 @@ internal static class FsReaddir
         if (error >= 0) error = sink.Error;
         if (sink.PrevReclen != 0)
         {
+            // SAFETY: the fd table's reference keeps the OpenFile (and its NativeFile, freed only by __fput) and its inode allocated for the call; Sink is a GCHandle set by this class and freed only after the iteration returns.
             long dOff = Volatile.Read(ref file.File->f_pos);
             error = memory.CopyToUser(sink.LastRecord + 8, BitConverter.GetBytes(dOff)) != 0 ? -(int)Errno.EFAULT : sink.Used;
         }

@@ -16,6 +16,7 @@ internal static class FsStat
     public static unsafe void GenericFillattr(VfsInode inode, NativeKstat* stat)
     {
         NativeInode* i = inode.Native;
+        // SAFETY: the caller holds the inode for the call and passes a kstat it owns (stack or pinned) for the call; inode.Native is freed only by VfsInode.Destroy after the last reference.
         stat->dev = inode.Sb.Dev;
         stat->ino = i->i_ino;
         stat->mode = Volatile.Read(ref i->i_mode);
@@ -35,6 +36,7 @@ internal static class FsStat
     public static unsafe int VfsGetattr(VfsPath path, NativeKstat* stat, StatxMask requestMask, uint queryFlags)
     {
         VfsInode inode = path.Dentry.Inode!;
+        // SAFETY: the caller holds the inode for the call and passes a kstat it owns (stack or pinned) for the call; inode.Native is freed only by VfsInode.Destroy after the last reference.
         *stat = default;
         stat->result_mask |= (uint)StatxMask.BasicStats;
         stat->attributes_mask |= AttrAutomount | AttrDax;
@@ -57,6 +59,7 @@ internal static class FsStat
     {
         int error = VfsGetattr(path, stat, requestMask, flags);
         if (error != 0) return error;
+        // SAFETY: the caller holds the inode for the call and passes a kstat it owns (stack or pinned) for the call; inode.Native is freed only by VfsInode.Destroy after the last reference.
         stat->mnt_id = (ulong)path.Mount.Id;
         stat->result_mask |= (uint)StatxMask.MountId;
         if (path.Mount.Root == path.Dentry) stat->attributes |= AttrMountRoot;
@@ -94,6 +97,7 @@ internal static class FsStat
     public static unsafe int VfsStatfs(VfsPath path, NativeKstatfs* buf)
     {
         VfsSuperBlock sb = path.Dentry.Sb;
+        // SAFETY: the caller holds the inode for the call and passes a kstat it owns (stack or pinned) for the call; inode.Native is freed only by VfsInode.Destroy after the last reference.
         SuperOperations* sop = sb.Native->s_op;
         if (sop == null || sop->statfs == null) return -(int)Errno.ENOSYS;
         *buf = default;

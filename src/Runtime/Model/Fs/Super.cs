@@ -75,6 +75,7 @@ internal sealed class VfsSuperBlock
     public volatile bool Dying;
 
     /// <summary>SB_RDONLY.</summary>
+    // SAFETY: Native is owned by this superblock: allocated in the constructor, freed only by Free once s_active/s_count drop to zero; callers hold a reference.
     public unsafe bool IsReadOnly => (Native->s_flags & SuperBlockFlags.ReadOnly) != 0;
 
     /// <summary>The kernel file system's own state (a ProcFs, a kernfs root), for its handlers.</summary>
@@ -110,6 +111,7 @@ internal sealed class VfsSuperBlock
         nint old = _fsInfoWord;
         _fsInfoWord = info is null ? 0 : GCHandle.ToIntPtr(GCHandle.Alloc(info));
         if (info is not null) Counters.Update(handles: 1);
+        // SAFETY: Native is owned by this superblock: allocated in the constructor, freed only by Free once s_active/s_count drop to zero; callers hold a reference.
         Native->s_fs_info = _fsInfoWord;
         FreeHandle(old);
     }
@@ -119,6 +121,7 @@ internal sealed class VfsSuperBlock
     {
         FreeHandle(_fsInfoWord);
         _fsInfoWord = word;
+        // SAFETY: Native is owned by this superblock: allocated in the constructor, freed only by Free once s_active/s_count drop to zero; callers hold a reference.
         Native->s_fs_info = word;
     }
 
@@ -138,6 +141,7 @@ internal sealed class VfsSuperBlock
             return Errno.EBUSY;
         }
         Root = Dcache.MakeRoot(this, inode);
+        // SAFETY: Native is owned by this superblock: allocated in the constructor, freed only by Free once s_active/s_count drop to zero; callers hold a reference.
         Native->s_root = Root.Native;
         return KResult.Ok;
     }
@@ -177,6 +181,7 @@ internal sealed class VfsSuperBlock
             }
         }
         VfsInode inode = VfsInode.New(this);
+        // SAFETY: inode was just allocated by VfsInode.New and is not yet visible to anyone else.
         inode.Native->i_ino = ino;
         lock (InodeLock)
         {
@@ -248,11 +253,13 @@ internal sealed class VfsSuperBlock
     }
 
     /// <summary>current_time for an inode of this superblock: now, truncated to s_time_gran.</summary>
+    // SAFETY: Native is owned by this superblock: allocated in the constructor, freed only by Free once s_active/s_count drop to zero; callers hold a reference.
     public unsafe KernelTimespec CurrentTime() => Kernel.Vfs.Clock.Now(Native->s_time_gran);
 
     /// <summary>Truncates a given time to this superblock's granularity (timestamp_truncate).</summary>
     public unsafe KernelTimespec Truncate(KernelTimespec t)
     {
+        // SAFETY: Native is owned by this superblock: allocated in the constructor, freed only by Free once s_active/s_count drop to zero; callers hold a reference.
         uint gran = Native->s_time_gran;
         if (gran <= 1) return t;
         if (gran == 1_000_000_000) return new KernelTimespec(t.tv_sec, 0);
@@ -280,6 +287,7 @@ internal sealed class VfsSuperBlock
         try
         {
             FileSystemType* type = Type.Table;
+            // SAFETY: Type.Table is the registered file_system_type, pinned while a superblock of it exists; Native is ours until Free below.
             if (type->kill_sb != null) type->kill_sb(Native);
             else GenericShutdown(); // a type without kill_sb: kill_anon_super
         }
@@ -303,6 +311,7 @@ internal sealed class VfsSuperBlock
         {
             Dcache.ShrinkForUmount(this);
             EvictInodes();
+            // SAFETY: Native is owned by this superblock: allocated in the constructor, freed only by Free once s_active/s_count drop to zero; callers hold a reference.
             SuperOperations* sop = Native->s_op;
             if (sop != null && sop->put_super != null) sop->put_super(Native);
             Root = null;
@@ -319,6 +328,7 @@ internal sealed class VfsSuperBlock
         _fsInfoWord = 0;
         Type.RemoveSuper(this);
         Kernel.Vfs.FreeAnonDev(Dev);
+        // SAFETY: Free runs once, after the last s_active/s_count reference; Native is still allocated here and freed just below.
         Native->s_model = 0;
         _self.Free();
         NativeMemory.Free(Native);

@@ -101,6 +101,7 @@ internal sealed class KernelClock
     {
         long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks; // 100 ns units
         long sec = ticks / TimeSpan.TicksPerSecond;
+        // SAFETY: table is a static generated file_operations table (never freed) checked non-null by the caller.
         long nsec = ticks % TimeSpan.TicksPerSecond * 100;
         if (granularity > 1) nsec -= nsec % Math.Min(granularity, 1_000_000_000u);
         if (granularity >= 1_000_000_000) nsec = 0;

@@ -81,6 +81,7 @@ public sealed partial class UserProcess
             if (fd < _nextFd) _nextFd = fd;
         }
         Kernel.Counters.Update(descriptors: -1);
+        // SAFETY: the reference taken from the fd table keeps the OpenFile and its NativeFile (freed only by __fput) allocated for the call.
         // mirrors fs/open.c:filp_close -> filp_flush: ->flush on every close, its result is close's
         int retval = (file.Mode & FMode.FMODE_PATH) != 0 ? 0 : file.Dispatch.Flush(file.File, null);
         file.PutFileCount();

@@ -119,6 +119,7 @@ public sealed partial class UserProcess
         if (f.File is null) return PollEvents.Nval;
         // userland can ask for only the events it wants, but always gets POLLERR and POLLHUP
         PollEvents filter = pollfd.Events | PollEvents.Err | PollEvents.Hup;
+        // SAFETY: pt points at the caller's poll_table on this stack frame, live for the call.
         pt->_key = (uint)filter;
         var mask = (PollEvents)f.File.Dispatch.Poll(f.File.File, pt);
         return mask & filter;

@@ -47,6 +47,7 @@ public sealed partial class UserProcess
         if (pos < 0) return -(nint)Errno.EINVAL;
         using FileHandle f = FdGet(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
+        // SAFETY: the reference taken from the fd table keeps the OpenFile and its NativeFile (freed only by __fput) allocated for the call.
         if (((FMode)f.File.File->f_mode & FMode.FMODE_PREAD) == 0) return -(nint)Errno.ESPIPE;
         return SyscallReturn(Vfs.Read(f.File, buf, count, &pos));
     }
@@ -59,6 +60,7 @@ public sealed partial class UserProcess
         if (pos < 0) return -(nint)Errno.EINVAL;
         using FileHandle f = FdGet(fd);
         if (f.File is null) return -(nint)Errno.EBADF;
+        // SAFETY: the reference taken from the fd table keeps the OpenFile and its NativeFile (freed only by __fput) allocated for the call.
         if (((FMode)f.File.File->f_mode & FMode.FMODE_PWRITE) == 0) return -(nint)Errno.ESPIPE;
         return SyscallReturn(Vfs.Write(f.File, buf, count, &pos));
     }
@@ -97,5 +99,6 @@ public sealed partial class UserProcess
         return (int)SyscallReturn(f.File.Dispatch.Fsync(f.File.File, 0, long.MaxValue, datasync));
     }
 
+    // SAFETY: the reference taken from the fd table keeps the OpenFile and its NativeFile (freed only by __fput) allocated for the call.
     private static unsafe bool IsStream(NativeFile* file) => ((FMode)file->f_mode & FMode.FMODE_STREAM) != 0;
 }

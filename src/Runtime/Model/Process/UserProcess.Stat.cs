@@ -213,6 +213,7 @@ public sealed partial class UserProcess
         }
     }
 
+    // SAFETY: the reference taken from the fd table keeps the OpenFile, its NativeFile and its inode allocated for the call.
     /// <summary>statfs(2) (fs/statfs.c:user_statfs): follows symlinks; ENOSYS when the file system has no ->statfs.</summary>
     public int Statfs(string path, out StatFsResult result)
     {
