@@ -81,7 +81,7 @@ public class BorrowedReferenceTests
                 FileReference forLater = file.GetReference();
                 _ = Task.Run(() =>
                 {
-                    using (forLater) _ = forLater.Borrow().Flags; // fput when the work is done
+                    using (forLater) forLater.Borrow(kept => _ = kept.Flags); // fput when the work is done
                 });
                 return new Holder { File = file.GetReference() };
             }

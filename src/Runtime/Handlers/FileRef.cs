@@ -155,7 +155,7 @@ public readonly ref struct FileRef
 /// <summary>
 /// What a handler sees of a <c>struct inode</c>: borrowed for the duration of the call, and a
 /// <c>ref struct</c> so it cannot be kept past it (as <see cref="FileRef"/>). A file kept with
-/// <see cref="FileRef.GetReference"/> keeps its inode too: <c>reference.Borrow().Inode</c>.
+/// <see cref="FileRef.GetReference"/> keeps its inode too: <c>reference.Borrow(file => file.Inode.Number)</c>.
 /// </summary>
 public readonly ref struct Inode
 {
@@ -231,6 +231,12 @@ public readonly ref struct Inode
     public static bool operator !=(Inode a, Inode b) => !a.Equals(b);
 }
 
+/// <summary>A use of a borrowed file: the <see cref="FileRef"/> cannot escape it (a ref struct parameter).</summary>
+public delegate void FileRefAction(FileRef file);
+
+/// <summary>A use of a borrowed file that computes a value (which cannot be the <see cref="FileRef"/> itself).</summary>
+public delegate TResult FileRefFunc<out TResult>(FileRef file);
+
 /// <summary>
 /// A counted reference to a <c>struct file</c> (Rust-for-Linux's <c>ARef&lt;File&gt;</c>; C's
 /// <c>get_file</c> ... <c>fput</c>): the rare legitimate way to keep a file beyond the handler call
@@ -239,15 +245,26 @@ public readonly ref struct Inode
 /// after every descriptor on it is closed; <see cref="Dispose"/> drops the reference exactly once
 /// (later calls do nothing), and when it was the last one the file's release handler runs then, on
 /// the disposing thread. Each live reference counts in
-/// <see cref="Model.KernelStatistics.LiveFileReferences"/>. Thread-safe, except that a
-/// <see cref="FileRef"/> from <see cref="Borrow"/> must not be used after <see cref="Dispose"/>.
+/// <see cref="Model.KernelStatistics.LiveFileReferences"/>. Thread-safe.
 /// </summary>
+/// <remarks>
+/// The file is reached only inside <see cref="Borrow(FileRefAction)"/>: the <see cref="FileRef"/> is
+/// the callback's ref struct parameter, so it cannot outlive the borrow, and a <see cref="Dispose"/>
+/// that happens during a borrow (on this thread or another) defers the fput to the borrow's end. So
+/// no safe code can read the <c>struct file</c> after its last reference is gone, which a borrow
+/// returning the <see cref="FileRef"/> could not promise (C# cannot tie its lifetime to Dispose, as
+/// Rust ties <c>&amp;File</c> to its <c>ARef</c>).
+/// </remarks>
 public sealed class FileReference : IDisposable
 {
-    private Model.OpenFile? _file;
+    private readonly Model.OpenFile _file;
     // The kernel whose task took the reference: a last fput outside any task runs the release as
     // that kernel's worker would (fs/file_table.c:fput defers __fput to delayed_fput's kworker).
     private readonly Model.Kernel? _kernel;
+    // 1 for the owner's reference until Dispose, plus 1 per borrow in progress; the fput runs when
+    // it reaches 0, so a borrow in progress keeps the file as the owner does.
+    private int _holds = 1;
+    private int _disposed;
 
     internal FileReference(Model.OpenFile file, Model.Kernel? kernel)
     {
@@ -257,35 +274,78 @@ public sealed class FileReference : IDisposable
     }
 
     /// <summary>True once <see cref="Dispose"/> has dropped the reference.</summary>
-    public bool IsDisposed => Volatile.Read(ref _file) is null;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>
-    /// The file, borrowed for as long as this reference is not disposed (the caller must not
-    /// dispose it while using the result, as Rust's borrow of an <c>ARef</c> forbids dropping it).
+    /// Runs <paramref name="use"/> with the file borrowed; the file stays alive until it returns,
+    /// even if the reference is disposed meanwhile.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The reference was disposed.</exception>
-    public unsafe FileRef Borrow()
+    public void Borrow(FileRefAction use)
     {
-        Model.OpenFile file = Volatile.Read(ref _file) ?? throw new ObjectDisposedException(nameof(FileReference));
-        // SAFETY: this object holds one of the file's counted references, so File stays allocated
-        // until Dispose drops it; the caller promises not to use the FileRef after that.
-        return new FileRef(file.File);
+        ArgumentNullException.ThrowIfNull(use);
+        Acquire();
+        try
+        {
+            use(View());
+        }
+        finally
+        {
+            Put();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/> with the file borrowed and returns its result; the file stays
+    /// alive until it returns, even if the reference is disposed meanwhile.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The reference was disposed.</exception>
+    public TResult Borrow<TResult>(FileRefFunc<TResult> use)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        Acquire();
+        try
+        {
+            return use(View());
+        }
+        finally
+        {
+            Put();
+        }
     }
 
     /// <summary>mirrors fs/file_table.c:fput: drops the reference, once; the last one releases the file.</summary>
     public void Dispose()
     {
-        Model.OpenFile? file = Interlocked.Exchange(ref _file, null);
-        if (file is null) return;
-        file.Counters.Update(fileReferences: -1);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _file.Counters.Update(fileReferences: -1);
+        Put();
+    }
+
+    private void Acquire()
+    {
+        // inc-not-zero: once the holds reached 0 the fput has run and the file may be freed.
+        if (IsDisposed || !Model.Atomics.IncrementNotZero(ref _holds))
+            throw new ObjectDisposedException(nameof(FileReference));
+    }
+
+    private unsafe FileRef View() =>
+        // SAFETY: Acquire took a hold, and the fput that may free File runs only when the holds reach
+        // 0, after the borrow's Put; the FileRef is the callback's ref struct parameter, so it cannot
+        // be kept past the borrow.
+        new(_file.File);
+
+    private void Put()
+    {
+        if (Interlocked.Decrement(ref _holds) != 0) return;
         if (Model.CurrentTask.Kernel is null && _kernel is { } kernel)
         {
             // A kernel thread's context: the release handler's printk reaches this kernel's log.
-            using (Model.CurrentTask.Enter(null, kernel.Log, null, kernel)) file.PutFileCount();
+            using (Model.CurrentTask.Enter(null, kernel.Log, null, kernel)) _file.PutFileCount();
         }
         else
         {
-            file.PutFileCount();
+            _file.PutFileCount();
         }
     }
 }

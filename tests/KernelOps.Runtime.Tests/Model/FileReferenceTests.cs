@@ -75,13 +75,16 @@ internal sealed class FileReferenceTests : ModelTestBase
             Assert.That(Kernel.Modules.Unload("keeper"), Is.EqualTo((KResult)Errno.EAGAIN), "the kept file still pins its module");
         }
 
-        FileRef file = keeper.Kept!.Borrow();
-        using (Assert.EnterMultipleScope())
+        keeper.Kept!.Borrow(file =>
         {
-            Assert.That(file.AccessMode, Is.EqualTo(OpenFlags.O_RDWR));
-            Assert.That(file.Inode.RDev, Is.EqualTo(device.Dev));
-            Assert.That(file.DeviceData<Keeper>(), Is.SameAs(keeper));
-        }
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(file.AccessMode, Is.EqualTo(OpenFlags.O_RDWR));
+                Assert.That(file.Inode.RDev, Is.EqualTo(device.Dev));
+                Assert.That(file.DeviceData<Keeper>(), Is.SameAs(keeper));
+            }
+        });
+        Assert.That(keeper.Kept.Borrow(file => file.Inode.RDev), Is.EqualTo(device.Dev), "a borrow can compute a value");
 
         keeper.Kept.Dispose();
         using (Assert.EnterMultipleScope())
@@ -95,8 +98,40 @@ internal sealed class FileReferenceTests : ModelTestBase
         keeper.Kept.Dispose(); // idempotent: the reference is dropped exactly once
         Assert.That(keeper.Releases, Is.EqualTo(1));
         Assert.That(Kernel.Statistics, Is.EqualTo(baseline));
-        Assert.Throws<ObjectDisposedException>(() => keeper.Kept.Borrow());
+        Assert.Throws<ObjectDisposedException>(() => keeper.Kept.Borrow(file => { }));
         Assert.That(Kernel.Modules.Unload("keeper"), Is.EqualTo(KResult.Ok));
+    }
+
+    [Test]
+    public void DisposingDuringABorrow_DefersTheLastFputToTheBorrowsEnd()
+    {
+        var keeper = new Keeper();
+        using (MiscDevice device = Kernel.CharDevices.RegisterMisc("keeper", KeepingDevice.Table, data: keeper))
+        {
+            KernelStatistics baseline = Kernel.Statistics;
+            int fd = Proc.Open("/dev/keeper", OpenFlags.O_RDWR);
+            Assert.That(Proc.Ioctl(fd, KeepingDevice.Keep, 0), Is.Zero);
+            Assert.That(Proc.Close(fd), Is.Zero);
+
+            FileReference kept = keeper.Kept!;
+            int releasesSeenAfterDispose = -1;
+            OpenFlags modeAfterDispose = default;
+            kept.Borrow(file =>
+            {
+                kept.Dispose();                              // the owner's fput, while the file is borrowed
+                releasesSeenAfterDispose = keeper.Releases;
+                modeAfterDispose = file.AccessMode;          // still a live struct file
+            });
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(releasesSeenAfterDispose, Is.Zero, "the release waits for the borrow to end");
+                Assert.That(modeAfterDispose, Is.EqualTo(OpenFlags.O_RDWR));
+                Assert.That(keeper.Releases, Is.EqualTo(1), "the borrow's end was the last fput");
+                Assert.That(kept.IsDisposed, Is.True);
+                Assert.Throws<ObjectDisposedException>(() => kept.Borrow(file => { }));
+                Assert.That(Kernel.Statistics, Is.EqualTo(baseline), "back to the baseline");
+            }
+        }
     }
 
     [Test]
