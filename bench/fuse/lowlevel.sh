@@ -16,16 +16,8 @@ if [ "$fstype" != ramfs ]; then
   dotnet build -c Release "$repo/samples/RamFs/RamFs.csproj" -v q -nologo >/dev/null
   modules=(--module "$repo/samples/RamFs/bin/Release/net10.0/RamFs.dll")
 fi
-work="$(mktemp -d)"
-mkdir -p "$work/kernelops" "$work/c"
-pids=()
-cleanup() {
-  for m in "$work/kernelops" "$work/c"; do fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=mounts.sh
+source "$repo/bench/fuse/mounts.sh"
 dotnet "$repo/src/Tool/bin/Release/net10.0/kernelops.dll" mount "$work/kernelops" "${modules[@]}" --mount-fs "$fstype:/mnt/ram" >"$work/kernelops.log" 2>&1 &
 pids+=($!)
 "$native/ramfs_ll" "$work/c" -f >"$work/c.log" 2>&1 &

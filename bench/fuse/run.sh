@@ -10,16 +10,8 @@ secs="${1:-3}"
 command -v fio >/dev/null || { echo "run.sh: fio is missing (apt-get install -y fio)" >&2; exit 1; }
 native="$(bash "$repo/bench/native/build.sh" "$(mktemp -d)")"
 dotnet build -c Release "$repo/samples/ProcRamFile/ProcRamFile.csproj" -v q -nologo >/dev/null
-work="$(mktemp -d)"
-mkdir -p "$work/kernelops" "$work/c"
-pids=()
-cleanup() {
-  for m in "$work/kernelops" "$work/c"; do fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=mounts.sh
+source "$repo/bench/fuse/mounts.sh"
 dotnet "$repo/samples/ProcRamFile/bin/Release/net10.0/ProcRamFile.dll" --mount "$work/kernelops" >"$work/kernelops.log" 2>&1 &
 pids+=($!)
 "$native/ramfile_fuse" "$work/c" -f >"$work/c.log" 2>&1 &

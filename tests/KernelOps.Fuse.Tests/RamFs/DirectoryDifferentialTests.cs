@@ -21,25 +21,13 @@ public class DirectoryDifferentialTests
     private const int DefaultBaseSeed = 20261129;
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(5);
 
-    private string? _ramfs;
-
     private static string Script => Path.Combine(TestContext.CurrentContext.TestDirectory, "Scripts", "dirops.py");
-
-    [TearDown]
-    public void UnmountRamfs()
-    {
-        if (_ramfs is null) return;
-        Machine.Run("umount", [_ramfs], check: false, timeout: TimeSpan.FromSeconds(10));
-        Machine.CleanUp(_ramfs);
-        _ramfs = null;
-    }
 
     [Test, CancelAfter(900_000)]
     public void Random_syscall_sequences_by_real_processes_agree_with_Linux_ramfs()
     {
         using var m = new RamFsMount();
-        _ramfs = Machine.TempDirectory("ramfs-ref");
-        Machine.Run("mount", ["-t", "ramfs", "ramfs", _ramfs]);
+        using var ramfs = new LinuxRamfs("ramfs-ref");
 
         int baseSeed = int.TryParse(Environment.GetEnvironmentVariable("KERNELOPS_DIROPS_SEED"), out int s) ? s : DefaultBaseSeed;
         int[] seeds = int.TryParse(Environment.GetEnvironmentVariable("KERNELOPS_DIROPS_ONLY"), out int only)
@@ -47,7 +35,7 @@ public class DirectoryDifferentialTests
             : Enumerable.Range(0, Sequences).Select(i => unchecked(baseSeed * 31 + i)).ToArray();
         TestContext.Out.WriteLine($"base seed {baseSeed}: {seeds.Length} sequences of {OpsPerSequence} operations on each side");
 
-        string[] reference = Run(_ramfs, seeds), model = Run(m.Directory, seeds);
+        string[] reference = Run(ramfs.Directory, seeds), model = Run(m.Directory, seeds);
         Assert.That(model, Has.Length.EqualTo(reference.Length), "as many results on both sides");
         var differences = reference.Zip(model).Where(p => p.First != p.Second).Take(10)
             .Select(p => $"ramfs: {p.First}\nmodel: {p.Second}").ToArray();
